@@ -1,0 +1,97 @@
+"""NET119: the Flask application factory."""
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from . import config as config_module
+from .database import open_database
+from .extensions import csrf, db, htmx, sock
+from .sessions import DatabaseSessionInterface
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config=None):
+    """Build the application: config, database, extensions, blueprints, errors."""
+    app = Flask(__name__, static_folder=str(PROJECT_ROOT / "static"),
+                template_folder=str(PROJECT_ROOT / "templates"))
+    load_config(app, config)
+    init_database(app)
+    init_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_template_helpers(app)
+    return app
+
+
+def load_config(app, overrides):
+    """Defaults, then instance/net119.cfg, then NET119_* variables, then ``overrides``."""
+    app.config.from_object(config_module.Defaults)
+    app.config.from_pyfile("net119.cfg", silent=True)
+    app.config.from_prefixed_env("NET119")
+    app.config.update(overrides or {})
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = _instance_secret(app)
+    if not app.config["DATABASE_URL"]:
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'net119.sqlite3'}"
+
+
+def _instance_secret(app):
+    """A secret key generated once and kept in the instance folder."""
+    path = Path(app.instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def init_database(app):
+    """Bind the models to DATABASE_URL; one connection per request or socket step."""
+    db.initialize(open_database(app.config["DATABASE_URL"]))
+
+    @app.before_request
+    def connect_database():
+        db.connect(reuse_if_open=True)
+
+    @app.teardown_request
+    def close_database(exc):
+        if not db.is_closed():
+            db.close()
+
+
+def init_extensions(app):
+    """Bind the unbound extensions and the server-side session store."""
+    csrf.init_app(app)
+    sock.init_app(app)
+    htmx.init_app(app)
+    app.session_interface = DatabaseSessionInterface()
+
+
+def register_blueprints(app):
+    """One blueprint per area of the product."""
+    from .admin import bp as admin_bp
+    from .core import bp as core_bp
+    from .dispatch import bp as dispatch_bp
+    from .report import bp as report_bp
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(report_bp)
+    app.register_blueprint(dispatch_bp, url_prefix="/dispatch")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+
+
+def register_error_handlers(app):
+    """Every failure becomes a plain Japanese and English page, never a stack trace."""
+    from .core.errors import register
+
+    register(app)
+
+
+def register_template_helpers(app):
+    """Labels and formatting shared by every template."""
+    from .core.templating import register
+
+    register(app)

@@ -1,0 +1,119 @@
+"""Passwords, logging in and out, and who the current user is."""
+import functools
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import abort, g, redirect, request, session, url_for
+
+from .extensions import db
+from .models import Resident, Staff, WebSession
+
+_hasher = PasswordHasher()
+# Verified against when the login does not exist, so that a wrong login and a
+# wrong password take the same time and cannot be told apart.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+def hash_password(password):
+    """An Argon2id hash of ``password``."""
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash, password):
+    """True when ``password`` matches ``password_hash``."""
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def authenticate(model, login, password):
+    """The active account of ``model`` with these credentials, or None."""
+    account = model.get_or_none(model.login == login)
+    if not verify_password(account.password_hash if account else None, password):
+        return None
+    active = account.is_active if model is Resident else account.active
+    return account if active else None
+
+
+def log_in(account):
+    """Start a fresh session for a Resident or Staff (a new token: no fixation)."""
+    end_session()
+    session.token = None
+    session.row = None
+    key = "resident_id" if isinstance(account, Resident) else "staff_id"
+    session[key] = account.id
+
+
+def end_session():
+    """End the current session here and on every socket that uses it."""
+    from .realtime import hub
+
+    if session.row is not None:
+        WebSession.delete_by_id(session.row.id)
+        hub.publish(f"session:{session.row.id}")
+    session.clear()
+
+
+def end_sessions_of(account):
+    """End every session of an account at once (suspension, password change)."""
+    from .realtime import hub
+
+    field = WebSession.resident if isinstance(account, Resident) else WebSession.staff
+    ids = [row.id for row in WebSession.select(WebSession.id).where(field == account)]
+    WebSession.delete().where(WebSession.id.in_(ids)).execute()
+    for session_id in ids:
+        hub.publish(f"session:{session_id}")
+
+
+def current_resident():
+    """The logged-in, active resident, or None."""
+    if "resident" not in g:
+        resident_id = session.get("resident_id")
+        db.connect(reuse_if_open=True)
+        resident = resident_id and Resident.get_or_none(id=resident_id)
+        g.resident = resident if resident and resident.is_active else None
+    return g.resident
+
+
+def current_staff():
+    """The logged-in, active staff member, or None."""
+    if "staff" not in g:
+        staff_id = session.get("staff_id")
+        db.connect(reuse_if_open=True)
+        staff = staff_id and Staff.get_or_none(id=staff_id)
+        g.staff = staff if staff and staff.active else None
+    return g.staff
+
+
+def resident_required(view):
+    """Send a visitor without a resident session to the resident login."""
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        if current_resident() is None:
+            return redirect(url_for("report.login", next=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+    return wrapped
+
+
+def staff_required(*roles):
+    """Require a staff session, optionally with one of ``roles``."""
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapped(*args, **kwargs):
+            staff = current_staff()
+            if staff is None:
+                return redirect(url_for("dispatch.login", next=request.full_path.rstrip("?")))
+            if roles and staff.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+        return wrapped
+    return decorator
+
+
+def safe_next(default):
+    """The ``next`` parameter if it is a local path, else ``default`` (no open redirect)."""
+    target = request.values.get("next", "")
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return default

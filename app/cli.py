@@ -1,0 +1,105 @@
+"""The ``net119`` command."""
+import json
+import os
+import shutil
+from pathlib import Path
+
+import click
+
+from . import create_app
+from .extensions import db
+
+DEFAULT_THREADS = 512
+
+
+def _serve(app, host, port, threads):
+    """Serve ``app`` with gunicorn: one process (the hub is in-process), many threads.
+
+    Each open WebSocket holds one thread for its lifetime, so the thread count
+    bounds the number of connected pages.
+    """
+    from gunicorn.app.base import BaseApplication
+
+    class Server(BaseApplication):
+        def load_config(self):
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("workers", 1)
+            self.cfg.set("threads", threads)
+            self.cfg.set("worker_connections", threads + 64)
+            self.cfg.set("graceful_timeout", 3)
+            self.cfg.set("accesslog", os.environ.get("NET119_ACCESS_LOG"))
+
+        def load(self):
+            return app
+
+    Server().run()
+
+
+@click.group()
+def main():
+    """NET119: internet 119 for deaf and speech-impaired residents."""
+
+
+@main.command()
+def migrate():
+    """Apply the schema migrations to DATABASE_URL."""
+    from .migrations_runner import apply_migrations
+
+    create_app()
+    applied = apply_migrations()
+    click.echo(f"applied: {', '.join(applied)}" if applied else "the database is up to date")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8119, show_default=True, type=int)
+@click.option("--threads", default=DEFAULT_THREADS, show_default=True, type=int)
+def serve(host, port, threads):
+    """Serve the configured deployment (NET119_* settings) with gunicorn."""
+    _serve(create_app(), host, port, threads)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8119, show_default=True, type=int)
+@click.option("--data", "data_dir", default="demo-data", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path))
+@click.option("--threads", default=DEFAULT_THREADS, show_default=True, type=int)
+def demo(host, port, data_dir, threads):
+    """Start the whole system on a fresh demo database in DATA (SPEC §2)."""
+    from . import demo as demo_data
+    from .hq_csv import parse_csv
+    from .migrations_runner import apply_migrations
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    database = data_dir / "net119.sqlite3"
+    for stale in data_dir.glob("net119.sqlite3*"):
+        stale.unlink()
+    shutil.rmtree(data_dir / "speech-cache", ignore_errors=True)
+    app = create_app({"DATABASE_URL": f"sqlite:///{database.resolve()}",
+                      "SECRET_KEY": os.urandom(32).hex()})
+    apply_migrations()
+    csv_text = (Path(__file__).parent / "data" / demo_data.DEMO_HQ_CSV).read_text(encoding="utf-8")
+    with db.connection_context():
+        accounts = demo_data.seed(parse_csv(csv_text))
+    shown_host = f"[{host}]" if ":" in host else host
+    base_url = f"http://{shown_host}:{port}"
+    accounts = {"base_url": base_url, **accounts}
+    (data_dir / "demo-accounts.json").write_text(json.dumps(accounts, ensure_ascii=False, indent=2))
+    _print_welcome(accounts, data_dir)
+    _serve(app, host, port, threads)
+
+
+def _print_welcome(accounts, data_dir):
+    base = accounts["base_url"]
+    click.echo(f"\nNET119 demo: {base}\n")
+    click.echo(f"  Resident app      {base}/")
+    click.echo(f"  Dispatcher console {base}/dispatch")
+    click.echo(f"  HQ administration {base}/admin\n")
+    for title, key in (("Residents", "residents"), ("Dispatchers", "dispatchers"), ("Admins", "admins")):
+        click.echo(f"  {title}:")
+        for account in accounts[key]:
+            click.echo(f"    {account['login']:<28} {account['password']:<14} (HQ {account['hq']})")
+    click.echo(f"\n  Accounts written to {data_dir / 'demo-accounts.json'}")
+    click.echo("  Press Ctrl-C to stop.\n", nl=True)

@@ -1,0 +1,6 @@
+"""Things every part shares: health check, error pages, template helpers."""
+from flask import Blueprint
+
+bp = Blueprint("core", __name__)
+
+from . import views  # noqa: E402,F401  (routes register on import)

@@ -1,0 +1,52 @@
+"""Error pages: plain Japanese first, English beneath, and the other ways to call for help."""
+import logging
+
+from flask import render_template, request
+from flask_wtf.csrf import CSRFError
+from htmx_flask import make_response
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+log = logging.getLogger(__name__)
+
+MESSAGES = {
+    400: ("送信内容を確認してください。", "Please check what you sent."),
+    403: ("この操作は許可されていません。", "You are not allowed to do this."),
+    404: ("ページが見つかりません。", "This page does not exist."),
+    405: ("この方法では送信できません。", "This cannot be sent this way."),
+    413: ("送信内容が大きすぎます。", "What you sent is too large."),
+    429: ("短い時間に操作が多すぎます。少し待ってからもう一度お試しください。",
+          "Too many attempts in a short time. Please wait a little and try again."),
+    500: ("システムで問題が起きました。もう一度お試しください。", "Something went wrong on our side. Please try again."),
+    503: ("ただいま利用できません。", "The service is not available right now."),
+}
+CSRF_MESSAGE = ("画面の有効期限が切れました。ページを読み込み直してから、もう一度送ってください。",
+                "This page has expired. Reload it, then send again.")
+
+
+def register(app):
+    """Install the handlers on ``app``."""
+    app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(Exception, handle_unexpected_error)
+
+
+def render_error(code, ja, en):
+    """The error as a page, or as the notice fragment for an htmx request."""
+    if request.htmx:
+        body = render_template("_partials/_notice.html", notice_ja=ja, notice_en=en, notice_kind="error")
+        return make_response(body, code, retarget="#notice", reswap="outerHTML")
+    return render_template("errors/error.html", code=code, message_ja=ja, message_en=en), code
+
+
+def handle_csrf_error(error):
+    return render_error(400, *CSRF_MESSAGE)
+
+
+def handle_http_error(error):
+    ja, en = MESSAGES.get(error.code, (error.name, error.name))
+    return render_error(error.code or 500, ja, en)
+
+
+def handle_unexpected_error(error):
+    log.exception("unexpected error on %s %s", request.method, request.path)
+    return handle_http_error(InternalServerError())

@@ -1,0 +1,55 @@
+"""Console sockets: the HQ's queue, and one case's chat."""
+from flask import abort, current_app, render_template, request, session
+
+from ..auth import current_staff
+from ..chat_socket import ReportFeed, event_renderer, frame_handler, render_refusal
+from ..extensions import sock
+from ..models import Report
+from ..realtime import parse_frame, serve_socket
+from ..reporting import open_reports_of
+from ..websockets import guard_handshake, is_websocket_request
+from . import bp
+
+
+@bp.before_request
+def check_handshake():
+    """Refuse a socket from another origin, without a staff session, or for another HQ's case."""
+    if not is_websocket_request():
+        return
+    guard_handshake()
+    staff = current_staff()
+    if staff is None:
+        abort(403)
+    report_id = (request.view_args or {}).get("report_id")
+    if report_id is not None and not Report.select().where(
+            (Report.id == report_id) & (Report.receiving_hq == staff.hq)).exists():
+        abort(404)
+
+
+@sock.route("/ws", bp=bp)
+def queue_socket(ws):
+    """Push the queue whenever the HQ receives a report (with the alarm for new ones)."""
+    hq = current_staff().hq
+
+    def queue_frame(alarm):
+        return [render_template("dispatch/_queue.html", reports=list(open_reports_of(hq)),
+                                oob=True, alarm=alarm)]
+
+    def on_frame(raw):
+        parse_frame(raw, {"resume"})
+        return queue_frame(alarm=False)
+
+    serve_socket(ws, session_id=session.id, channels=[f"hq:{hq.id}"],
+                 on_notice=lambda notice: queue_frame(alarm=True), on_frame=on_frame,
+                 on_error=render_refusal)
+
+
+@sock.route("/cases/<int:report_id>/ws", bp=bp)
+def case_socket(ws, report_id):
+    """Live chat for the dispatcher, the same protocol as the resident's."""
+    feed = ReportFeed(report_id, event_renderer("staff"), sent=request.args.get("after", 0, type=int))
+    serve_socket(ws, session_id=session.id, channels=[f"report:{report_id}"],
+                 on_notice=lambda notice: feed.pending(),
+                 on_frame=frame_handler(feed, actor="staff", staff=current_staff(),
+                                        max_chars=current_app.config["MAX_MESSAGE_CHARS"]),
+                 on_error=render_refusal)

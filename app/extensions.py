@@ -1,0 +1,10 @@
+"""Extensions, created unbound and bound to the app in ``create_app``."""
+from flask_sock import Sock
+from flask_wtf.csrf import CSRFProtect
+from htmx_flask import Htmx
+from peewee import DatabaseProxy
+
+csrf = CSRFProtect()
+sock = Sock()
+htmx = Htmx()
+db = DatabaseProxy()

@@ -1,0 +1,18 @@
+"""Applying the numbered schema migrations in migrations/ (peewee-migrate)."""
+from peewee_migrate import Router
+
+from . import PROJECT_ROOT
+from .extensions import db
+
+MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
+
+
+def router():
+    """A migration router on the bound database."""
+    return Router(db.obj, migrate_dir=MIGRATIONS_DIR, ignore=["basemodel"])
+
+
+def apply_migrations():
+    """Apply every migration not applied yet; return their names."""
+    with db.connection_context():
+        return router().run()

@@ -1,0 +1,252 @@
+"""The data model (peewee). Names follow the SPEC glossary (§10)."""
+import json
+from datetime import datetime, timedelta, timezone
+
+from peewee import (
+    BooleanField,
+    CharField,
+    DateField,
+    DateTimeField,
+    FloatField,
+    ForeignKeyField,
+    IntegerField,
+    IntegrityError,
+    Model,
+    TextField,
+)
+
+from .database import is_sqlite
+from .extensions import db
+
+# Japan has no daylight saving time, so a fixed offset is exact.
+JST = timezone(timedelta(hours=9), "JST")
+
+REPORT_KINDS = ("fire", "ambulance", "other", "unknown")
+PLACE_KINDS = ("home", "current", "frequent")
+# The status banner of SPEC §3.3, in order.
+REPORT_STATUSES = ("received", "dispatched", "en_route", "arrived", "closed")
+EVENT_KINDS = ("opened", "message", "answer", "location", "status", "system")
+ACTORS = ("resident", "staff", "system")
+STAFF_ROLES = ("dispatcher", "admin")
+
+
+def utcnow():
+    """The current time as a naive UTC datetime (how every timestamp is stored)."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def write_transaction():
+    """A transaction that takes the write lock at once.
+
+    SQLite in WAL mode cannot upgrade a read transaction to a write one if another
+    writer committed meanwhile (SQLITE_BUSY_SNAPSHOT, which busy_timeout does not
+    retry), so writers start with BEGIN IMMEDIATE and queue on the lock instead.
+    """
+    return db.atomic("IMMEDIATE") if is_sqlite(db) else db.atomic()
+
+
+class JSONField(TextField):
+    """A JSON document stored as text (portable between SQLite and PostgreSQL)."""
+
+    def db_value(self, value):
+        return None if value is None else json.dumps(value, ensure_ascii=False)
+
+    def python_value(self, value):
+        return None if value is None else json.loads(value)
+
+
+class BaseModel(Model):
+    class Meta:
+        database = db
+        legacy_table_names = False
+
+
+class Headquarters(BaseModel):
+    """A fire headquarters (消防本部)."""
+
+    code = CharField(unique=True, max_length=16)
+    name = CharField()
+    uses_service = BooleanField(default=True)
+    # For relaying a case this HQ cannot take over the service (SPEC §8, 管轄外).
+    phone = CharField(default="")
+    fax = CharField(default="")
+    # Which of the two taps comes first (SPEC §3.1): "kind-first" or "place-first".
+    tap_order = CharField(default="kind-first")
+
+    class Meta:
+        table_name = "headquarters"
+
+
+class Jurisdiction(BaseModel):
+    """One municipality (5-digit JIS code) covered by an HQ."""
+
+    hq = ForeignKeyField(Headquarters, backref="jurisdictions", on_delete="CASCADE")
+    municipality_code = CharField(unique=True, max_length=5)
+    municipality_name = CharField(default="")
+
+
+class Resident(BaseModel):
+    """A registered resident (利用者) with the profile of SPEC §7.3."""
+
+    login = CharField(unique=True)
+    password_hash = CharField()
+    hq = ForeignKeyField(Headquarters, backref="residents")
+    status = CharField(default="active")  # active | suspended | cancelled
+    name = CharField()
+    name_kana = CharField(default="")
+    birth_date = DateField(null=True)
+    sex = CharField(default="")
+    address = CharField(default="")
+    phone = CharField(default="")
+    fax = CharField(default="")
+    email = CharField(default="")
+    disability_type = CharField(default="")
+    disability_proof = CharField(default="")
+    medical_history = TextField(default="")
+    medication = TextField(default="")
+    # [{"name", "relation", "phone", "consent": bool}]
+    emergency_contacts = JSONField(default=list)
+    home_lat = FloatField(null=True)
+    home_lon = FloatField(null=True)
+    created_at = DateTimeField(default=utcnow)
+
+    @property
+    def is_active(self):
+        return self.status == "active"
+
+    def age_on(self, day):
+        """Age in whole years on ``day``, or None without a birth date."""
+        if self.birth_date is None:
+            return None
+        born = self.birth_date
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+class FrequentPlace(BaseModel):
+    """A registered frequent place (よく行く場所) of a resident."""
+
+    resident = ForeignKeyField(Resident, backref="places", on_delete="CASCADE")
+    label = CharField()
+    address = CharField(default="")
+    lat = FloatField(null=True)
+    lon = FloatField(null=True)
+    position = IntegerField(default=0)
+
+
+class Staff(BaseModel):
+    """A dispatcher (指令員) or HQ administrator; belongs to one HQ."""
+
+    login = CharField(unique=True)
+    password_hash = CharField()
+    name = CharField()
+    role = CharField()  # dispatcher | admin
+    hq = ForeignKeyField(Headquarters, backref="staff")
+    active = BooleanField(default=True)
+
+
+class Report(BaseModel):
+    """A report (通報), from the second tap until it is closed."""
+
+    case_number = CharField(unique=True)
+    resident = ForeignKeyField(Resident, backref="reports")
+    # Chosen by the start form; a repeated tap or retry carries the same id and
+    # finds the report it already created (SPEC §3.5).
+    client_id = CharField(max_length=64)
+    kind = CharField()
+    place_kind = CharField()
+    place_label = CharField(default="")
+    lat = FloatField(null=True)
+    lon = FloatField(null=True)
+    accuracy_m = FloatField(null=True)
+    municipality_code = CharField(default="")
+    municipality_name = CharField(default="")
+    receiving_hq = ForeignKeyField(Headquarters, backref="received_reports")
+    home_hq = ForeignKeyField(Headquarters, backref="home_reports")
+    routing_outcome = CharField(default="")
+    routing_note = TextField(default="")
+    status = CharField(default="received")
+    last_seq = IntegerField(default=0)
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+    closed_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("resident", "client_id"), True),)
+
+    @property
+    def is_open(self):
+        return self.status != "closed"
+
+    def events_after(self, seq):
+        """Events with a sequence number above ``seq``, in order."""
+        return (ReportEvent.select()
+                .where((ReportEvent.report == self) & (ReportEvent.seq > seq))
+                .order_by(ReportEvent.seq))
+
+    def append_event(self, *, kind, actor, body="", data=None, client_id=None, staff=None):
+        """Store the next event of this report; return ``(event, created)``.
+
+        The sequence number is taken in the same transaction as the insert, so
+        numbers are gap-free and strictly increasing per report whatever the
+        concurrency. A ``client_id`` already stored returns that event instead.
+        """
+        try:
+            with write_transaction():
+                if client_id:
+                    stored = ReportEvent.get_or_none(report=self, client_id=client_id)
+                    if stored is not None:
+                        return stored, False
+                if not is_sqlite(db):
+                    # PostgreSQL: the row lock orders concurrent writers of one report.
+                    Report.select(Report.id).where(Report.id == self.id).for_update().get()
+                now = utcnow()
+                (Report.update(last_seq=Report.last_seq + 1, updated_at=now)
+                 .where(Report.id == self.id).execute())
+                seq = Report.select(Report.last_seq).where(Report.id == self.id).scalar()
+                event = ReportEvent.create(
+                    report=self, seq=seq, kind=kind, actor=actor, body=body,
+                    data=data or {}, client_id=client_id, staff=staff, created_at=now)
+        except IntegrityError:
+            # Two first tries of one client id raced (PostgreSQL); the other won.
+            stored = client_id and ReportEvent.get_or_none(report=self, client_id=client_id)
+            if not stored:
+                raise
+            return stored, False
+        self.last_seq = seq
+        return event, True
+
+
+class ReportEvent(BaseModel):
+    """One entry of a report's ledger: a message, answer, location, status change."""
+
+    report = ForeignKeyField(Report, backref="events", on_delete="CASCADE")
+    seq = IntegerField()
+    client_id = CharField(null=True, max_length=64)
+    kind = CharField()
+    actor = CharField()
+    staff = ForeignKeyField(Staff, null=True, backref="events")
+    body = TextField(default="")
+    data = JSONField(default=dict)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = (
+            (("report", "seq"), True),
+            (("report", "client_id"), True),
+        )
+
+
+class WebSession(BaseModel):
+    """A server-side login session; deleting the row ends it everywhere at once."""
+
+    # SHA-256 of the cookie's token, so a copy of the database cannot log anyone in.
+    id = CharField(primary_key=True, max_length=64)
+    resident = ForeignKeyField(Resident, null=True, backref="sessions", on_delete="CASCADE")
+    staff = ForeignKeyField(Staff, null=True, backref="sessions", on_delete="CASCADE")
+    data = JSONField(default=dict)
+    created_at = DateTimeField(default=utcnow)
+    expires_at = DateTimeField()
+
+
+MODELS = [Headquarters, Jurisdiction, Resident, FrequentPlace, Staff, Report,
+          ReportEvent, WebSession]

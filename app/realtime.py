@@ -1,0 +1,165 @@
+"""The realtime hub: fan-out of "report R has new events" and the socket loop.
+
+A notice carries only a channel, a report id and a sequence number, never the
+message itself: every socket reads what it has not sent yet from the database,
+by sequence number. That keeps the ledger the single source of truth, makes a
+missed notice harmless (the next read catches up) and lets a PostgreSQL
+LISTEN/NOTIFY hub replace ``LocalHub`` without changing any caller.
+"""
+import functools
+import json
+import logging
+import re
+import threading
+from collections import defaultdict
+from dataclasses import dataclass
+
+from simple_websocket import ConnectionClosed
+
+from .extensions import db
+from .sessions import session_is_live
+
+log = logging.getLogger(__name__)
+
+# A socket whose session row is gone is closed with this code; the page then
+# reloads and shows the login instead of retrying forever.
+CLOSE_SESSION_ENDED = 4401
+# Even without a notice, a socket re-checks its session this often (seconds).
+SESSION_RECHECK_SECONDS = 30
+
+CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something changed on ``channel``; read the database to see what."""
+
+    channel: str
+    report_id: int | None = None
+    seq: int | None = None
+
+
+class Subscription:
+    """A registration with a hub; ``close()`` ends it."""
+
+    def __init__(self, hub, channels, callback):
+        self._hub, self.channels, self.callback = hub, tuple(channels), callback
+
+    def close(self):
+        self._hub.unsubscribe(self)
+
+
+class LocalHub:
+    """Fan-out between the sockets of one process (the embedded default)."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._subscribers = defaultdict(set)
+
+    def subscribe(self, channels, callback):
+        """Call ``callback(notice)`` for every notice on ``channels`` until closed."""
+        subscription = Subscription(self, channels, callback)
+        with self._lock:
+            for channel in subscription.channels:
+                self._subscribers[channel].add(subscription)
+        return subscription
+
+    def unsubscribe(self, subscription):
+        """Stop delivering to ``subscription``."""
+        with self._lock:
+            for channel in subscription.channels:
+                subscribers = self._subscribers.get(channel)
+                if subscribers is not None:
+                    subscribers.discard(subscription)
+                    if not subscribers:
+                        del self._subscribers[channel]
+
+    def publish(self, channel, report_id=None, seq=None):
+        """Tell every subscriber of ``channel``; call only after the write committed."""
+        notice = Notice(channel, report_id, seq)
+        with self._lock:
+            subscribers = list(self._subscribers.get(channel, ()))
+        for subscription in subscribers:
+            subscription.callback(notice)
+
+    def subscriber_count(self):
+        """How many subscriptions are registered (for leak checks)."""
+        with self._lock:
+            return len({s for subs in self._subscribers.values() for s in subs})
+
+
+hub = LocalHub()
+
+
+class FrameError(ValueError):
+    """A client frame that cannot be accepted, with the reason in both languages."""
+
+    def __init__(self, ja, en):
+        super().__init__(en)
+        self.ja, self.en = ja, en
+
+
+def parse_frame(raw, allowed_types):
+    """Decode a client frame into a dict with a known ``type``, or raise FrameError.
+
+    Size is limited before this, by the socket (SOCK_SERVER_OPTIONS max_message_size).
+    """
+    if not isinstance(raw, str):
+        raise FrameError("送信内容を読み取れませんでした。", "The message could not be read.")
+    try:
+        frame = json.loads(raw)
+    except ValueError:
+        raise FrameError("送信内容を読み取れませんでした。", "The message could not be read.") from None
+    if not isinstance(frame, dict) or frame.get("type") not in allowed_types:
+        raise FrameError("この操作は受け付けられません。", "This action is not accepted.")
+    return frame
+
+
+def _wake(ws, notice):
+    """Hand ``notice`` to the thread blocked in ``ws.receive()``.
+
+    simple-websocket's reader thread appends incoming frames to
+    ``input_buffer`` and sets ``event``; putting the notice there too lets one
+    thread per socket wait for "client sent something" and "hub has news" at
+    once, with no polling and with every send made from that one thread.
+    tests/test_realtime.py guards this reliance on simple-websocket 1.1.
+    """
+    ws.input_buffer.append(notice)
+    ws.event.set()
+
+
+def serve_socket(ws, *, session_id, channels, on_notice, on_frame, on_error):
+    """Serve one WebSocket until it closes or its session ends.
+
+    ``on_notice(notice)`` and ``on_frame(raw)`` return a list of texts to send;
+    ``on_error(FrameError)`` renders a refusal. Each call gets its own database
+    connection: a socket may stay open for hours and must not hold one. A bug
+    in a handler closes this one socket (1011, the page reconnects and
+    resumes) instead of killing the worker thread silently.
+    """
+    if not db.is_closed():
+        db.close()
+    subscription = hub.subscribe([*channels, f"session:{session_id}"],
+                                 functools.partial(_wake, ws))
+    try:
+        while True:
+            item = ws.receive(timeout=SESSION_RECHECK_SECONDS)
+            if item is None or (isinstance(item, Notice) and item.channel.startswith("session:")):
+                if not session_is_live(session_id):
+                    ws.close(CLOSE_SESSION_ENDED, "session ended")
+                    return
+                continue
+            try:
+                with db.connection_context():
+                    replies = on_notice(item) if isinstance(item, Notice) else on_frame(item)
+            except FrameError as error:
+                replies = [on_error(error)]
+            for text in replies:
+                ws.send(text)
+    except ConnectionClosed:
+        pass
+    except Exception:
+        log.exception("socket handler failed; closing it so the client resumes")
+        ws.close(1011, "internal error")
+    finally:
+        subscription.close()

@@ -1,0 +1,128 @@
+"""Resident pages: login, start (two taps), chat, and the no-JavaScript chat log."""
+import time
+
+from flask import abort, current_app, redirect, request, url_for
+
+from ..auth import authenticate, current_resident, end_session, log_in, resident_required, safe_next
+from ..forms import WRONG_LOGIN, bilingual
+from ..models import REPORT_KINDS, Report, Resident
+from ..pages import render_page
+from ..reporting import InvalidInput, open_report, parse_fix, post_message
+from . import bp
+from .forms import LoginForm, MessageForm, ReportForm
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Resident login; the device then stays logged in (SPEC §7.5)."""
+    form = LoginForm()
+    if form.validate_on_submit():
+        resident = authenticate(Resident, form.login.data.strip(), form.password.data)
+        if resident is not None:
+            log_in(resident)
+            return redirect(safe_next(url_for(".start")), 303)
+        form.form_errors.append(WRONG_LOGIN)
+    status = 400 if request.method == "POST" else 200
+    return render_page("report/login.html", form=form, status=status)
+
+
+@bp.post("/logout")
+def logout():
+    """End this device's session."""
+    end_session()
+    return redirect(url_for(".login"), 303)
+
+
+def _start_page(form=None, kind=None, status=200):
+    resident = current_resident()
+    ongoing = (Report.select().where((Report.resident == resident) & (Report.status != "closed"))
+               .order_by(Report.created_at.desc()).first())
+    return render_page("report/start.html", "report/_start.html", status=status,
+                       form=form or ReportForm(), kind=kind, ongoing=ongoing,
+                       places=list(resident.places.order_by("position")))
+
+
+@bp.get("/")
+@resident_required
+def start():
+    """First tap: the kind of emergency; with ?kind= chosen, the second tap: the place."""
+    kind = request.args.get("kind")
+    if kind is not None and kind not in REPORT_KINDS:
+        abort(400)
+    return _start_page(kind=kind)
+
+
+def _place_choice(value):
+    """Split the tapped place button into (place_kind, frequent place id)."""
+    if value.startswith("frequent-"):
+        return "frequent", value.removeprefix("frequent-")
+    return value, None
+
+
+@bp.post("/reports")
+@resident_required
+def create_report():
+    """The second tap: create the report at once and go to the chat."""
+    form = ReportForm()
+    if form.validate_on_submit():
+        place_kind, place_id = _place_choice(form.place.data)
+        try:
+            report, _ = open_report(
+                current_resident(), kind=form.kind.data, place_kind=place_kind,
+                place_id=place_id, place_text=form.place_text.data or "",
+                client_id=form.client_id.data,
+                fix=parse_fix(form.lat.data, form.lon.data, form.accuracy.data))
+        except InvalidInput as error:
+            form.form_errors.append(bilingual(error.ja, error.en))
+        else:
+            return redirect(url_for(".chat", case_number=report.case_number), 303)
+    kind = form.kind.data if form.kind.data in REPORT_KINDS else None
+    return _start_page(form=form, kind=kind, status=400)
+
+
+def _own_report(case_number):
+    """The current resident's report, or 404 (never revealing another's)."""
+    report = Report.get_or_none((Report.case_number == case_number)
+                                & (Report.resident == current_resident()))
+    if report is None:
+        abort(404)
+    return report
+
+
+def _chat_page(report, form=None, status=200):
+    return render_page("report/chat.html", status=status, report=report,
+                       events=list(report.events_after(0)), form=form or MessageForm())
+
+
+@bp.get("/reports/<case_number>")
+@resident_required
+def chat(case_number):
+    """The chat of an open report: case number, receiving HQ, messages, status."""
+    return _chat_page(_own_report(case_number))
+
+
+@bp.post("/reports/<case_number>/messages")
+@resident_required
+def send_message(case_number):
+    """Send a message without JavaScript (with it, the socket carries it)."""
+    report = _own_report(case_number)
+    form = MessageForm()
+    if form.validate_on_submit():
+        try:
+            post_message(report, actor="resident", body=form.body.data, client_id=form.client_id.data,
+                         max_chars=current_app.config["MAX_MESSAGE_CHARS"])
+        except InvalidInput as error:
+            form.body.errors.append(bilingual(error.ja, error.en))
+        else:
+            return redirect(url_for(".chat", case_number=case_number, _anchor="compose"), 303)
+    return _chat_page(report, form=form, status=400)
+
+
+@bp.get("/reports/<case_number>/log")
+@resident_required
+def chat_log(case_number):
+    """The message list for the no-JavaScript page: an iframe that reloads itself (SPEC §3.6)."""
+    report = _own_report(case_number)
+    return render_page("report/chat_log.html", report=report, events=list(report.events_after(0)),
+                       refresh=current_app.config["NOSCRIPT_REFRESH_SECONDS"],
+                       refreshed_at=time.time_ns() // 1_000_000)

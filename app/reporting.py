@@ -1,0 +1,159 @@
+"""Opening a report and writing to its ledger: the domain behind the report views and sockets."""
+import math
+from datetime import timezone
+
+from peewee import IntegrityError, fn
+
+from . import jurisdictions
+from .models import (JST, PLACE_KINDS, REPORT_KINDS, REPORT_STATUSES, FrequentPlace, Report,
+                     utcnow, write_transaction)
+from .realtime import CLIENT_ID, hub
+from .routing import Fix
+
+KIND_LABELS = {
+    "fire": ("火事", "Fire"),
+    "ambulance": ("救急", "Ambulance"),
+    "other": ("その他", "Other"),
+    "unknown": ("種別不明", "Type unknown"),
+}
+PLACE_LABELS = {
+    "home": ("自宅", "Home"),
+    "current": ("外出先（現在地）", "Current location"),
+    "frequent": ("よく行く場所", "Frequent place"),
+}
+STATUS_LABELS = {
+    "received": ("受付しました", "Received"),
+    "dispatched": ("出動しました", "Units dispatched"),
+    "en_route": ("到着予定", "Arriving soon"),
+    "arrived": ("到着しました", "Arrived"),
+    "closed": ("終了", "Closed"),
+}
+assert set(KIND_LABELS) == set(REPORT_KINDS) and set(STATUS_LABELS) == set(REPORT_STATUSES)
+assert set(PLACE_LABELS) == set(PLACE_KINDS)
+
+MAX_PLACE_TEXT = 200
+
+
+class InvalidInput(ValueError):
+    """Input that cannot be stored, with the field and the reason in both languages."""
+
+    def __init__(self, field, ja, en):
+        super().__init__(f"{field}: {en}")
+        self.field, self.ja, self.en = field, ja, en
+
+
+def parse_fix(lat, lon, accuracy=None):
+    """A routing.Fix from form text: None when no position was sent, InvalidInput when it is wrong."""
+    if not (lat or lon):
+        return None
+    try:
+        fix = Fix(float(lat), float(lon), float(accuracy) if accuracy else None)
+    except (TypeError, ValueError):
+        raise InvalidInput("location", "位置情報の形式が正しくありません。",
+                           "The location is not in a valid format.") from None
+    if not all(math.isfinite(v) for v in (fix.lat, fix.lon)) \
+            or not (-90 <= fix.lat <= 90 and -180 <= fix.lon <= 180):
+        raise InvalidInput("location", "位置情報が範囲外です。", "The location is out of range.")
+    if fix.accuracy_m is not None and not (math.isfinite(fix.accuracy_m) and fix.accuracy_m >= 0):
+        raise InvalidInput("location", "位置の精度が正しくありません。",
+                           "The location accuracy is not valid.")
+    return fix
+
+
+def check_client_id(client_id):
+    """Raise InvalidInput unless ``client_id`` looks like one our pages generate."""
+    if not isinstance(client_id, str) or not CLIENT_ID.match(client_id):
+        raise InvalidInput("client_id", "送信IDが正しくありません。ページを読み込み直してください。",
+                           "The send id is not valid. Please reload the page.")
+
+
+def _next_case_number():
+    """The next case number of the day in Japan: YYMMDD-NNNN, short enough to read aloud."""
+    prefix = utcnow().replace(tzinfo=timezone.utc).astimezone(JST).strftime("%y%m%d")
+    count = Report.select(fn.COUNT(Report.id)).where(Report.case_number.startswith(prefix)).scalar()
+    return f"{prefix}-{count + 1:04d}"
+
+
+def _place_of(resident, place_kind, fix, place_id, place_text):
+    """Where the report is about: (fix or None, label for the dispatcher)."""
+    if place_kind == "home":
+        home = (Fix(resident.home_lat, resident.home_lon, 0.0)
+                if resident.home_lat is not None else None)
+        return home, resident.address
+    if place_kind == "frequent":
+        place = FrequentPlace.get_or_none(
+            (FrequentPlace.id == place_id) & (FrequentPlace.resident == resident)) \
+            if str(place_id or "").isdigit() else None
+        if place is None:
+            raise InvalidInput("place", "登録された場所が見つかりません。", "The registered place was not found.")
+        spot = Fix(place.lat, place.lon, 0.0) if place.lat is not None else None
+        return spot, f"{place.label}（{place.address}）" if place.address else place.label
+    return fix, place_text
+
+
+def open_report(resident, *, kind, place_kind, client_id, fix=None, place_id=None, place_text=""):
+    """Create the report for the second tap, or return the one this client id already made.
+
+    Returns ``(report, created)``. The receiving HQ is notified after commit.
+    """
+    if kind not in REPORT_KINDS:
+        raise InvalidInput("kind", "通報の種類を選んでください。", "Choose the type of report.")
+    if place_kind not in PLACE_KINDS:
+        raise InvalidInput("place", "場所を選んでください。", "Choose the place.")
+    check_client_id(client_id)
+    place_text = (place_text or "").strip()
+    if len(place_text) > MAX_PLACE_TEXT:
+        raise InvalidInput("place_text", f"場所の説明は{MAX_PLACE_TEXT}文字以内にしてください。",
+                           f"Describe the place in at most {MAX_PLACE_TEXT} characters.")
+    existing = Report.get_or_none(resident=resident, client_id=client_id)
+    if existing is not None:
+        return existing, False
+    where, label = _place_of(resident, place_kind, fix, place_id, place_text)
+    routed = jurisdictions.route_report(resident, where)
+    decision = routed.decision
+    try:
+        with write_transaction():
+            report = Report.create(
+                case_number=_next_case_number(), resident=resident, client_id=client_id,
+                kind=kind, place_kind=place_kind, place_label=label,
+                lat=where.lat if where else None, lon=where.lon if where else None,
+                accuracy_m=where.accuracy_m if where else None,
+                municipality_code=decision.municipality.code if decision.municipality else "",
+                municipality_name=decision.municipality.name if decision.municipality else "",
+                receiving_hq=routed.receiving_hq, home_hq=resident.hq,
+                routing_outcome=decision.outcome.value, routing_note=decision.explanation)
+            report.append_event(kind="opened", actor="system", data={
+                "kind": kind, "place_kind": place_kind, "place": label, **routed.details})
+    except IntegrityError:
+        # The same tap arrived twice at once; the first one created the report.
+        existing = Report.get_or_none(resident=resident, client_id=client_id)
+        if existing is None:
+            raise
+        return existing, False
+    hub.publish(f"hq:{report.receiving_hq_id}", report.id, report.last_seq)
+    return report, True
+
+
+def post_message(report, *, actor, body, client_id, staff=None, max_chars=1000):
+    """Store a chat message (idempotent by ``client_id``); returns ``(event, created)``."""
+    check_client_id(client_id)
+    body = (body or "").strip() if isinstance(body, str) else ""
+    if not body:
+        raise InvalidInput("body", "メッセージを入力してください。", "Enter a message.")
+    if len(body) > max_chars:
+        raise InvalidInput("body", f"メッセージは{max_chars}文字以内にしてください。",
+                           f"Keep the message to {max_chars} characters or fewer.")
+    if not report.is_open:
+        raise InvalidInput("body", "この通報は終了しています。", "This report is closed.")
+    event, created = report.append_event(kind="message", actor=actor, body=body,
+                                         client_id=client_id, staff=staff)
+    if created:
+        hub.publish(f"report:{report.id}", report.id, event.seq)
+    return event, created
+
+
+def open_reports_of(hq):
+    """The open reports an HQ is handling, newest first (the console queue)."""
+    return (Report.select()
+            .where((Report.receiving_hq == hq) & (Report.status != "closed"))
+            .order_by(Report.created_at.desc()))

@@ -1,0 +1,95 @@
+"""Server-side sessions in the database.
+
+Flask's default session lives in a signed cookie and cannot be revoked; a
+lost phone or a suspended account must be logged out at once (also on open
+WebSockets), so the cookie carries only a random token and the data lives in
+``WebSession``. Flask-Session would do this for SQLAlchemy or Redis, not for
+peewee, hence this small interface.
+"""
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask.sessions import SessionInterface, SessionMixin
+from werkzeug.datastructures import CallbackDict
+
+from .extensions import db
+from .models import WebSession, utcnow
+
+# Extending the expiry on every request would make every page view a write.
+RENEW_AFTER = timedelta(days=1)
+
+
+def token_hash(token):
+    """The database id of a session token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class ServerSession(CallbackDict, SessionMixin):
+    """Session data plus the token that names its row."""
+
+    def __init__(self, initial=None, token=None, row=None):
+        def on_update(self):
+            self.modified = True
+
+        super().__init__(initial, on_update)
+        self.token = token
+        self.row = row
+        self.modified = False
+
+    @property
+    def id(self):
+        """The WebSession id, or None before the session is first saved."""
+        return token_hash(self.token) if self.token else None
+
+
+class DatabaseSessionInterface(SessionInterface):
+    """Keeps Flask's session in ``WebSession`` rows."""
+
+    def open_session(self, app, request):
+        token = request.cookies.get(self.get_cookie_name(app))
+        if token and len(token) < 100:
+            db.connect(reuse_if_open=True)
+            row = WebSession.get_or_none(
+                (WebSession.id == token_hash(token)) & (WebSession.expires_at > utcnow()))
+            if row is not None:
+                return ServerSession(row.data, token=token, row=row)
+        return ServerSession()
+
+    def save_session(self, app, session, response):
+        name = self.get_cookie_name(app)
+        domain = self.get_cookie_domain(app)
+        path = self.get_cookie_path(app)
+        if not session:
+            if session.row is not None:
+                WebSession.delete_by_id(session.row.id)
+            if session.token:
+                response.delete_cookie(name, domain=domain, path=path)
+            return
+        now = utcnow()
+        lifetime = (app.config["STAFF_SESSION_LIFETIME"] if session.get("staff_id")
+                    else app.config["RESIDENT_SESSION_LIFETIME"])
+        renew = session.row is None or session.row.expires_at - now < lifetime - RENEW_AFTER
+        if not (session.modified or renew):
+            return
+        if session.row is None:
+            session.token = secrets.token_urlsafe(32)
+        db.connect(reuse_if_open=True)
+        (WebSession.insert(
+            id=session.id, data=dict(session), expires_at=now + lifetime,
+            resident=session.get("resident_id"), staff=session.get("staff_id"))
+         .on_conflict(conflict_target=[WebSession.id],
+                      preserve=[WebSession.data, WebSession.expires_at,
+                                WebSession.resident, WebSession.staff])
+         .execute())
+        response.set_cookie(
+            name, session.token, expires=now + lifetime, domain=domain, path=path,
+            httponly=self.get_cookie_httponly(app), secure=self.get_cookie_secure(app),
+            samesite=self.get_cookie_samesite(app))
+
+
+def session_is_live(session_id):
+    """True while the session row exists and has not expired (checked by sockets)."""
+    with db.connection_context():
+        return WebSession.select().where(
+            (WebSession.id == session_id) & (WebSession.expires_at > utcnow())).exists()
