@@ -1,0 +1,63 @@
+"""Logging in and out, and revocable server-side sessions."""
+from app.auth import end_sessions_of
+from app.extensions import db
+from app.models import Resident, WebSession
+
+from .conftest import form_fields, login_as
+
+
+def resident_account(app):
+    return app.accounts["residents"][0]
+
+
+def test_start_page_requires_login(client):
+    response = client.get("/")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+
+
+def test_login_keeps_the_device_logged_in(app, client):
+    response = login_as(client, resident_account(app))
+    assert response.headers["Location"] == "/"
+    cookie = client.get_cookie("net119_session")
+    assert cookie is not None and cookie.expires is not None
+    assert client.get("/").status_code == 200
+
+
+def test_wrong_password_is_refused_without_saying_which_part_was_wrong(app, client):
+    page = client.get("/login")
+    for login in ("chitose-taro", "nobody-here"):
+        response = client.post("/login", data={"csrf_token": form_fields(page)["csrf_token"],
+                                               "login": login, "password": "wrong"})
+        assert response.status_code == 400
+        assert "ログインIDまたはパスワードが違います" in response.text
+        assert "エラー：" in response.text.split("</title>")[0]
+
+
+def test_logout_ends_the_session_on_the_server(app, client):
+    login_as(client, resident_account(app))
+    token = client.get_cookie("net119_session").value
+    page = client.get("/")
+    client.post("/logout", data={"csrf_token": form_fields(page)["csrf_token"]})
+    with db.connection_context():
+        assert WebSession.select().where(WebSession.resident.is_null(False)).count() == 0
+    # Replaying the old cookie does not bring the session back.
+    client.set_cookie("net119_session", token)
+    assert client.get("/").status_code == 302
+
+
+def test_suspending_an_account_ends_its_sessions_at_once(app, client):
+    login_as(client, resident_account(app))
+    with db.connection_context():
+        resident = Resident.get(Resident.login == "chitose-taro")
+        resident.status = "suspended"
+        resident.save()
+        end_sessions_of(resident)
+    assert client.get("/").status_code == 302
+
+
+def test_staff_login_goes_to_the_console(app, client):
+    dispatcher = next(a for a in app.accounts["dispatchers"] if a["hq"] == "chitose")
+    response = login_as(client, dispatcher, path="/dispatch/login")
+    assert response.headers["Location"] == "/dispatch/"
+    assert client.get("/dispatch/").status_code == 200
+    assert client.get("/admin/").status_code == 403
