@@ -49,12 +49,12 @@ def _instance_secret(app):
 
 
 def init_database(app):
-    """Bind the models to DATABASE_URL; one connection per request or socket step."""
-    db.initialize(open_database(app.config["DATABASE_URL"]))
+    """Bind the models to DATABASE_URL; one connection per request or socket step.
 
-    @app.before_request
-    def connect_database():
-        db.connect(reuse_if_open=True)
+    peewee connects on the first query, so a request that needs no database
+    (a static file, the health check reporting an outage) does not fail on it.
+    """
+    db.initialize(open_database(app.config["DATABASE_URL"]))
 
     @app.teardown_request
     def close_database(exc):

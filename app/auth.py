@@ -5,7 +5,6 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import abort, g, redirect, request, session, url_for
 
-from .extensions import db
 from .models import Resident, Staff, WebSession
 
 _hasher = PasswordHasher()
@@ -70,7 +69,6 @@ def current_resident():
     """The logged-in, active resident, or None."""
     if "resident" not in g:
         resident_id = session.get("resident_id")
-        db.connect(reuse_if_open=True)
         resident = resident_id and Resident.get_or_none(id=resident_id)
         g.resident = resident if resident and resident.is_active else None
     return g.resident
@@ -80,7 +78,6 @@ def current_staff():
     """The logged-in, active staff member, or None."""
     if "staff" not in g:
         staff_id = session.get("staff_id")
-        db.connect(reuse_if_open=True)
         staff = staff_id and Staff.get_or_none(id=staff_id)
         g.staff = staff if staff and staff.active else None
     return g.staff

@@ -91,6 +91,61 @@ def demo(host, port, data_dir, threads):
     _serve(app, host, port, threads)
 
 
+@main.group()
+def hq():
+    """Headquarters and the municipalities they cover."""
+
+
+@hq.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def hq_import(path):
+    """Create or update HQs from a CSV file; a file with any error changes nothing."""
+    from .hq_csv import read_csv
+    from .jurisdictions import import_headquarters
+
+    create_app()
+    result = read_csv(path)
+    if not result.ok:
+        for error in result.errors:
+            click.echo(str(error), err=True)
+        raise click.exceptions.Exit(1)
+    with db.connection_context():
+        imported = import_headquarters(result.rows)
+    click.echo(f"imported {len(imported)} headquarters")
+
+
+@hq.command("export")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file (UTF-8 with BOM, so spreadsheets read it) instead of stdout.")
+def hq_export(output):
+    """Write every HQ and its municipalities as CSV."""
+    from .hq_csv import write_csv
+    from .jurisdictions import export_rows
+
+    create_app()
+    with db.connection_context():
+        text = write_csv(export_rows())
+    if output:
+        output.write_text(text, encoding="utf-8-sig")
+    else:
+        click.echo(text, nl=False)
+
+
+@main.command()
+@click.argument("text")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--lang", type=click.Choice(["ja", "en"]), default="ja", show_default=True)
+def speak(text, output, lang):
+    """Synthesise TEXT to an MP3 file, to check how the card will be read."""
+    from speech import NoEngineAvailable, speak_to_file
+
+    try:
+        result = speak_to_file(text, output, lang)
+    except NoEngineAvailable as error:
+        raise click.ClickException(f"no speech engine for {lang}: {error}") from None
+    click.echo(f"{output}: {result.duration:.1f} s, {len(result.mp3):,} bytes, {result.engine} ({result.voice})")
+
+
 def _print_welcome(accounts, data_dir):
     base = accounts["base_url"]
     click.echo(f"\nNET119 demo: {base}\n")

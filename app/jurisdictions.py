@@ -67,3 +67,14 @@ def import_headquarters(rows):
                  "municipality_name": names[code].name if code in names else ""}
                 for code in row.municipalities]).execute()
     return [hq for hq, _ in saved]
+
+
+def export_rows():
+    """Every HQ with its municipalities, as rows for app.hq_csv.write_csv."""
+    from .hq_csv import HqRow
+
+    return [HqRow(code=hq.code, name=hq.name, phone=hq.phone, fax=hq.fax,
+                  uses_service=hq.uses_service,
+                  municipalities=tuple(j.municipality_code
+                                       for j in hq.jurisdictions.order_by(Jurisdiction.municipality_code)))
+            for hq in Headquarters.select().order_by(Headquarters.code)]

@@ -7,14 +7,18 @@ WebSockets), so the cookie carries only a random token and the data lives in
 peewee, hence this small interface.
 """
 import hashlib
+import logging
 import secrets
 from datetime import timedelta
 
 from flask.sessions import SessionInterface, SessionMixin
+from peewee import PeeweeException
 from werkzeug.datastructures import CallbackDict
 
 from .extensions import db
 from .models import WebSession, utcnow
+
+log = logging.getLogger(__name__)
 
 # Extending the expiry on every request would make every page view a write.
 RENEW_AFTER = timedelta(days=1)
@@ -49,9 +53,14 @@ class DatabaseSessionInterface(SessionInterface):
     def open_session(self, app, request):
         token = request.cookies.get(self.get_cookie_name(app))
         if token and len(token) < 100:
-            db.connect(reuse_if_open=True)
-            row = WebSession.get_or_none(
-                (WebSession.id == token_hash(token)) & (WebSession.expires_at > utcnow()))
+            try:
+                row = WebSession.get_or_none(
+                    (WebSession.id == token_hash(token)) & (WebSession.expires_at > utcnow()))
+            except PeeweeException:
+                # The request goes on and meets the outage where it can be
+                # answered with a page (503), not inside Flask's session setup.
+                log.exception("session store unavailable")
+                row = None
             if row is not None:
                 return ServerSession(row.data, token=token, row=row)
         return ServerSession()
@@ -74,14 +83,18 @@ class DatabaseSessionInterface(SessionInterface):
             return
         if session.row is None:
             session.token = secrets.token_urlsafe(32)
-        db.connect(reuse_if_open=True)
-        (WebSession.insert(
-            id=session.id, data=dict(session), expires_at=now + lifetime,
-            resident=session.get("resident_id"), staff=session.get("staff_id"))
-         .on_conflict(conflict_target=[WebSession.id],
-                      preserve=[WebSession.data, WebSession.expires_at,
-                                WebSession.resident, WebSession.staff])
-         .execute())
+        try:
+            (WebSession.insert(
+                id=session.id, data=dict(session), expires_at=now + lifetime,
+                resident=session.get("resident_id"), staff=session.get("staff_id"))
+             .on_conflict(conflict_target=[WebSession.id],
+                          preserve=[WebSession.data, WebSession.expires_at,
+                                    WebSession.resident, WebSession.staff])
+             .execute())
+        except PeeweeException:
+            # Keep the page that explains the outage; the session is simply not kept.
+            log.exception("session not saved")
+            return
         response.set_cookie(
             name, session.token, expires=now + lifetime, domain=domain, path=path,
             httponly=self.get_cookie_httponly(app), secure=self.get_cookie_secure(app),

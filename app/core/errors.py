@@ -4,6 +4,7 @@ import logging
 from flask import render_template, request
 from flask_wtf.csrf import CSRFError
 from htmx_flask import make_response
+from peewee import PeeweeException
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
@@ -19,6 +20,8 @@ MESSAGES = {
     500: ("システムで問題が起きました。もう一度お試しください。", "Something went wrong on our side. Please try again."),
     503: ("ただいま利用できません。", "The service is not available right now."),
 }
+OUTAGE_MESSAGE = ("ただいまシステムにつながりません。ほかの方法で通報してください。",
+                  "The system cannot be reached right now. Please call for help another way.")
 CSRF_MESSAGE = ("画面の有効期限が切れました。ページを読み込み直してから、もう一度送ってください。",
                 "This page has expired. Reload it, then send again.")
 
@@ -26,6 +29,7 @@ CSRF_MESSAGE = ("画面の有効期限が切れました。ページを読み込
 def register(app):
     """Install the handlers on ``app``."""
     app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(PeeweeException, handle_database_outage)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(Exception, handle_unexpected_error)
 
@@ -40,6 +44,11 @@ def render_error(code, ja, en):
 
 def handle_csrf_error(error):
     return render_error(400, *CSRF_MESSAGE)
+
+
+def handle_database_outage(error):
+    log.exception("database unavailable on %s %s", request.method, request.path)
+    return render_error(503, *OUTAGE_MESSAGE)
 
 
 def handle_http_error(error):

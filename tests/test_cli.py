@@ -1,0 +1,71 @@
+"""The net119 command: migrate, HQ import/export, speak."""
+import miniaudio
+import pytest
+from click.testing import CliRunner
+
+from app.cli import main
+from app.extensions import db
+from app.hq_csv import read_csv
+from app.models import Headquarters, Jurisdiction
+
+from .conftest import ROOT
+
+GOOD_CSV = "code,name,phone,fax,uses_service,municipalities\nchitose,千歳市消防本部,000-0000-0101,,yes,01224\n"
+
+
+@pytest.fixture
+def cli(tmp_path, monkeypatch):
+    """Run `net119 ...` against a fresh database file named by NET119_DATABASE_URL."""
+    monkeypatch.setenv("NET119_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.sqlite3'}")
+    monkeypatch.setenv("NET119_SECRET_KEY", "cli-test")
+    runner = CliRunner()
+
+    def run(*args):
+        return runner.invoke(main, list(args), catch_exceptions=False)
+
+    assert "applied: 001_initial" in run("migrate").output
+    return run
+
+
+def hq_count():
+    with db.connection_context():
+        return Headquarters.select().count(), Jurisdiction.select().count()
+
+
+def test_migrate_twice_is_a_no_op(cli):
+    assert "up to date" in cli("migrate").output
+
+
+def test_hq_import_then_export_round_trips(cli, tmp_path):
+    source = ROOT / "app" / "data" / "headquarters_demo.csv"
+    result = cli("hq", "import", str(source))
+    assert result.exit_code == 0 and "imported 8 headquarters" in result.output
+    exported = tmp_path / "out.csv"
+    cli("hq", "export", "-o", str(exported))
+    by_code = lambda rows: sorted(rows, key=lambda row: row.code)  # noqa: E731
+    assert by_code(read_csv(exported).rows) == by_code(read_csv(source).rows)
+
+
+def test_hq_import_of_a_bad_file_reports_every_line_and_changes_nothing(cli, tmp_path):
+    cli("hq", "import", str(_write(tmp_path, GOOD_CSV)))
+    before = hq_count()
+    bad = _write(tmp_path, GOOD_CSV + "eniwa,恵庭市消防本部,,,maybe,01231\nsapporo,札幌市消防局,,,yes,1100\n")
+    result = cli("hq", "import", str(bad))
+    assert result.exit_code == 1
+    assert "3行目" in result.output and "4行目" in result.output
+    assert hq_count() == before
+
+
+def test_speak_writes_a_playable_mp3(cli, tmp_path):
+    out = tmp_path / "card.mp3"
+    result = cli("speak", "私は耳が聞こえません。代わりに119番に電話してください。", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    decoded = miniaudio.decode(out.read_bytes())
+    seconds = decoded.num_frames / decoded.sample_rate
+    assert 2.0 < seconds < 15.0
+
+
+def _write(tmp_path, text):
+    path = tmp_path / f"hq-{len(text)}.csv"
+    path.write_text(text, encoding="utf-8")
+    return path
