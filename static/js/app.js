@@ -184,9 +184,30 @@
   });
 
   // ---- Map ---------------------------------------------------------------
+  // Leaflet is fetched only when a map is on the page (the console's case view),
+  // which also works after a boosted navigation, where <head> scripts do not run.
+  var leafletLoading = false;
+
+  function loadLeaflet(el) {
+    if (leafletLoading) return;
+    leafletLoading = true;
+    var css = document.createElement("link");
+    css.rel = "stylesheet";
+    css.href = el.dataset.leafletCss;
+    document.head.appendChild(css);
+    var script = document.createElement("script");
+    script.src = el.dataset.leafletJs;
+    script.onload = function () { initMaps(document); };
+    document.head.appendChild(script);
+  }
+
   function initMaps(root) {
-    if (!window.L) return;
-    root.querySelectorAll(".map[data-lat]:not(.leaflet-container)").forEach(function (el) {
+    var maps = root.querySelectorAll(".map[data-lat]:not(.leaflet-container)");
+    if (!maps.length) return;
+    if (!window.L) { loadLeaflet(maps[0]); return; }
+    // Leaflet guesses its image folder from its stylesheet, which may still be loading.
+    L.Icon.Default.imagePath = maps[0].dataset.leafletCss.replace(/leaflet\.css$/, "images/");
+    maps.forEach(function (el) {
       var lat = parseFloat(el.dataset.lat), lon = parseFloat(el.dataset.lon);
       var map = L.map(el, { keyboard: false }).setView([lat, lon], 16);
       L.tileLayer(el.dataset.tileUrl, { attribution: el.dataset.tileAttribution, maxZoom: 18 }).addTo(map);
