@@ -5,7 +5,9 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import abort, g, redirect, request, session, url_for
 
+from .forms import WRONG_LOGIN
 from .models import Resident, Staff, WebSession
+from .pages import render_page
 
 _hasher = PasswordHasher()
 # Verified against when the login does not exist, so that a wrong login and a
@@ -31,8 +33,18 @@ def authenticate(model, login, password):
     account = model.get_or_none(model.login == login)
     if not verify_password(account.password_hash if account else None, password):
         return None
-    active = account.is_active if model is Resident else account.active
-    return account if active else None
+    return account if account.is_active else None
+
+
+def login_flow(form, model, template, home):
+    """The login form shared by residents and staff: 303 to ``home(account)`` or 400 with the reason."""
+    if form.validate_on_submit():
+        account = authenticate(model, form.login.data.strip(), form.password.data)
+        if account is not None:
+            log_in(account)
+            return redirect(safe_next(home(account)), 303)
+        form.form_errors.append(WRONG_LOGIN)
+    return render_page(template, form=form, status=400 if request.method == "POST" else 200)
 
 
 def log_in(account):
@@ -65,22 +77,23 @@ def end_sessions_of(account):
         hub.publish(f"session:{session_id}")
 
 
+def _current(kind, model):
+    """The logged-in, active account of ``kind`` ("resident" or "staff"), cached per request."""
+    if kind not in g:
+        account_id = session.get(f"{kind}_id")
+        account = account_id and model.get_or_none(id=account_id)
+        setattr(g, kind, account if account and account.is_active else None)
+    return g.get(kind)
+
+
 def current_resident():
     """The logged-in, active resident, or None."""
-    if "resident" not in g:
-        resident_id = session.get("resident_id")
-        resident = resident_id and Resident.get_or_none(id=resident_id)
-        g.resident = resident if resident and resident.is_active else None
-    return g.resident
+    return _current("resident", Resident)
 
 
 def current_staff():
     """The logged-in, active staff member, or None."""
-    if "staff" not in g:
-        staff_id = session.get("staff_id")
-        staff = staff_id and Staff.get_or_none(id=staff_id)
-        g.staff = staff if staff and staff.active else None
-    return g.staff
+    return _current("staff", Staff)
 
 
 def resident_required(view):

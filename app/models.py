@@ -143,6 +143,10 @@ class Staff(BaseModel):
     hq = ForeignKeyField(Headquarters, backref="staff")
     active = BooleanField(default=True)
 
+    @property
+    def is_active(self):
+        return self.active
+
 
 class Report(BaseModel):
     """A report (通報), from the second tap until it is closed."""

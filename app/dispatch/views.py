@@ -1,10 +1,10 @@
 """Console pages: login, the queue, one case."""
 from datetime import date
 
-from flask import abort, current_app, redirect, request, url_for
+from flask import abort, current_app, redirect, url_for
 
-from ..auth import authenticate, current_staff, end_session, log_in, safe_next, staff_required
-from ..forms import WRONG_LOGIN, bilingual
+from ..auth import current_staff, end_session, login_flow, staff_required
+from ..forms import bilingual
 from ..models import Report, Staff
 from ..pages import render_page
 from ..reporting import InvalidInput, open_reports_of, post_message
@@ -15,16 +15,8 @@ from .forms import LoginForm, MessageForm
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     """Staff login (dispatchers and HQ administrators)."""
-    form = LoginForm()
-    if form.validate_on_submit():
-        staff = authenticate(Staff, form.login.data.strip(), form.password.data)
-        if staff is not None:
-            log_in(staff)
-            home = url_for(".console") if staff.role == "dispatcher" else url_for("admin.index")
-            return redirect(safe_next(home), 303)
-        form.form_errors.append(WRONG_LOGIN)
-    status = 400 if request.method == "POST" else 200
-    return render_page("dispatch/login.html", form=form, status=status)
+    return login_flow(LoginForm(), Staff, "dispatch/login.html", home=lambda staff: url_for(
+        ".console" if staff.role == "dispatcher" else "admin.index"))
 
 
 @bp.post("/logout")

@@ -3,8 +3,8 @@ import time
 
 from flask import abort, current_app, redirect, request, url_for
 
-from ..auth import authenticate, current_resident, end_session, log_in, resident_required, safe_next
-from ..forms import WRONG_LOGIN, bilingual
+from ..auth import current_resident, end_session, login_flow, resident_required
+from ..forms import bilingual
 from ..models import REPORT_KINDS, Report, Resident
 from ..pages import render_page
 from ..reporting import InvalidInput, open_report, parse_fix, post_message
@@ -15,15 +15,7 @@ from .forms import LoginForm, MessageForm, ReportForm
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     """Resident login; the device then stays logged in (SPEC §7.5)."""
-    form = LoginForm()
-    if form.validate_on_submit():
-        resident = authenticate(Resident, form.login.data.strip(), form.password.data)
-        if resident is not None:
-            log_in(resident)
-            return redirect(safe_next(url_for(".start")), 303)
-        form.form_errors.append(WRONG_LOGIN)
-    status = 400 if request.method == "POST" else 200
-    return render_page("report/login.html", form=form, status=status)
+    return login_flow(LoginForm(), Resident, "report/login.html", home=lambda _: url_for(".start"))
 
 
 @bp.post("/logout")
