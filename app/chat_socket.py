@@ -1,63 +1,85 @@
 """The chat protocol both the resident page and the console speak over a report's socket.
 
-Client frames are JSON: ``{"type": "resume", "after": N}`` (sent on every
-open: "I have everything up to N") and ``{"type": "message", "client_id": ...,
-"body": ...}``. Server frames are HTML fragments for htmx's ws extension, one
-event each, in sequence order; the event a client sent comes back as its
-acknowledgement (届きました only once it is stored).
+Client frames are JSON:
+- ``{"type": "resume", "after": N}``: sent on every open, "I have everything up to N";
+- ``{"type": "message", "client_id": ..., "body": ...}``: a retry repeats the client id;
+- ``{"type": "read", "seq": N}``: "I have displayed everything up to N" (既読).
+
+Server frames are HTML fragments for htmx's ws extension: one event each, in
+sequence order, and a read marker when the other side has displayed more. The
+event a client sent comes back as its acknowledgement (届きました only once it
+is stored), also when a retry finds it already stored.
 """
 from flask import render_template
 
 from .models import Report
 from .realtime import FrameError, parse_frame
-from .reporting import InvalidInput, post_message
+from .reporting import InvalidInput, mark_displayed, post_message
 
-FRAME_TYPES = {"resume", "message"}
+FRAME_TYPES = {"resume", "message", "read"}
+OTHER_SIDE = {"resident": "staff", "staff": "resident"}
 
 
 class ReportFeed:
-    """What one socket has been sent of one report's ledger."""
+    """What one socket of ``viewer`` ("resident" or "staff") has been sent of one report."""
 
-    def __init__(self, report_id, render, sent=0):
-        self.report_id, self.render, self.sent = report_id, render, sent
+    def __init__(self, report_id, viewer, sent=0):
+        self.report_id, self.viewer, self.sent = report_id, viewer, sent
+        self.read_sent = 0
 
     def resume(self, after):
         """Restart from ``after`` (the client's last sequence number)."""
-        if isinstance(after, bool) or not isinstance(after, int) or after < 0:
-            raise FrameError("再接続の情報が正しくありません。", "The resume position is not valid.")
-        self.sent = after
+        self.sent = _sequence_number(after, "再接続の情報が正しくありません。", "The resume position is not valid.")
+        self.read_sent = 0
         return self.pending()
 
     def pending(self):
-        """Render every event after the last one sent, oldest first."""
+        """Frames for every event after the last one sent, then the read marker if it moved."""
         report = Report.get_by_id(self.report_id)
         events = list(report.events_after(self.sent))
+        frames = [self.render(report, event) for event in events]
         if events:
             self.sent = events[-1].seq
-        return [self.render(report, event) for event in events]
+        read = report.read_seq_of(OTHER_SIDE[self.viewer])
+        if read > self.read_sent:
+            self.read_sent = read
+            frames.append(render_template("_partials/_read_marker.html", read_seq=read, oob=True))
+        return frames
+
+    def render(self, report, event):
+        """One event as a frame for this viewer."""
+        return render_template("_partials/_event_frame.html", report=report, event=event,
+                               viewer=self.viewer)
 
 
-def frame_handler(feed, *, actor, staff=None, max_chars):
-    """Return ``on_frame(raw)`` for ``serve_socket``: resume, or store a message."""
+def frame_handler(feed, *, staff=None, max_chars):
+    """Return ``on_frame(raw)`` for ``serve_socket``: resume, store a message, or mark read."""
     def on_frame(raw):
         frame = parse_frame(raw, FRAME_TYPES)
         if frame["type"] == "resume":
             return feed.resume(frame.get("after"))
         report = Report.get_by_id(feed.report_id)
+        if frame["type"] == "read":
+            seq = _sequence_number(frame.get("seq"), "既読の情報が正しくありません。", "The read position is not valid.")
+            mark_displayed(report, feed.viewer, seq)
+            return []
         try:
-            post_message(report, actor=actor, body=frame.get("body"),
-                         client_id=frame.get("client_id"), staff=staff, max_chars=max_chars)
+            event, _ = post_message(report, actor=feed.viewer, body=frame.get("body"),
+                                    client_id=frame.get("client_id"), staff=staff, max_chars=max_chars)
         except InvalidInput as error:
             raise FrameError(error.ja, error.en) from None
-        return feed.pending()
+        already_sent = event.seq <= feed.sent
+        frames = feed.pending()
+        # A retry of a message stored before (e.g. just before a disconnect) is
+        # acknowledged all the same, or the sender would wait for it forever.
+        return [feed.render(report, event), *frames] if already_sent else frames
     return on_frame
 
 
-def event_renderer(viewer):
-    """Render one event as a socket frame for ``viewer`` ("resident" or "staff")."""
-    def render(report, event):
-        return render_template("_partials/_event_frame.html", report=report, event=event, viewer=viewer)
-    return render
+def _sequence_number(value, ja, en):
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise FrameError(ja, en)
+    return value
 
 
 def render_refusal(error):

@@ -170,6 +170,10 @@ class Report(BaseModel):
     routing_note = TextField(default="")
     status = CharField(default="received")
     last_seq = IntegerField(default=0)
+    # 既読: the highest sequence number each side has displayed. Kept on the
+    # report, not in the ledger, so that reading never creates events to read.
+    resident_read_seq = IntegerField(default=0)
+    staff_read_seq = IntegerField(default=0)
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
     closed_at = DateTimeField(null=True)
@@ -180,6 +184,20 @@ class Report(BaseModel):
     @property
     def is_open(self):
         return self.status != "closed"
+
+    def read_seq_of(self, side):
+        """How far ``side`` ("resident" or "staff") has displayed this report's ledger."""
+        return self.resident_read_seq if side == "resident" else self.staff_read_seq
+
+    def mark_read(self, side, seq):
+        """Record that ``side`` displayed everything up to ``seq``; True if that moved the marker."""
+        field = Report.resident_read_seq if side == "resident" else Report.staff_read_seq
+        seq = min(seq, self.last_seq)
+        moved = (Report.update({field: seq})
+                 .where((Report.id == self.id) & (field < seq)).execute())
+        if moved:
+            setattr(self, field.name, seq)
+        return bool(moved)
 
     def events_after(self, seq):
         """Events with a sequence number above ``seq``, in order."""

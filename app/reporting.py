@@ -152,6 +152,12 @@ def post_message(report, *, actor, body, client_id, staff=None, max_chars=1000):
     return event, created
 
 
+def mark_displayed(report, side, seq):
+    """``side`` has displayed the ledger up to ``seq`` (既読); the other side is told."""
+    if report.mark_read(side, seq):
+        hub.publish(f"report:{report.id}", report.id, report.last_seq)
+
+
 def open_reports_of(hq):
     """The open reports an HQ is handling, newest first (the console queue)."""
     return (Report.select()

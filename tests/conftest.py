@@ -106,23 +106,31 @@ def _die_with_parent():
 
 
 class LiveServer:
-    """A `net119 demo` process on 127.0.0.1 with its accounts."""
+    """A NET119 server process on 127.0.0.1: ``net119 demo``, or ``net119 serve`` on a given database."""
 
-    def __init__(self, data_dir, port=None):
+    def __init__(self, data_dir, port=None, database=None, accounts=None, env=None):
         self.data_dir, self.port = Path(data_dir), port or free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
+        self.database, self.accounts, self.env = database, accounts, env or {}
         self.process = None
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.log = open(self.data_dir / f"server-{self.port}.log", "ab")
 
     def start(self):
-        command = [sys.executable, "-m", "app", "demo", "--host", "127.0.0.1",
-                   "--port", str(self.port), "--data", str(self.data_dir)]
-        self.log = open(self.data_dir.parent / f"server-{self.port}.log", "ab")
+        """Start (or restart) the process and wait until /healthz answers."""
+        address = ["--host", "127.0.0.1", "--port", str(self.port)]
+        env = {**os.environ, **self.env}
+        if self.database:
+            command = [sys.executable, "-m", "app", "serve", *address]
+            env.update(NET119_DATABASE_URL=f"sqlite:///{self.database}", NET119_SECRET_KEY="live-test")
+        else:
+            command = [sys.executable, "-m", "app", "demo", *address, "--data", str(self.data_dir)]
         self.process = subprocess.Popen(command, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT,
-                                        preexec_fn=_die_with_parent, env={**os.environ})
+                                        preexec_fn=_die_with_parent, env=env)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"demo server exited; see {self.log.name}")
+                raise RuntimeError(f"server exited; see {self.log.name}")
             try:
                 with urllib.request.urlopen(f"{self.base_url}/healthz", timeout=1) as answer:
                     if answer.status == 200:
@@ -130,11 +138,13 @@ class LiveServer:
             except OSError:
                 time.sleep(0.1)
         else:
-            raise RuntimeError("demo server did not become healthy in 30 s")
-        self.accounts = json.loads((self.data_dir / "demo-accounts.json").read_text())
+            raise RuntimeError("server did not become healthy in 30 s")
+        if not self.database:
+            self.accounts = json.loads((self.data_dir / "demo-accounts.json").read_text())
         return self
 
     def stop(self):
+        """Stop the process (SIGTERM, then SIGKILL after 10 s)."""
         if self.process and self.process.poll() is None:
             self.process.terminate()
             try:
@@ -142,11 +152,53 @@ class LiveServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+    def close(self):
+        self.stop()
         self.log.close()
+
+    def crash_worker(self):
+        """SIGKILL the worker mid-flight (a crash); gunicorn's master starts a new one."""
+        old = self.worker_pid()
+        os.kill(old, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if self.worker_pid() != old:
+                    with urllib.request.urlopen(f"{self.base_url}/healthz", timeout=1) as answer:
+                        if answer.status == 200:
+                            return
+            except (OSError, IndexError):
+                pass
+            time.sleep(0.1)
+        raise RuntimeError("no new worker after a crash")
+
+    def worker_pid(self):
+        """The gunicorn worker serving requests (the one child of the master)."""
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
+        return int(children[0])
 
     def account(self, kind, hq="chitose"):
         """The first demo account of ``kind`` ("residents", "dispatchers", "admins") at ``hq``."""
         return next(a for a in self.accounts[kind] if a["hq"] == hq)
+
+
+@pytest.fixture
+def served(tmp_path, seeded_database):
+    """Start ``net119 serve`` on a copy of the seeded database; stopped after the test."""
+    servers = []
+
+    def start(**env):
+        template, accounts = seeded_database
+        database = tmp_path / f"served-{len(servers)}.sqlite3"
+        shutil.copyfile(template, database)
+        server = LiveServer(tmp_path / "served", database=database, accounts=accounts, env=env).start()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.close()
 
 
 @pytest.fixture(scope="session")
@@ -154,4 +206,4 @@ def live_server(tmp_path_factory):
     """One demo server for the whole session (tests create their own reports)."""
     server = LiveServer(tmp_path_factory.mktemp("live") / "demo").start()
     yield server
-    server.stop()
+    server.close()

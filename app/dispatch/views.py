@@ -7,7 +7,7 @@ from ..auth import current_staff, end_session, login_flow, staff_required
 from ..forms import bilingual
 from ..models import Report, Staff
 from ..pages import render_page
-from ..reporting import InvalidInput, open_reports_of, post_message
+from ..reporting import InvalidInput, mark_displayed, open_reports_of, post_message
 from . import bp
 from .forms import LoginForm, MessageForm
 
@@ -44,6 +44,7 @@ def own_case(report_id):
 
 
 def _case_page(report, form=None, status=200):
+    mark_displayed(report, "staff", report.last_seq)
     return render_page("dispatch/case.html", status=status, report=report,
                        events=list(report.events_after(0)), form=form or MessageForm(),
                        reports=list(open_reports_of(current_staff().hq)),

@@ -2,7 +2,7 @@
 from flask import abort, current_app, render_template, request, session
 
 from ..auth import current_staff
-from ..chat_socket import ReportFeed, event_renderer, frame_handler, render_refusal
+from ..chat_socket import ReportFeed, frame_handler, render_refusal
 from ..extensions import sock
 from ..models import Report
 from ..realtime import parse_frame, serve_socket
@@ -47,9 +47,9 @@ def queue_socket(ws):
 @sock.route("/cases/<int:report_id>/ws", bp=bp)
 def case_socket(ws, report_id):
     """Live chat for the dispatcher, the same protocol as the resident's."""
-    feed = ReportFeed(report_id, event_renderer("staff"), sent=request.args.get("after", 0, type=int))
+    feed = ReportFeed(report_id, "staff", sent=request.args.get("after", 0, type=int))
     serve_socket(ws, session_id=session.id, channels=[f"report:{report_id}"],
                  on_notice=lambda notice: feed.pending(),
-                 on_frame=frame_handler(feed, actor="staff", staff=current_staff(),
+                 on_frame=frame_handler(feed, staff=current_staff(),
                                         max_chars=current_app.config["MAX_MESSAGE_CHARS"]),
                  on_error=render_refusal)

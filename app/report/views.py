@@ -7,7 +7,7 @@ from ..auth import current_resident, end_session, login_flow, resident_required
 from ..forms import bilingual
 from ..models import REPORT_KINDS, Report, Resident
 from ..pages import render_page
-from ..reporting import InvalidInput, open_report, parse_fix, post_message
+from ..reporting import InvalidInput, mark_displayed, open_report, parse_fix, post_message
 from . import bp
 from .forms import LoginForm, MessageForm, ReportForm
 
@@ -82,6 +82,7 @@ def _own_report(case_number):
 
 
 def _chat_page(report, form=None, status=200):
+    mark_displayed(report, "resident", report.last_seq)
     return render_page("report/chat.html", status=status, report=report,
                        events=list(report.events_after(0)), form=form or MessageForm())
 
@@ -115,6 +116,7 @@ def send_message(case_number):
 def chat_log(case_number):
     """The message list for the no-JavaScript page: an iframe that reloads itself (SPEC §3.6)."""
     report = _own_report(case_number)
+    mark_displayed(report, "resident", report.last_seq)
     return render_page("report/chat_log.html", report=report, events=list(report.events_after(0)),
                        refresh=current_app.config["NOSCRIPT_REFRESH_SECONDS"],
                        refreshed_at=time.time_ns() // 1_000_000)

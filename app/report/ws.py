@@ -2,7 +2,7 @@
 from flask import abort, current_app, request, session
 
 from ..auth import current_resident
-from ..chat_socket import ReportFeed, event_renderer, frame_handler, render_refusal
+from ..chat_socket import ReportFeed, frame_handler, render_refusal
 from ..extensions import sock
 from ..models import Report
 from ..realtime import serve_socket
@@ -27,10 +27,9 @@ def check_handshake():
 def chat_socket(ws, case_number):
     """Live chat for the resident: resume by sequence number, send, receive."""
     report = Report.get(Report.case_number == case_number)
-    feed = ReportFeed(report.id, event_renderer("resident"), sent=request.args.get("after", 0, type=int))
+    feed = ReportFeed(report.id, "resident", sent=request.args.get("after", 0, type=int))
     serve_socket(
         ws, session_id=session.id, channels=[f"report:{report.id}"],
         on_notice=lambda notice: feed.pending(),
-        on_frame=frame_handler(feed, actor="resident",
-                               max_chars=current_app.config["MAX_MESSAGE_CHARS"]),
+        on_frame=frame_handler(feed, max_chars=current_app.config["MAX_MESSAGE_CHARS"]),
         on_error=render_refusal)

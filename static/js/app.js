@@ -49,20 +49,39 @@
   }
 
   // ---- Chat over the socket ------------------------------------------------
+  // The server is the ledger: every event has a per-report sequence number, the
+  // page tells the server the last one it has on every (re)connect, and frames
+  // it already shows are dropped. Messages wait in an outbox (kept in
+  // localStorage, so a reload loses nothing) until the server acknowledges them
+  // by sending the stored event back; a retry reuses the same client id, so the
+  // server stores each message once.
   var UNACKNOWLEDGED_MS = 10000;
   var RETRIED_BY_EXTENSION = [1006, 1011, 1012, 1013];
   var SESSION_ENDED = 4401;
+  var STALE_AFTER_HIDDEN_MS = 5000;
 
-  function chatOf(elt) { return elt.closest("[data-last-seq]"); }
+  function chatOf(elt) { return elt && elt.closest ? elt.closest("[data-last-seq]") : null; }
+  function lastSeq(chat) { return parseInt(chat.getAttribute("data-last-seq"), 10) || 0; }
 
-  function seqOf(message) {
-    var match = /data-seq="(\d+)"/.exec(message);
-    return match ? parseInt(match[1], 10) : null;
+  function attr(message, name) {
+    var match = new RegExp(name + '="([^"]+)"').exec(message);
+    return match ? match[1] : null;
   }
 
-  function clientIdOf(message) {
-    var match = /data-client-id="([A-Za-z0-9_-]+)"/.exec(message);
-    return match ? match[1] : null;
+  // Outbox: [{id, body}] per chat, in localStorage when the chat names a key.
+  function outboxKey(chat) {
+    var key = chat.getAttribute("data-outbox");
+    return key ? "net119-outbox:" + key : null;
+  }
+  function readOutbox(chat) {
+    try { return JSON.parse(localStorage.getItem(outboxKey(chat)) || "[]"); } catch (e) { return []; }
+  }
+  function writeOutbox(chat, items) {
+    var key = outboxKey(chat);
+    if (!key) return;
+    try {
+      if (items.length) localStorage.setItem(key, JSON.stringify(items)); else localStorage.removeItem(key);
+    } catch (e) { /* storage full or blocked: the message still waits in memory */ }
   }
 
   function alertUser() {
@@ -85,34 +104,11 @@
     } catch (e) { /* no audio output: the flash still shows */ }
   }
 
-  function addPending(chat, clientId, body) {
-    var log = chat.querySelector("#chat-log");
-    if (!log) return;
-    var item = document.createElement("li");
-    item.id = "pending-" + clientId;
-    item.className = "event event--message event--mine event--pending";
-    var text = document.createElement("p");
-    text.className = "event__body";
-    text.textContent = body;
-    var state = document.createElement("p");
-    state.className = "event__meta";
-    state.innerHTML = '<span class="event__state" data-state="sending">送信中</span>';
-    item.appendChild(text);
-    item.appendChild(state);
-    log.appendChild(item);
-    setTimeout(function () {
-      if (!document.getElementById(item.id)) return;
-      item.classList.add("event--failed");
-      item.querySelector(".event__state").textContent = "まだ届いていません";
-      showNotice("メッセージがまだ届いていません。電波の良い場所で待つか、ほかの方法（周りの人に119番を頼む・FAX 119）も使ってください。",
-        "Your message has not arrived yet. Please also use another way to call for help.");
-    }, UNACKNOWLEDGED_MS);
-  }
-
   function showNotice(ja, en) {
     var notice = document.getElementById("notice");
     if (!notice) return;
     notice.className = "notice notice--error";
+    notice.setAttribute("data-undelivered", "");
     notice.innerHTML = "";
     var p = document.createElement("p");
     p.textContent = ja + " ";
@@ -124,64 +120,164 @@
     notice.appendChild(p);
   }
 
+  function clearUndeliveredNotice(chat) {
+    var notice = document.getElementById("notice");
+    if (notice && notice.hasAttribute("data-undelivered") && !chat.querySelector(".event--pending")) {
+      notice.removeAttribute("data-undelivered");
+      notice.className = "notice";
+      notice.innerHTML = "";
+    }
+  }
+
+  function addPending(chat, item) {
+    var log = chat.querySelector("#chat-log");
+    if (!log || document.getElementById("pending-" + item.id)) return;
+    var li = document.createElement("li");
+    li.id = "pending-" + item.id;
+    li.className = "event event--message event--mine event--pending";
+    var text = document.createElement("p");
+    text.className = "event__body";
+    text.textContent = item.body;
+    var meta = document.createElement("p");
+    meta.className = "event__meta";
+    meta.innerHTML = '<span class="event__state" data-state="sending">送信中</span>';
+    li.appendChild(text);
+    li.appendChild(meta);
+    log.appendChild(li);
+    setTimeout(function () {
+      if (!document.getElementById(li.id)) return;
+      li.classList.add("event--failed");
+      li.querySelector(".event__state").textContent = "まだ届いていません";
+      showNotice("メッセージがまだ届いていません。電波の良い場所で待つか、ほかの方法（周りの人に119番を頼む・FAX 119）も使ってください。",
+        "Your message has not arrived yet. Please also use another way to call for help.");
+    }, UNACKNOWLEDGED_MS);
+  }
+
+  function acknowledge(chat, clientId) {
+    var pending = document.getElementById("pending-" + clientId);
+    if (pending) pending.remove();
+    writeOutbox(chat, readOutbox(chat).filter(function (item) { return item.id !== clientId; }));
+    clearUndeliveredNotice(chat);
+  }
+
+  function markRead(chat) {
+    var marker = chat.querySelector("#read-marker");
+    var upTo = marker ? parseInt(marker.getAttribute("data-read-seq"), 10) || 0 : 0;
+    chat.querySelectorAll(".event--mine[data-seq]").forEach(function (li) {
+      var state = li.querySelector(".event__state");
+      if (state && parseInt(li.getAttribute("data-seq"), 10) <= upTo && state.getAttribute("data-state") !== "read") {
+        state.setAttribute("data-state", "read");
+        state.textContent = "既読";
+      }
+    });
+  }
+
+  // Tell the server what this page has shown, but only while someone can see it.
+  function sendRead(chat) {
+    var socket = chat._net119;
+    var seq = lastSeq(chat);
+    if (!socket || document.visibilityState !== "visible" || seq <= (chat._net119ReadSent || 0)) return;
+    chat._net119ReadSent = seq;
+    socket.wrapper.send(JSON.stringify({ type: "read", seq: seq }));
+  }
+
   document.addEventListener("htmx:wsOpen", function (evt) {
     var chat = chatOf(evt.target);
     if (!chat) return;
     chat.removeAttribute("data-offline");
-    evt.detail.socketWrapper.sendImmediately(JSON.stringify({
-      type: "resume", after: parseInt(chat.getAttribute("data-last-seq"), 10) || 0
-    }));
+    chat._net119 = { wrapper: evt.detail.socketWrapper, socket: evt.detail.event.target };
+    chat._net119ReadSent = 0;
+    var wrapper = evt.detail.socketWrapper;
+    wrapper.sendImmediately(JSON.stringify({ type: "resume", after: lastSeq(chat) }));
+    readOutbox(chat).forEach(function (item) {
+      wrapper.sendImmediately(JSON.stringify({ type: "message", client_id: item.id, body: item.body }));
+    });
+    sendRead(chat);
   });
 
   document.addEventListener("htmx:wsBeforeMessage", function (evt) {
-    var seq = seqOf(evt.detail.message);
+    var chat = chatOf(evt.target);
+    var message = evt.detail.message;
+    var clientId = attr(message, "data-client-id");
+    if (chat && clientId) acknowledge(chat, clientId);
+    var seq = attr(message, "data-seq");
     if (seq !== null && document.getElementById("ev-" + seq)) {
       evt.preventDefault();  // already shown: a resume replays from the last sequence we told it
-      return;
     }
-    var clientId = clientIdOf(evt.detail.message);
-    var pending = clientId && document.getElementById("pending-" + clientId);
-    if (pending) pending.remove();
   });
 
   document.addEventListener("htmx:wsAfterMessage", function (evt) {
     var chat = chatOf(evt.target);
     if (!chat) return;
     var message = evt.detail.message;
-    var seq = seqOf(message);
-    if (seq !== null && seq > (parseInt(chat.getAttribute("data-last-seq"), 10) || 0)) {
+    var seq = parseInt(attr(message, "data-seq"), 10);
+    if (seq > lastSeq(chat)) {
       chat.setAttribute("data-last-seq", String(seq));
-      var viewer = chat.getAttribute("data-viewer");
-      if (message.indexOf("event--theirs") >= 0 && viewer === "resident") alertUser();
-      if (message.indexOf("event--theirs") >= 0 && viewer === "staff") beep();
+      if (message.indexOf("event--theirs") >= 0) {
+        if (chat.getAttribute("data-viewer") === "resident") alertUser(); else beep();
+      }
     }
     if (message.indexOf("data-alarm") >= 0) { beep(); alertUser(); }
+    markRead(chat);
+    sendRead(chat);
   });
 
   document.addEventListener("htmx:wsConfigSend", function (evt) {
     var form = evt.target;
+    var chat = chatOf(form);
     var body = form.querySelector("textarea");
-    if (!body || !body.value.trim()) { evt.preventDefault(); return; }
-    var clientId = newClientId();
-    evt.detail.parameters.client_id = clientId;
+    if (!chat || !body || !body.value.trim()) { evt.preventDefault(); return; }
+    var item = { id: newClientId(), body: body.value.trim() };
+    evt.detail.parameters.client_id = item.id;
     delete evt.detail.parameters.csrf_token;
     delete evt.detail.headers;
-    addPending(chatOf(form), clientId, body.value.trim());
+    writeOutbox(chat, readOutbox(chat).concat([item]));
+    addPending(chat, item);
     body.value = "";
+    // While disconnected the outbox alone carries it: it is sent when the socket opens.
+    if (!chat._net119 || chat.hasAttribute("data-offline")) evt.preventDefault();
   });
 
   document.addEventListener("htmx:wsClose", function (evt) {
-    var code = evt.detail.event.code;
     var chat = chatOf(evt.target);
-    if (chat) chat.setAttribute("data-offline", "");
-    if (code === SESSION_ENDED) { window.location.reload(); return; }
+    var closed = evt.detail.event;
+    // A socket replaced by reconnect() closes later; only the current one counts.
+    if (!chat || (chat._net119 && chat._net119.socket !== closed.target)) return;
+    chat.setAttribute("data-offline", "");
+    if (closed.code === SESSION_ENDED) { window.location.reload(); return; }
     // The extension retries only abnormal closes; a report must stay connected
     // whatever closed it (server restart, proxy timeout, 1000/1001).
-    if (RETRIED_BY_EXTENSION.indexOf(code) < 0 && document.body.contains(evt.target)) {
+    if (RETRIED_BY_EXTENSION.indexOf(closed.code) < 0 && document.body.contains(evt.target)) {
       var wrapper = evt.detail.socketWrapper;
       setTimeout(function () { wrapper.reconnect(); }, 250 + Math.random() * 1500);
     }
   });
+
+  // A page back from the background or the back/forward cache may hold a socket
+  // that died silently: reconnect (which resumes from the last sequence number).
+  var hiddenAt = 0;
+  function revive(force) {
+    document.querySelectorAll("[data-last-seq]").forEach(function (chat) {
+      if (!chat._net119) return;
+      if (force || Date.now() - hiddenAt > STALE_AFTER_HIDDEN_MS) chat._net119.wrapper.reconnect();
+      else sendRead(chat);
+    });
+  }
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden") hiddenAt = Date.now();
+    else revive(false);
+  });
+  window.addEventListener("pageshow", function (evt) { if (evt.persisted) revive(true); });
+
+  function restoreOutbox(root) {
+    root.querySelectorAll("[data-outbox]").forEach(function (chat) {
+      readOutbox(chat).forEach(function (item) {
+        if (chat.querySelector('#chat-log [data-client-id="' + item.id + '"]')) acknowledge(chat, item.id);
+        else addPending(chat, item);
+      });
+      markRead(chat);
+    });
+  }
 
   // ---- Map ---------------------------------------------------------------
   // Leaflet is fetched only when a map is on the page (the console's case view),
@@ -232,6 +328,7 @@
     startGeolocation();
     fillLocationFields(evt.target);
     initMaps(evt.target);
+    restoreOutbox(evt.target);
   });
   document.addEventListener("DOMContentLoaded", init);
 })();

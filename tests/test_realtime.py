@@ -1,0 +1,93 @@
+"""The hub, the wake-up of a waiting socket, read receipts and retried acknowledgements."""
+import json
+import socket
+
+import pytest
+import websocket
+from simple_websocket.ws import Base
+from wsproto import ConnectionType
+
+from app.realtime import LocalHub, Notice, _wake
+
+from .http_session import HttpSession
+from .test_sockets import open_socket, pair, receive_until  # noqa: F401  (fixtures)
+
+
+def test_local_hub_delivers_to_subscribers_of_the_channel_only():
+    hub = LocalHub()
+    seen = []
+    first = hub.subscribe(["report:1", "hq:1"], seen.append)
+    other = hub.subscribe(["report:2"], lambda notice: seen.append(("other", notice)))
+    hub.publish("report:1", 1, 5)
+    hub.publish("hq:1", 1, 5)
+    hub.publish("report:3", 3, 1)
+    assert seen == [Notice("report:1", 1, 5), Notice("hq:1", 1, 5)]
+    first.close()
+    other.close()
+    hub.publish("report:1", 1, 6)
+    assert len(seen) == 2 and hub.subscriber_count() == 0
+
+
+class _Connected(Base):
+    """simple-websocket's socket machinery without a handshake (nothing to shake hands with)."""
+
+    def handshake(self):
+        self.connected = True
+
+
+def test_wake_returns_the_notice_from_a_waiting_receive():
+    # Guards the one place we rely on simple-websocket's internals (realtime._wake);
+    # every cross-socket delivery in test_sockets.py goes through it too.
+    ours, theirs = socket.socketpair()
+    ws = _Connected(sock=ours, connection_type=ConnectionType.SERVER)
+    try:
+        notice = Notice("report:1", 1, 2)
+        _wake(ws, notice)
+        assert ws.receive(timeout=2) is notice
+    finally:
+        theirs.close()
+        ws.thread.join(2)
+        ours.close()
+
+
+def test_the_other_sides_read_marks_my_messages_read(open_socket, pair):  # noqa: F811
+    resident, dispatcher, case_number, report_id = pair
+    mine = open_socket(resident, f"/reports/{case_number}/ws")
+    console = open_socket(dispatcher, f"/dispatch/cases/{report_id}/ws")
+    mine.send(json.dumps({"type": "resume", "after": 1}))
+    console.send(json.dumps({"type": "resume", "after": 1}))
+    mine.send(json.dumps({"type": "message", "client_id": "read-test-0001", "body": "見えますか"}))
+    receive_until(mine, "見えますか")
+    receive_until(console, "見えますか")
+    console.send(json.dumps({"type": "read", "seq": 2}))
+    marker = receive_until(mine, 'id="read-marker"')[-1]
+    assert 'data-read-seq="2"' in marker
+    # A resumed page gets the same answer without waiting for the next read.
+    again = open_socket(resident, f"/reports/{case_number}/ws")
+    again.send(json.dumps({"type": "resume", "after": 2}))
+    assert 'data-read-seq="2"' in receive_until(again, 'id="read-marker"')[-1]
+
+
+@pytest.mark.parametrize("seq", [-1, "2", None, True, 1.5])
+def test_a_bad_read_frame_is_refused(open_socket, pair, seq):  # noqa: F811
+    resident, _, case_number, _ = pair
+    sock = open_socket(resident, f"/reports/{case_number}/ws")
+    sock.send(json.dumps({"type": "read", "seq": seq}))
+    assert "既読の情報が正しくありません" in sock.recv()
+
+
+def test_a_retry_after_a_lost_acknowledgement_is_acknowledged_and_stored_once(open_socket, pair, live_server):  # noqa: F811
+    resident, _, case_number, _ = pair
+    first = open_socket(resident, f"/reports/{case_number}/ws")
+    first.send(json.dumps({"type": "resume", "after": 1}))
+    message = {"type": "message", "client_id": "lost-ack-0001", "body": "届いていますか"}
+    first.send(json.dumps(message))
+    receive_until(first, "届いていますか")
+    first.close()  # the page never saw that acknowledgement; it still has seq 1
+    second = open_socket(resident, f"/reports/{case_number}/ws")
+    second.send(json.dumps({"type": "resume", "after": 2}))
+    second.send(json.dumps(message))
+    ack = receive_until(second, "届いていますか")[-1]
+    assert 'data-client-id="lost-ack-0001"' in ack
+    status, _, log = resident.request(f"/reports/{case_number}/log")
+    assert status == 200 and log.count("届いていますか") == 1
