@@ -12,6 +12,7 @@ is stored), also when a retry finds it already stored.
 """
 from flask import render_template
 
+from .extensions import db
 from .models import Report
 from .realtime import FrameError, parse_frame
 from .reporting import InvalidInput, mark_displayed, post_message
@@ -32,6 +33,13 @@ class ReportFeed:
         self.sent = _sequence_number(after, "再接続の情報が正しくありません。", "The resume position is not valid.")
         self.read_sent = 0
         return self.pending()
+
+    def catch_up(self, notices):
+        """Frames for a batch of hub notices; no database read when they name nothing new."""
+        if all(n.seq is not None and n.seq <= self.sent for n in notices):
+            return []
+        with db.connection_context():
+            return self.pending()
 
     def pending(self):
         """Frames for every event after the last one sent, then the read marker if it moved."""

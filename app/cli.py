@@ -1,4 +1,5 @@
 """The ``net119`` command."""
+import ctypes
 import json
 import os
 import shutil
@@ -10,6 +11,7 @@ from . import create_app
 from .extensions import db
 
 DEFAULT_THREADS = 512
+M_ARENA_MAX = -8  # glibc's mallopt parameter number
 
 
 def _serve(app, host, port, threads):
@@ -19,6 +21,8 @@ def _serve(app, host, port, threads):
     bounds the number of connected pages.
     """
     from gunicorn.app.base import BaseApplication
+
+    _limit_malloc_arenas()
 
     class Server(BaseApplication):
         def load_config(self):
@@ -34,6 +38,21 @@ def _serve(app, host, port, threads):
             return app
 
     Server().run()
+
+
+def _limit_malloc_arenas(arenas=2):
+    """Cap glibc's malloc arenas before gunicorn forks its worker.
+
+    Every socket brings short-lived threads (simple-websocket's reader), and
+    glibc gives threads up to 8 arenas per core; memory freed in one arena is
+    not reused by another, so the process grows for a long time before it
+    settles (measured: 61 -> 110 MiB over 3,000 sockets; capped, 60 -> 80 MiB).
+    Same effect as MALLOC_ARENA_MAX=2; a no-op where glibc is not the allocator.
+    """
+    try:
+        ctypes.CDLL("libc.so.6").mallopt(M_ARENA_MAX, arenas)
+    except (OSError, AttributeError):
+        pass
 
 
 @click.group()
@@ -78,7 +97,8 @@ def demo(host, port, data_dir, threads):
         stale.unlink()
     shutil.rmtree(data_dir / "speech-cache", ignore_errors=True)
     app = create_app({"DATABASE_URL": f"sqlite:///{database.resolve()}",
-                      "SECRET_KEY": os.urandom(32).hex()})
+                      "SECRET_KEY": os.urandom(32).hex(),
+                      "SPEECH_CACHE_DIR": str((data_dir / "speech-cache").resolve())})
     apply_migrations()
     csv_text = (Path(__file__).parent / "data" / demo_data.DEMO_HQ_CSV).read_text(encoding="utf-8")
     with db.connection_context():

@@ -13,9 +13,13 @@ SQLITE_PRAGMAS = {
 
 def open_database(url):
     """Return an unconnected peewee database for ``url`` (sqlite:///path or postgresql://...)."""
-    if url.startswith("sqlite"):
-        # Connections are per thread; each request or socket opens its own.
-        return connect(url, pragmas=SQLITE_PRAGMAS, timeout=10, check_same_thread=False)
+    if url.startswith("sqlite:"):
+        # Pooled: every request and socket step "opens" and "closes" a
+        # connection; without a pool each burst would reopen the file, rerun
+        # the pragmas, and checkpoint and delete the WAL when the last one closes.
+        return connect("sqlite+pool:" + url.removeprefix("sqlite:"), pragmas=SQLITE_PRAGMAS,
+                       timeout=10, check_same_thread=False, max_connections=None,
+                       stale_timeout=300)
     return connect(url, autorollback=True)
 
 

@@ -1,5 +1,7 @@
 """The data model (peewee). Names follow the SPEC glossary (§10)."""
 import json
+import threading
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
 from peewee import (
@@ -35,14 +37,26 @@ def utcnow():
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
+# Writers of this process queue here instead of in SQLite's busy handler, which
+# retries by sleeping in growing steps (up to 100 ms): a waiter wakes the moment
+# the lock is free. SQLite's busy_timeout still covers other processes.
+_sqlite_writers = threading.RLock()
+
+
+@contextmanager
 def write_transaction():
     """A transaction that takes the write lock at once.
 
     SQLite in WAL mode cannot upgrade a read transaction to a write one if another
     writer committed meanwhile (SQLITE_BUSY_SNAPSHOT, which busy_timeout does not
-    retry), so writers start with BEGIN IMMEDIATE and queue on the lock instead.
+    retry), so writers start with BEGIN IMMEDIATE, one at a time.
     """
-    return db.atomic("IMMEDIATE") if is_sqlite(db) else db.atomic()
+    if not is_sqlite(db):
+        with db.atomic():
+            yield
+        return
+    with _sqlite_writers, db.atomic("IMMEDIATE"):
+        yield
 
 
 class JSONField(TextField):

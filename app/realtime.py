@@ -115,6 +115,14 @@ def parse_frame(raw, allowed_types):
     return frame
 
 
+def _take_notices(ws, first):
+    """``first`` and every notice queued right behind it: one catch-up serves them all."""
+    notices = [first]
+    while ws.input_buffer and isinstance(ws.input_buffer[0], Notice):
+        notices.append(ws.input_buffer.pop(0))
+    return notices
+
+
 def _wake(ws, notice):
     """Hand ``notice`` to the thread blocked in ``ws.receive()``.
 
@@ -131,7 +139,7 @@ def _wake(ws, notice):
 def serve_socket(ws, *, session_id, channels, on_notice, on_frame, on_error):
     """Serve one WebSocket until it closes or its session ends.
 
-    ``on_notice(notice)`` and ``on_frame(raw)`` return a list of texts to send;
+    ``on_notice(notices)`` and ``on_frame(raw)`` return a list of texts to send;
     ``on_error(FrameError)`` renders a refusal. Each call gets its own database
     connection: a socket may stay open for hours and must not hold one. A bug
     in a handler closes this one socket (1011, the page reconnects and
@@ -144,14 +152,25 @@ def serve_socket(ws, *, session_id, channels, on_notice, on_frame, on_error):
     try:
         while True:
             item = ws.receive(timeout=SESSION_RECHECK_SECONDS)
-            if item is None or (isinstance(item, Notice) and item.channel.startswith("session:")):
+            if isinstance(item, Notice) and not ws.connected:
+                # simple-websocket still hands out what was queued after a close;
+                # nobody is listening for news any more (a client's last frame,
+                # though, is still handled: a message it sent must be stored).
+                return
+            notices = _take_notices(ws, item) if isinstance(item, Notice) else None
+            if item is None or (notices and any(n.channel.startswith("session:") for n in notices)):
                 if not session_is_live(session_id):
                     ws.close(CLOSE_SESSION_ENDED, "session ended")
                     return
-                continue
+                notices = notices and [n for n in notices if not n.channel.startswith("session:")]
+                if not notices:
+                    continue
             try:
-                with db.connection_context():
-                    replies = on_notice(item) if isinstance(item, Notice) else on_frame(item)
+                if notices:
+                    replies = on_notice(notices)
+                else:
+                    with db.connection_context():
+                        replies = on_frame(item)
             except FrameError as error:
                 replies = [on_error(error)]
             for text in replies:

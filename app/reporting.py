@@ -155,7 +155,19 @@ def post_message(report, *, actor, body, client_id, staff=None, max_chars=1000):
 def mark_displayed(report, side, seq):
     """``side`` has displayed the ledger up to ``seq`` (既読); the other side is told."""
     if report.mark_read(side, seq):
-        hub.publish(f"report:{report.id}", report.id, report.last_seq)
+        # No sequence number: no new event, but every socket must look at the marker.
+        hub.publish(f"report:{report.id}", report.id)
+
+
+def own_report(resident, case_number):
+    """The resident's report with this case number, or None (whoever else's it may be)."""
+    return Report.get_or_none((Report.case_number == case_number) & (Report.resident == resident))
+
+
+def latest_open_report(resident):
+    """The resident's most recent report that is not closed, or None."""
+    return (Report.select().where((Report.resident == resident) & (Report.status != "closed"))
+            .order_by(Report.created_at.desc()).first())
 
 
 def open_reports_of(hq):

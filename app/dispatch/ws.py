@@ -3,7 +3,7 @@ from flask import abort, current_app, render_template, request, session
 
 from ..auth import current_staff
 from ..chat_socket import ReportFeed, frame_handler, render_refusal
-from ..extensions import sock
+from ..extensions import db, sock
 from ..models import Report
 from ..realtime import parse_frame, serve_socket
 from ..reporting import open_reports_of
@@ -39,8 +39,12 @@ def queue_socket(ws):
         parse_frame(raw, {"resume"})
         return queue_frame(alarm=False)
 
+    def on_notice(notices):
+        with db.connection_context():
+            return queue_frame(alarm=True)
+
     serve_socket(ws, session_id=session.id, channels=[f"hq:{hq.id}"],
-                 on_notice=lambda notice: queue_frame(alarm=True), on_frame=on_frame,
+                 on_notice=on_notice, on_frame=on_frame,
                  on_error=render_refusal)
 
 
@@ -49,7 +53,7 @@ def case_socket(ws, report_id):
     """Live chat for the dispatcher, the same protocol as the resident's."""
     feed = ReportFeed(report_id, "staff", sent=request.args.get("after", 0, type=int))
     serve_socket(ws, session_id=session.id, channels=[f"report:{report_id}"],
-                 on_notice=lambda notice: feed.pending(),
+                 on_notice=feed.catch_up,
                  on_frame=frame_handler(feed, staff=current_staff(),
                                         max_chars=current_app.config["MAX_MESSAGE_CHARS"]),
                  on_error=render_refusal)

@@ -5,9 +5,10 @@ from flask import abort, current_app, redirect, request, url_for
 
 from ..auth import current_resident, end_session, login_flow, resident_required
 from ..forms import bilingual
-from ..models import REPORT_KINDS, Report, Resident
+from ..models import REPORT_KINDS, Resident
 from ..pages import render_page
-from ..reporting import InvalidInput, mark_displayed, open_report, parse_fix, post_message
+from ..reporting import (InvalidInput, latest_open_report, mark_displayed, open_report, own_report,
+                         parse_fix, post_message)
 from . import bp
 from .forms import LoginForm, MessageForm, ReportForm
 
@@ -27,8 +28,7 @@ def logout():
 
 def _start_page(form=None, kind=None, status=200):
     resident = current_resident()
-    ongoing = (Report.select().where((Report.resident == resident) & (Report.status != "closed"))
-               .order_by(Report.created_at.desc()).first())
+    ongoing = latest_open_report(resident)
     return render_page("report/start.html", "report/_start.html", status=status,
                        form=form or ReportForm(), kind=kind, ongoing=ongoing,
                        places=list(resident.places.order_by("position")))
@@ -74,8 +74,7 @@ def create_report():
 
 def _own_report(case_number):
     """The current resident's report, or 404 (never revealing another's)."""
-    report = Report.get_or_none((Report.case_number == case_number)
-                                & (Report.resident == current_resident()))
+    report = own_report(current_resident(), case_number)
     if report is None:
         abort(404)
     return report

@@ -30,6 +30,6 @@ def chat_socket(ws, case_number):
     feed = ReportFeed(report.id, "resident", sent=request.args.get("after", 0, type=int))
     serve_socket(
         ws, session_id=session.id, channels=[f"report:{report.id}"],
-        on_notice=lambda notice: feed.pending(),
+        on_notice=feed.catch_up,
         on_frame=frame_handler(feed, max_chars=current_app.config["MAX_MESSAGE_CHARS"]),
         on_error=render_refusal)

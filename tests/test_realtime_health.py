@@ -1,0 +1,151 @@
+"""Socket health on a real server: no thread or memory leak, silent peers dropped, pings answered."""
+import json
+import socket
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import websocket
+
+from .http_session import HttpSession
+
+ROUNDS = 10
+WARM_UP_ROUNDS = 4
+SESSIONS_PER_ROUND = 200
+CONCURRENCY = 20
+# Seconds; the production value is 25 (app/config.py). A peer that has not
+# answered one ping by the next is dropped, so here within about 2 s.
+PING_INTERVAL = 1
+SILENT_PEERS = 10
+
+
+def status_of(pid):
+    """Threads and resident memory (KiB) of a process, from /proc."""
+    fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines())
+    return int(fields["Threads"]), int(fields["VmRSS"].split()[0])
+
+
+def settle(pid, target_threads, seconds=10):
+    """Wait until the process is back to ``target_threads`` threads (or time runs out)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and status_of(pid)[0] > target_threads:
+        time.sleep(0.1)
+    return status_of(pid)
+
+
+REPORTS = 10
+
+
+@pytest.fixture
+def make_chat(served):
+    """A served NET119 (optionally with a short ping) and REPORTS open reports of one resident."""
+    def make(**sock_options):
+        options = {"ping_interval": 25, "max_message_size": 16384, **sock_options}
+        server = served(NET119_SOCK_SERVER_OPTIONS=json.dumps(options))
+        resident = HttpSession(server.base_url).login(server.account("residents"))
+        ws_base = server.base_url.replace("http", "ws")
+        return server, resident, [f"{ws_base}/reports/{resident.start_report()}/ws" for _ in range(REPORTS)]
+    return make
+
+
+@pytest.fixture
+def chat(make_chat):
+    return make_chat(ping_interval=PING_INTERVAL)
+
+
+def one_session(server, resident, urls, n):
+    """Connect, resume, send one message and see it acknowledged, then leave one of two ways."""
+    url = urls[n % len(urls)]
+    sock = websocket.WebSocket()
+    sock.settimeout(10)
+    try:
+        sock.connect(url, cookie=resident.cookie_header(), origin=server.base_url)
+        sock.send(json.dumps({"type": "resume", "after": 10**9}))
+        sock.send(json.dumps({"type": "message", "client_id": f"leak-{n:06d}", "body": f"m{n}"}))
+        while f"leak-{n:06d}" not in sock.recv():
+            pass
+        if n % 2:
+            try:
+                sock.sock.shutdown(socket.SHUT_RDWR)  # vanish without a close frame
+            except OSError:
+                pass  # the server got there first
+        else:
+            sock.close(timeout=2)
+    finally:
+        sock.shutdown()
+
+
+def run_round(server, resident, urls, first):
+    with ThreadPoolExecutor(CONCURRENCY) as pool:
+        list(pool.map(lambda n: one_session(server, resident, urls, n),
+                      range(first, first + SESSIONS_PER_ROUND)))
+
+
+def test_threads_and_memory_return_to_baseline_after_many_connect_disconnect_rounds(make_chat):
+    server, resident, urls = make_chat()  # the production ping interval
+    pid = server.worker_pid()
+    # gunicorn's thread pool grows to the peak concurrency and keeps its idle
+    # threads, and the allocator's heaps grow to their working size, so the
+    # baseline is taken after warm-up rounds at that peak.
+    for n in range(WARM_UP_ROUNDS):
+        run_round(server, resident, urls, (ROUNDS + 1 + n) * SESSIONS_PER_ROUND)
+    time.sleep(1)
+    base_threads, base_rss = status_of(pid)
+    for n in range(1, ROUNDS + 1):
+        run_round(server, resident, urls, n * SESSIONS_PER_ROUND)
+    threads, rss = settle(pid, base_threads)
+    print(f"baseline {base_threads} threads {base_rss} KiB; after {ROUNDS} rounds {threads} threads {rss} KiB")
+    assert abs(threads - base_threads) <= base_threads * 0.05
+    assert abs(rss - base_rss) <= base_rss * 0.05
+
+
+def test_a_silent_peer_is_dropped_and_its_thread_ends(chat):
+    server, resident, urls = chat
+    url = urls[0]
+    pid = server.worker_pid()
+    # Grow gunicorn's pool to the concurrency used below; it keeps idle threads.
+    with ThreadPoolExecutor(SILENT_PEERS) as pool:
+        list(pool.map(lambda n: one_session(server, resident, [url], n), range(900_000, 900_000 + SILENT_PEERS)))
+    base_threads, _ = settle(pid, 0, seconds=1)
+    silent = []
+    try:
+        for _ in range(SILENT_PEERS):
+            # websocket-client answers pings only while reading; these never read.
+            sock = websocket.create_connection(url, cookie=resident.cookie_header(), origin=server.base_url)
+            silent.append(sock)
+        assert status_of(pid)[0] > base_threads
+        threads, _ = settle(pid, base_threads, seconds=4 * PING_INTERVAL + 3)
+        assert threads <= base_threads, "silent peers were not dropped"
+    finally:
+        for sock in silent:
+            sock.shutdown()
+
+
+def test_a_reading_peer_answers_pings_and_stays_connected(chat):
+    server, resident, urls = chat
+    url = urls[0]
+    sock = websocket.create_connection(url, cookie=resident.cookie_header(), origin=server.base_url)
+    stop = threading.Event()
+    received = []
+
+    def keep_reading():
+        sock.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                received.append(sock.recv())
+            except websocket.WebSocketTimeoutException:
+                continue
+
+    reader = threading.Thread(target=keep_reading)
+    reader.start()
+    try:
+        time.sleep(4 * PING_INTERVAL)
+        sock.send(json.dumps({"type": "resume", "after": 0}))
+        time.sleep(0.5)
+        assert any('data-seq="1"' in frame for frame in received)
+    finally:
+        stop.set()
+        reader.join()
+        sock.shutdown()
