@@ -75,10 +75,12 @@ def register_blueprints(app):
     from .admin import bp as admin_bp
     from .core import bp as core_bp
     from .dispatch import bp as dispatch_bp
+    from .proxy import bp as proxy_bp
     from .report import bp as report_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(report_bp)
+    app.register_blueprint(proxy_bp)
     app.register_blueprint(dispatch_bp, url_prefix="/dispatch")
     app.register_blueprint(admin_bp, url_prefix="/admin")
 

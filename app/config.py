@@ -42,5 +42,10 @@ class Defaults:
     TILE_URL = "https://cyberjapandata.gsi.go.jp/xyz/std/{z}/{x}/{y}.png"
     TILE_ATTRIBUTION = "地理院タイル"
 
+    # Speech for the proxy-call card (SPEC §5): None caches in instance/speech-cache, and
+    # None engines means speech.SpeechConfig's defaults ({"ja": ["openjtalk"], "en": ["espeak-ng"]}).
+    SPEECH_CACHE_DIR = None
+    SPEECH_ENGINES = None
+
     # How often the no-JavaScript chat log reloads itself (SPEC §3.6).
     NOSCRIPT_REFRESH_SECONDS = 5

@@ -1,0 +1,32 @@
+"""The card's server speech: the ``speech`` library, configured from the app's config."""
+import logging
+from pathlib import Path
+
+from flask import current_app
+
+import speech
+
+log = logging.getLogger(__name__)
+
+
+def speech_config():
+    """The SpeechConfig for this app (SPEECH_CACHE_DIR, SPEECH_ENGINES)."""
+    config = current_app.config
+    cache_dir = config["SPEECH_CACHE_DIR"] or Path(current_app.instance_path) / "speech-cache"
+    options = {"cache_dir": cache_dir}
+    if config["SPEECH_ENGINES"] is not None:
+        options["engines"] = config["SPEECH_ENGINES"]
+    return speech.SpeechConfig(**options)
+
+
+def spoken(card, lang):
+    """The card read aloud in ``lang``, or None when the browser has to read it itself."""
+    try:
+        return speech.synthesize(card.text(lang), lang, config=speech_config())
+    except speech.NoEngineAvailable as error:
+        log.info("no server voice for the card: %s", error)
+    except Exception:
+        # The card's words must reach the bystander whatever happens to the voice:
+        # the page still shows them, and the browser reads them aloud instead.
+        log.exception("speech synthesis failed for the %s card", lang)
+    return None

@@ -1,0 +1,177 @@
+// The proxy-call card (SPEC §5). Without this file the card is text and a plain
+// <audio controls>. With it: one big button per language (a second tap repeats), the
+// browser's own voice when there is no server audio, the position for "where I am now",
+// and a word when the card on screen is the copy saved for offline use.
+(function () {
+  "use strict";
+
+  var VOICE_NAMES = { "ja-JP": "日本語", "en-US": "英語" };
+  var canSpeak = "speechSynthesis" in window && "SpeechSynthesisUtterance" in window;
+
+  // ---- Players --------------------------------------------------------------
+  var players = [];
+
+  function say(player, ja, en) {
+    var status = player.el.querySelector("[data-status]");
+    status.textContent = ja + (en ? " " : "");
+    if (en) {
+      var span = document.createElement("span");
+      span.lang = "en";
+      span.className = "en";
+      span.textContent = en;
+      status.appendChild(span);
+    }
+  }
+
+  function setPlaying(player, playing) {
+    player.el.classList.toggle("is-playing", playing);
+    player.stop.hidden = !playing;
+  }
+
+  function started(player) {
+    setPlaying(player, true);
+    var seconds = player.el.getAttribute("data-seconds");
+    // The resident cannot hear it: the screen says that it is being read, and for how long.
+    say(player, VOICE_NAMES[player.voice] + "で読み上げています" + (seconds ? "（約" + seconds + "秒）" : "") + "…",
+        "Reading aloud…");
+  }
+
+  function finished(player) {
+    setPlaying(player, false);
+    say(player, "読み上げが終わりました。もう一度押すと、くり返します。", "Finished. Press again to repeat.");
+  }
+
+  function stopAll() {
+    players.forEach(function (player) {
+      if (player.audio && !player.audio.paused) player.audio.pause();
+      setPlaying(player, false);
+    });
+    if (canSpeak) window.speechSynthesis.cancel();
+  }
+
+  function speakWithBrowser(player) {
+    if (!canSpeak) {
+      say(player, "この端末では読み上げられません。画面を見せてください。", "This device cannot read aloud: please show the screen.");
+      return;
+    }
+    var utterance = new SpeechSynthesisUtterance(player.el.getAttribute("data-text"));
+    utterance.lang = player.voice;
+    utterance.rate = 0.9;
+    utterance.onstart = function () { started(player); };
+    utterance.onend = function () { finished(player); };
+    utterance.onerror = function () {
+      setPlaying(player, false);
+      say(player, "読み上げられませんでした。画面を見せてください。", "Could not read aloud: please show the screen.");
+    };
+    window.speechSynthesis.speak(utterance);
+  }
+
+  function play(player) {
+    stopAll();
+    if (!player.audio || player.audioFailed) { speakWithBrowser(player); return; }
+    player.audio.currentTime = 0;
+    var playing = player.audio.play();
+    if (playing && playing.catch) {
+      playing.catch(function (error) {
+        // Stopped by another tap: nothing is wrong. Anything else: the device reads it.
+        if (error && error.name === "AbortError") return;
+        player.audioFailed = true;
+        speakWithBrowser(player);
+      });
+    }
+  }
+
+  function initPlayer(el) {
+    var player = {
+      el: el,
+      voice: el.getAttribute("data-voice"),
+      audio: el.querySelector("audio[data-audio]"),
+      button: el.querySelector("[data-play]"),
+      stop: el.querySelector("[data-stop]"),
+      audioFailed: false,
+    };
+    if (player.audio) {
+      // The big button replaces the small native controls; the <audio> stays to play.
+      player.audio.controls = false;
+      el.querySelector("[data-native]").hidden = true;
+      player.audio.addEventListener("playing", function () { started(player); });
+      player.audio.addEventListener("ended", function () { finished(player); });
+      player.audio.addEventListener("error", function () {
+        // Offline with nothing saved for this text, or the server has no voice now.
+        var wasPlaying = player.el.classList.contains("is-playing");
+        player.audioFailed = true;
+        if (wasPlaying) speakWithBrowser(player);
+      });
+    } else {
+      var noVoice = el.querySelector("[data-no-voice]");
+      var browserVoice = el.querySelector("[data-browser-voice]");
+      if (!canSpeak) return;
+      noVoice.hidden = true;
+      browserVoice.hidden = false;
+    }
+    player.button.hidden = false;
+    player.button.addEventListener("click", function () { play(player); });
+    player.stop.addEventListener("click", function () {
+      stopAll();
+      say(player, "止めました。", "Stopped.");
+    });
+    players.push(player);
+  }
+
+  // ---- Where I am now ---------------------------------------------------------
+  // A permission prompt must never cover the card while a bystander reads it: ask only
+  // when the resident turns to the "where I am now" form, unless already allowed.
+  function watchPosition(form) {
+    var status = form.querySelector('[data-proxy-geo="status"]');
+    if (!("geolocation" in navigator)) {
+      status.textContent = "この端末では現在地を取得できません。目印を入力してください。";
+      return;
+    }
+    status.textContent = "現在地を取得しています…";
+    navigator.geolocation.getCurrentPosition(function (pos) {
+      form.querySelector('[data-proxy-geo="lat"]').value = pos.coords.latitude.toFixed(5);
+      form.querySelector('[data-proxy-geo="lon"]').value = pos.coords.longitude.toFixed(5);
+      status.textContent = "現在地を取得しました（誤差 約" + Math.round(pos.coords.accuracy) + " m）";
+    }, function () {
+      status.textContent = "現在地を取得できません。目印を入力してください。";
+    }, { enableHighAccuracy: true, maximumAge: 30000, timeout: 20000 });
+  }
+
+  function initPlaceForm(root) {
+    var status = root.querySelector('[data-proxy-geo="status"]');
+    if (!status) return;
+    var form = status.closest("form");
+    var asked = false;
+    function ask() {
+      if (asked) return;
+      asked = true;
+      watchPosition(form);
+    }
+    form.addEventListener("focusin", ask);
+    if (navigator.permissions && navigator.permissions.query) {
+      navigator.permissions.query({ name: "geolocation" }).then(function (permission) {
+        if (permission.state === "granted") ask();
+      }, function () { /* unknown: wait for the form */ });
+    }
+  }
+
+  // ---- Offline ------------------------------------------------------------------
+  function showOffline() {
+    var note = document.querySelector("[data-offline-note]");
+    if (note) note.hidden = navigator.onLine;
+  }
+
+  function init() {
+    var card = document.getElementById("proxy-card");
+    if (!card || card.hasAttribute("data-ready")) return;
+    card.setAttribute("data-ready", "");
+    card.querySelectorAll("[data-player]").forEach(initPlayer);
+    initPlaceForm(card);
+    showOffline();
+    window.addEventListener("online", showOffline);
+    window.addEventListener("offline", showOffline);
+  }
+
+  document.addEventListener("DOMContentLoaded", init);
+  document.addEventListener("htmx:load", init);
+})();

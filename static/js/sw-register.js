@@ -1,0 +1,29 @@
+// Registers the service worker that keeps the proxy-call card for offline use
+// (SPEC §5), and asks it to refresh its copy whenever a page is shown, so that the
+// card is cached before it is needed. Pages work the same without it.
+(function () {
+  "use strict";
+
+  var script = document.currentScript;
+  if (!("serviceWorker" in navigator) || !script) return;
+  var workerUrl = script.getAttribute("data-service-worker");
+
+  function askForRefresh() {
+    navigator.serviceWorker.ready.then(function (registration) {
+      if (registration.active) registration.active.postMessage({ type: "refresh-card" });
+    });
+  }
+
+  // The worker answers when the card is saved; tests and styles can look for it.
+  navigator.serviceWorker.addEventListener("message", function (event) {
+    if (event.data && event.data.type === "card-saved") {
+      document.documentElement.setAttribute("data-card-saved", event.data.saved ? "yes" : "no");
+    }
+  });
+
+  navigator.serviceWorker.register(workerUrl).then(askForRefresh, function () {
+    // No worker (private mode, an old browser): the card still works online.
+  });
+  // A boosted navigation (logging in or out, for example) loads no new page: refresh then too.
+  document.addEventListener("htmx:pushedIntoHistory", askForRefresh);
+})();

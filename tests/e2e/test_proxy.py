@@ -1,0 +1,176 @@
+"""The proxy-call card in a real browser: one tap from the start page, read aloud, offline."""
+import re
+
+import pytest
+from playwright.sync_api import Error, expect
+
+from .conftest import assert_accessible, assert_accessible_without_js
+
+pytestmark = pytest.mark.e2e
+
+PLEA = re.compile("代わりに119番に電話してください")
+JA_AUDIO = "#player-ja audio"
+# Playback runs faster than real time so a test does not wait out a 12-second card; the
+# whole MP3 is still decoded and played to its end.
+FAST = 4
+SAVED_URLS = "caches.open('net119-card-v1').then(c => c.keys()).then(keys => keys.map(k => k.url))"
+
+
+def log_in(page, base_url, account):
+    page.goto(base_url + "/login")
+    page.get_by_label(re.compile("ID")).fill(account["login"])
+    page.get_by_label("パスワード").fill(account["password"])
+    page.get_by_role("button", name="ログイン").click()
+    expect(page.get_by_role("button", name=re.compile("^火事"))).to_be_visible()
+
+
+def play_to_the_end(page):
+    """Tap 「読み上げる」 and wait until the Japanese audio has played to its end."""
+    page.evaluate(f"document.querySelector('{JA_AUDIO}').playbackRate = {FAST}")
+    page.get_by_role("button", name=re.compile("^読み上げる")).click()
+    page.wait_for_function(f"document.querySelector('{JA_AUDIO}').ended", timeout=20_000)
+    expect(page.get_by_role("status").filter(has_text="読み上げが終わりました")).to_be_visible()
+
+
+def assert_fits_a_small_phone(page):
+    """Very large text for a bystander, and still no sideways scrolling on a 320 px screen."""
+    assert page.evaluate("parseFloat(getComputedStyle(document.querySelector('h1')).fontSize)") >= 32
+    size = page.viewport_size
+    page.set_viewport_size({"width": 320, "height": 640})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    page.set_viewport_size(size)
+
+
+def test_one_tap_from_the_start_page_opens_the_card_which_reads_aloud(live_server, new_context):
+    phone = new_context().new_page()
+    log_in(phone, live_server.base_url, live_server.account("residents"))
+    phone.get_by_role("link", name=re.compile("周りの人に見せる")).click()
+
+    expect(phone).to_have_url(re.compile(r"/proxy$"))
+    expect(phone.get_by_role("heading", level=1, name=PLEA)).to_be_visible()
+    expect(phone.get_by_text("北海道千歳市東雲町2丁目34")).to_be_visible()
+    expect(phone.get_by_text("千歳 太郎")).to_be_visible()
+    # Nothing plays before the tap.
+    assert phone.evaluate(f"document.querySelector('{JA_AUDIO}').paused")
+    assert_accessible(phone)
+
+    play_to_the_end(phone)
+    # The words stay on screen, and one more tap reads them again.
+    expect(phone.get_by_role("heading", level=1, name=PLEA)).to_be_visible()
+    phone.get_by_role("button", name=re.compile("^読み上げる")).click()
+    phone.wait_for_function(f"(a => !a.paused && !a.ended)(document.querySelector('{JA_AUDIO}'))")
+    # The resident may hear nothing: the screen says it is reading, and offers to stop.
+    expect(phone.get_by_role("status").filter(has_text="日本語で読み上げています")).to_be_visible()
+    expect(phone.get_by_role("button", name=re.compile("^止める")).first).to_be_visible()
+    assert_accessible(phone)
+    phone.get_by_role("button", name=re.compile("^止める")).first.click()
+    assert phone.evaluate(f"document.querySelector('{JA_AUDIO}').paused")
+    assert_fits_a_small_phone(phone)
+
+
+def test_the_card_of_an_open_report_shows_kind_and_case_number(live_server, new_context):
+    phone = new_context().new_page()
+    log_in(phone, live_server.base_url, live_server.account("residents"))
+    phone.get_by_role("button", name=re.compile("^救急")).click()
+    phone.get_by_role("button", name=re.compile("^自宅")).click()
+    case_number = phone.locator(".case-number strong").inner_text()
+
+    phone.get_by_role("link", name=re.compile("周りの人に見せる")).click()
+    expect(phone).to_have_url(re.compile(rf"/proxy\?case={case_number}$"))
+    expect(phone.get_by_text(case_number, exact=True)).to_be_visible()
+    expect(phone.get_by_text("救急", exact=False).first).to_be_visible()
+    assert_accessible(phone)
+    assert_fits_a_small_phone(phone)
+    play_to_the_end(phone)
+    phone.get_by_role("link", name="チャットに戻る").click()
+    expect(phone).to_have_url(re.compile(rf"/reports/{case_number}$"))
+
+
+def test_the_card_works_with_no_network_once_saved(live_server, new_context):
+    context = new_context()
+    phone = context.new_page()
+    log_in(phone, live_server.base_url, live_server.account("residents"))
+    phone.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    # The worker says when the card, its audio and its styles are saved.
+    phone.wait_for_function("document.documentElement.dataset.cardSaved === 'yes'", timeout=30_000)
+    phone.get_by_role("link", name=re.compile("周りの人に見せる")).click()
+    expect(phone.get_by_role("heading", level=1, name=PLEA)).to_be_visible()
+    assert phone.evaluate("navigator.serviceWorker.controller !== null")
+
+    context.set_offline(True)
+    assert phone.evaluate("fetch('/healthz').then(() => 'reached', () => 'unreachable')") == "unreachable"
+    phone.reload()
+    expect(phone.get_by_role("heading", level=1, name=PLEA)).to_be_visible()
+    expect(phone.get_by_text("通信できないため、この端末に保存したカードを表示しています。")).to_be_visible()
+    expect(phone.get_by_text("北海道千歳市東雲町2丁目34")).to_be_visible()
+    # Styled from the cache too: the plea is still very large.
+    assert phone.evaluate("parseFloat(getComputedStyle(document.querySelector('h1')).fontSize)") >= 32
+    assert_accessible(phone)
+    play_to_the_end(phone)
+
+    # A card that cannot be known offline (a place here and now) falls back to the card
+    # without a place, which was saved with its audio as well.
+    phone.goto(live_server.base_url + "/proxy?place=here&landmark=%E9%A7%85")
+    expect(phone.get_by_text("この近くです。今いる場所を119番に伝えてください。")).to_be_visible()
+    play_to_the_end(phone)
+
+
+def test_logging_out_forgets_the_saved_card(live_server, new_context):
+    context = new_context()
+    phone = context.new_page()
+    log_in(phone, live_server.base_url, live_server.account("residents"))
+    phone.wait_for_function("document.documentElement.dataset.cardSaved === 'yes'", timeout=30_000)
+    assert phone.evaluate(SAVED_URLS)
+
+    phone.get_by_role("button", name="この端末からログアウト").click()
+    expect(phone.get_by_role("button", name="ログイン")).to_be_visible()
+    phone.wait_for_function("document.documentElement.dataset.cardSaved === 'no'")
+    assert phone.evaluate(SAVED_URLS) == []
+    context.set_offline(True)
+    with pytest.raises(Error):
+        phone.goto(live_server.base_url + "/proxy")
+
+
+def test_without_audio_the_device_reads_the_same_words(live_server, new_context):
+    # No service worker and no audio: the browser's own voice must read the card.
+    context = new_context(service_workers="block")
+    context.route(re.compile(r"/proxy/audio/"), lambda route: route.abort())
+    context.add_init_script("""
+        window.spoken = [];
+        window.speechSynthesis.speak = function (utterance) {
+          window.spoken.push({text: utterance.text, lang: utterance.lang});
+          utterance.onstart && utterance.onstart();
+          setTimeout(function () { utterance.onend && utterance.onend(); }, 50);
+        };
+    """)
+    phone = context.new_page()
+    log_in(phone, live_server.base_url, live_server.account("residents"))
+    phone.goto(live_server.base_url + "/proxy?place=home")
+    phone.get_by_role("button", name=re.compile("^読み上げる")).click()
+    expect(phone.get_by_role("status").filter(has_text="読み上げが終わりました")).to_be_visible()
+    spoken = phone.evaluate("window.spoken")
+    assert spoken == [{"text": phone.locator("#player-ja").get_attribute("data-text"), "lang": "ja-JP"}]
+    assert "場所は北海道千歳市東雲町2丁目34です。" in spoken[0]["text"]
+    assert_accessible(phone)
+
+
+def test_the_card_without_javascript(live_server, new_context):
+    phone = new_context(java_script_enabled=False).new_page()
+    phone.goto(live_server.base_url + "/login")
+    phone.get_by_label(re.compile("ID")).fill(live_server.account("residents")["login"])
+    phone.get_by_label("パスワード").fill(live_server.account("residents")["password"])
+    phone.get_by_role("button", name="ログイン").click()
+    phone.get_by_role("link", name=re.compile("周りの人に見せる")).click()
+
+    expect(phone.get_by_role("heading", level=1, name=PLEA)).to_be_visible()
+    # The native player, since there is no script to drive a button.
+    expect(phone.locator(JA_AUDIO)).to_be_visible()
+    assert phone.locator(JA_AUDIO).get_attribute("controls") is not None
+    expect(phone.get_by_role("button", name=re.compile("^読み上げる"))).to_be_hidden()
+    assert_accessible_without_js(phone, new_context)
+
+    # A typed landmark puts the place here and now on the card.
+    phone.get_by_label("今いる場所の目印（任意）").fill("千歳駅の東口")
+    phone.get_by_role("button", name=re.compile("今いる場所をカードに出す")).click()
+    expect(phone.locator(".proxy-fact__value").filter(has_text="千歳駅の東口")).to_be_visible()
+    assert_accessible_without_js(phone, new_context)

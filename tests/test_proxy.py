@@ -1,0 +1,221 @@
+"""The proxy-call card (SPEC §5) over plain HTTP, with real speech from the offline engines."""
+import html
+import re
+
+import miniaudio
+import pytest
+
+from app.auth import hash_password
+from app.extensions import db
+from app.models import Headquarters, Resident
+from app.proxy import speaking
+from app.proxy.cards import is_deaf
+
+from .conftest import login_as, start_report
+
+AUDIO_URL = re.compile(r'<audio [^>]*src="([^"]+)"')
+
+
+@pytest.fixture(scope="session")
+def speech_cache(tmp_path_factory):
+    """One speech cache for the module: each card text is synthesised once per session."""
+    return tmp_path_factory.mktemp("speech")
+
+
+@pytest.fixture
+def resident_client(app, client, speech_cache):
+    app.config["SPEECH_CACHE_DIR"] = speech_cache
+    login_as(client, app.accounts["residents"][0])
+    return client
+
+
+@pytest.fixture
+def other_resident(app):
+    """A second resident of the same HQ, with the account to log in with."""
+    with db.connection_context():
+        Resident.create(login="eniwa-hanako", password_hash=hash_password("pass-word-2"),
+                        hq=Headquarters.get(code="chitose"), name="恵庭 花子",
+                        address="北海道恵庭市京町1番地")
+    return {"login": "eniwa-hanako", "password": "pass-word-2"}
+
+
+@pytest.fixture
+def syntheses(monkeypatch):
+    """Every speech.synthesize result the card asks for, to tell cache hits from new audio."""
+    results = []
+    real = speaking.speech.synthesize
+
+    def recording(*args, **kwargs):
+        results.append(real(*args, **kwargs))
+        return results[-1]
+
+    monkeypatch.setattr(speaking.speech, "synthesize", recording)
+    return results
+
+
+def audio_urls(page):
+    return [html.unescape(url) for url in AUDIO_URL.findall(page.text)]
+
+
+def spoken_text(page, lang):
+    player = re.search(rf'id="player-{lang}"[^>]*data-text="([^"]*)"', page.text)
+    return html.unescape(player.group(1))
+
+
+def test_home_card_shows_the_name_and_home_address_in_both_languages(resident_client):
+    page = resident_client.get("/proxy")
+    assert page.status_code == 200
+    assert "private" in page.headers["Cache-Control"] and "no-cache" in page.headers["Cache-Control"]
+    for words in ("私は耳が聞こえません。", "代わりに119番に電話してください。", "Please call 119 for me.",
+                  "千歳 太郎", "チトセ タロウ", "北海道千歳市東雲町2丁目34"):
+        assert words in page.text
+    assert "通報番号" not in page.text
+    assert "場所は北海道千歳市東雲町2丁目34です。" in spoken_text(page, "ja")
+    assert [url.split("?")[0] for url in audio_urls(page)] == ["/proxy/audio/ja.mp3", "/proxy/audio/en.mp3"]
+    # Played by a button (or the native controls), never on its own.
+    assert "autoplay" not in page.text
+
+
+def test_card_of_an_open_report_shows_kind_place_and_case_number(resident_client):
+    chat_url = start_report(resident_client, kind="fire", place="current").headers["Location"]
+    case_number = chat_url.rsplit("/", 1)[1]
+    assert f'href="/proxy?case={case_number}"' in resident_client.get(chat_url).text
+
+    latest, by_case = resident_client.get("/proxy"), resident_client.get(f"/proxy?case={case_number}")
+    for page in (latest, by_case):
+        assert page.status_code == 200
+        for words in ("火事", case_number, "千歳 太郎", "千歳市", "北緯42.82102", "東経141.65088"):
+            assert words in page.text
+        assert "火事です。" in spoken_text(page, "ja") and f"通報番号は{case_number}です。" in spoken_text(page, "ja")
+        english = spoken_text(page, "en")
+        assert "There is a fire." in english and "Chitose City, latitude 42.82102" in english
+        assert "The case number is " + " ".join(case_number[:6]) in english
+    assert audio_urls(latest) == audio_urls(by_case)
+
+
+def test_card_for_where_i_am_now_names_the_municipality_coordinates_and_landmark(resident_client):
+    page = resident_client.get("/proxy", query_string={
+        "place": "here", "lat": "42.82793", "lon": "141.65214", "landmark": "千歳駅の東口"})
+    assert "千歳市、千歳駅の東口、北緯42.82793、東経141.65214" in page.text
+    assert "北海道千歳市東雲町2丁目34" not in page.text
+    # The English voice cannot read the Japanese landmark, but it reads the rest.
+    assert "The place is Chitose City, latitude 42.82793, longitude 141.65214." in spoken_text(page, "en")
+    assert 'value="千歳駅の東口"' in page.text
+
+
+@pytest.mark.parametrize("query, shown, not_shown", [
+    ({"place": "none"}, "この近くです", "東雲町"),
+    ({"kind": "ambulance"}, "救急", "通報番号"),
+    ({"place": "here", "lat": "north", "lon": "141.6"}, "この近くです", "北緯"),
+    ({"place": "here", "landmark": "あ" * 500}, "あ" * 200, "あ" * 201),
+])
+def test_card_variants(resident_client, query, shown, not_shown):
+    page = resident_client.get("/proxy", query_string=query)
+    assert page.status_code == 200
+    assert shown in page.text and not_shown not in page.text
+
+
+def test_start_page_links_to_the_card_in_one_tap(resident_client):
+    start = resident_client.get("/")
+    link = re.search(r'<a class="button button--proxy" href="([^"]+)" hx-boost="false">周りの人に見せる', start.text)
+    assert link and link.group(1) == "/proxy"
+    assert 'href="/proxy?kind=fire"' in resident_client.get("/?kind=fire").text
+
+
+def test_another_residents_case_and_an_unknown_case_are_not_found(app, client, other_resident, speech_cache):
+    app.config["SPEECH_CACHE_DIR"] = speech_cache
+    login_as(client, other_resident)
+    chat_url = start_report(client, kind="ambulance", place="home").headers["Location"]
+    case_number = chat_url.rsplit("/", 1)[1]
+    theirs = audio_urls(client.get(f"/proxy?case={case_number}"))
+    client.post("/logout", data={"csrf_token": re.search(
+        r'name="csrf_token" value="([^"]+)"', client.get("/").text).group(1)})
+
+    login_as(client, app.accounts["residents"][0])
+    assert client.get(f"/proxy?case={case_number}").status_code == 404
+    assert client.get("/proxy?case=000000-0000").status_code == 404
+    assert [client.get(url).status_code for url in theirs] == [404, 404]
+    # Their latest open report is not this resident's either.
+    assert case_number not in client.get("/proxy").text
+
+
+@pytest.mark.parametrize("path", ["/proxy", "/proxy/audio/ja.mp3?place=home"])
+def test_not_logged_in_goes_to_the_login(client, path):
+    response = client.get(path)
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login?next=/proxy")
+
+
+def test_audio_is_an_mp3_that_decodes_with_a_plausible_duration(resident_client):
+    ja_url, en_url = audio_urls(resident_client.get("/proxy?place=home"))
+    for url, seconds in ((ja_url, (5, 40)), (en_url, (2, 30))):
+        response = resident_client.get(url)
+        assert response.status_code == 200 and response.mimetype == "audio/mpeg"
+        assert response.headers["Cache-Control"] == "private, max-age=86400"
+        decoded = miniaudio.decode(response.data, nchannels=1)
+        assert seconds[0] < decoded.duration < seconds[1]
+        assert max(decoded.samples) > 1000  # speech, not silence
+
+
+def test_second_request_is_a_cache_hit_with_the_same_bytes(resident_client, syntheses, speech_cache):
+    page = resident_client.get("/proxy", query_string={"place": "here", "landmark": "キャッシュ確認用の目印"})
+    url = audio_urls(page)[0]
+    first, second = resident_client.get(url), resident_client.get(url)
+    assert first.data == second.data and first.headers["ETag"] == second.headers["ETag"]
+    japanese = [result for result in syntheses if result.lang == "ja"]
+    assert [result.cached for result in japanese] == [False, True, True]
+    etag = first.headers["ETag"].strip('"')
+    assert etag == japanese[0].key and (speech_cache / "audio" / f"{etag}.mp3").read_bytes() == first.data
+
+    unchanged = resident_client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+    assert unchanged.status_code == 304 and unchanged.data == b""
+    part = resident_client.get(url, headers={"Range": "bytes=0-99"})
+    assert part.status_code == 206 and part.data == first.data[:100]
+
+
+def test_english_falls_back_to_the_browser_voice_without_an_english_engine(app, resident_client):
+    app.config["SPEECH_ENGINES"] = {"ja": ["openjtalk"]}
+    page = resident_client.get("/proxy?place=home")
+    urls = audio_urls(page)
+    assert [url.split("?")[0] for url in urls] == ["/proxy/audio/ja.mp3"]
+    english = page.text[page.text.index('id="player-en"'):]
+    assert "<audio" not in english and "data-browser-voice" in english and "英語の音声はありません" in english
+    assert spoken_text(page, "en").startswith("I am deaf. Please call 1 1 9 for me.")
+    assert resident_client.get(urls[0].replace("/ja.mp3", "/en.mp3")).status_code == 404
+    assert all("/en.mp3" not in url for url in resident_client.get("/proxy/offline.json").json["audio"])
+    assert resident_client.get(urls[0]).status_code == 200
+
+
+def test_offline_manifest_names_the_resident_and_the_cards_to_keep(app, resident_client, other_resident):
+    manifest = resident_client.get("/proxy/offline.json")
+    assert manifest.headers["Cache-Control"] == "no-store"
+    body = manifest.json
+    assert body["pages"] == {"default": "/proxy", "home": "/proxy?place=home", "generic": "/proxy?place=none"}
+    assert len(body["audio"]) == 4  # Japanese and English, home and generic
+    home_audio = audio_urls(resident_client.get("/proxy?place=home"))
+    assert set(home_audio) <= set(body["audio"])
+    assert all(resident_client.get(url).status_code == 200 for url in body["audio"])
+
+    other_device = app.test_client()
+    assert other_device.get("/proxy/offline.json").json == {"owner": None, "pages": {}, "audio": []}
+    login_as(other_device, other_resident)
+    assert other_device.get("/proxy/offline.json").json["owner"] not in (None, body["owner"])
+
+
+def test_service_worker_is_served_from_the_root_and_never_cached(client):
+    response = client.get("/sw.js")
+    assert response.status_code == 200 and response.mimetype == "text/javascript"
+    assert response.headers["Service-Worker-Allowed"] == "/"
+    assert response.headers["Cache-Control"] == "no-cache"
+    assert response.text.startswith('self.NET119 = {"manifest": "/proxy/offline.json", "card": "/proxy"')
+    assert "/static/css/app.css" in response.text.splitlines()[0]
+
+
+@pytest.mark.parametrize("disability, deaf", [
+    ("聴覚障害（音声での会話ができません）", True),
+    ("", True),
+    ("音声機能・言語機能障害", False),
+    ("聴覚・言語機能障害", True),
+])
+def test_the_card_says_deaf_or_unable_to_speak(disability, deaf):
+    assert is_deaf(Resident(disability_type=disability)) is deaf
