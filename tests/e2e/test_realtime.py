@@ -1,0 +1,95 @@
+"""Delivery you can trust, in a real browser: offline, reload, the 10-second notice, 既読."""
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from .conftest import IN_CHITOSE, assert_accessible
+from .test_journey import log_in, open_console
+
+pytestmark = pytest.mark.e2e
+
+
+def open_chat(new_context, live_server, kind="^火事"):
+    """A resident's context and page on the chat of a new report."""
+    context = new_context(geolocation=IN_CHITOSE, permissions=["geolocation"])
+    phone = context.new_page()
+    log_in(phone, live_server.base_url, live_server.account("residents"))
+    phone.get_by_role("button", name=re.compile(kind)).click()
+    phone.get_by_role("button", name=re.compile("^自宅")).click()
+    expect(phone.get_by_text("千歳市消防本部")).to_be_visible()
+    return context, phone, phone.locator(".case-number strong").inner_text()
+
+
+def send(page, label, text):
+    page.get_by_label(label).fill(text)
+    page.get_by_role("button", name=re.compile("^送信")).click()
+
+
+def bubble(page, text):
+    return page.locator("#chat-log li", has_text=text)
+
+
+def test_offline_messages_say_so_then_arrive_once_and_are_read(live_server, new_context):
+    console = open_console(new_context, live_server)
+    context, phone, case_number = open_chat(new_context, live_server)
+    console.get_by_role("link", name=re.compile(case_number)).click()
+    expect(console.get_by_role("heading", name=re.compile(case_number))).to_be_visible()
+
+    context.set_offline(True)
+    send(phone, "メッセージ", "一通目：煙が見えます")
+    send(phone, "メッセージ", "二通目：外に出ました")
+    for text in ("一通目：煙が見えます", "二通目：外に出ました"):
+        expect(bubble(phone, text).get_by_text("送信中", exact=True)).to_be_visible()
+    send(console, "返信", "消防車が向かっています")
+
+    # Nothing pretends to be delivered: after 10 s the page says so, with the other ways.
+    expect(bubble(phone, "一通目").get_by_text("まだ届いていません")).to_be_visible(timeout=12_000)
+    notice = phone.get_by_role("alert").filter(has_text="まだ届いていません")
+    expect(notice).to_be_visible()
+    expect(notice).to_contain_text("FAX 119")
+    assert_accessible(phone)
+
+    context.set_offline(False)
+    for text in ("一通目：煙が見えます", "二通目：外に出ました"):
+        # The console shows the case, so each message goes 届きました -> 既読.
+        expect(bubble(phone, text).get_by_text("既読")).to_be_visible()
+        expect(console.locator("#chat-log").get_by_text(text)).to_have_count(1)
+    expect(phone.locator("#chat-log").get_by_text("消防車が向かっています")).to_be_visible()
+    expect(notice).to_have_count(0)
+    assert phone.locator("#chat-log li").count() == len(set(phone.locator("#chat-log li").all_inner_texts()))
+
+
+def test_a_reload_mid_chat_loses_and_repeats_nothing(live_server, new_context):
+    console = open_console(new_context, live_server)
+    context, phone, case_number = open_chat(new_context, live_server, kind="^救急")
+    console.get_by_role("link", name=re.compile(case_number)).click()
+    send(phone, "メッセージ", "リロード前に届いた")
+    expect(bubble(phone, "リロード前に届いた").get_by_text(re.compile("届きました|既読"))).to_be_visible()
+
+    context.set_offline(True)
+    send(phone, "メッセージ", "圏外でリロード")
+    expect(bubble(phone, "圏外でリロード").get_by_text("送信中", exact=True)).to_be_visible()
+    send(console, "返信", "リロードの間の返信")
+    context.set_offline(False)
+    phone.reload()
+
+    expect(console.locator("#chat-log").get_by_text("圏外でリロード")).to_have_count(1)
+    expect(bubble(phone, "圏外でリロード")).to_have_count(1)
+    expect(bubble(phone, "圏外でリロード").get_by_text(re.compile("届きました|既読"))).to_be_visible()
+    expect(bubble(phone, "リロード前に届いた")).to_have_count(1)
+    expect(phone.locator("#chat-log").get_by_text("リロードの間の返信")).to_have_count(1)
+
+
+@pytest.mark.parametrize("code", [1000, 4000])
+def test_the_page_reconnects_after_any_close_and_resumes(live_server, new_context, code):
+    console = open_console(new_context, live_server)
+    _, phone, case_number = open_chat(new_context, live_server)
+    console.get_by_role("link", name=re.compile(case_number)).click()
+    send(console, "返信", f"閉じる前 {code}")
+    expect(phone.locator("#chat-log").get_by_text(f"閉じる前 {code}")).to_be_visible()
+    # htmx's ws extension retries only 1006/1011/1012/1013 by itself.
+    phone.evaluate("code => document.querySelector('[data-last-seq]')._net119.socket.close(code)", code)
+    send(console, "返信", f"閉じた後 {code}")
+    expect(phone.locator("#chat-log").get_by_text(f"閉じた後 {code}")).to_have_count(1, timeout=10_000)
+    expect(phone.locator("#chat-log").get_by_text(f"閉じる前 {code}")).to_have_count(1)
