@@ -24,6 +24,9 @@ log = logging.getLogger(__name__)
 # A socket whose session row is gone is closed with this code; the page then
 # reloads and shows the login instead of retrying forever.
 CLOSE_SESSION_ENDED = 4401
+# A socket whose report is no longer this user's to see (a case handed to
+# another HQ) is closed with this code; the console goes back to its queue.
+CLOSE_ACCESS_ENDED = 4403
 # Even without a notice, a socket re-checks its session this often (seconds).
 SESSION_RECHECK_SECONDS = 30
 
@@ -89,6 +92,10 @@ class LocalHub:
 
 
 hub = LocalHub()
+
+
+class AccessEnded(Exception):
+    """Raised by a socket's handlers when its user may no longer see what it serves."""
 
 
 class FrameError(ValueError):
@@ -177,6 +184,8 @@ def serve_socket(ws, *, session_id, channels, on_notice, on_frame, on_error):
                 ws.send(text)
     except ConnectionClosed:
         pass
+    except AccessEnded:
+        ws.close(CLOSE_ACCESS_ENDED, "access ended")
     except Exception:
         log.exception("socket handler failed; closing it so the client resumes")
         ws.close(1011, "internal error")

@@ -159,6 +159,41 @@ def mark_displayed(report, side, seq):
         hub.publish(f"report:{report.id}", report.id)
 
 
+MAX_REASON = 200
+
+
+def transfer_report(report, to_hq, staff, reason=""):
+    """Hand an open case to another HQ that uses the service (SPEC §8).
+
+    The new HQ receives it with its whole ledger and an alarm; the resident is
+    told in the chat; the old HQ no longer sees it.
+    """
+    reason = (reason or "").strip()
+    if to_hq is None or to_hq.id == report.receiving_hq_id:
+        raise InvalidInput("hq", "引き継ぎ先の消防本部を選んでください。", "Choose the HQ to hand the case to.")
+    if not to_hq.uses_service:
+        raise InvalidInput("hq", f"{to_hq.name}はNET119を使っていません。電話かFAXで連絡してください。",
+                           f"{to_hq.name} does not use NET119. Contact them by phone or FAX.")
+    if len(reason) > MAX_REASON:
+        raise InvalidInput("reason", f"理由は{MAX_REASON}文字以内にしてください。",
+                           f"Keep the reason to {MAX_REASON} characters or fewer.")
+    if not report.is_open:
+        raise InvalidInput("hq", "この通報は終了しています。", "This report is closed.")
+    from_hq = report.receiving_hq
+    with write_transaction():
+        (Report.update(receiving_hq=to_hq, routing_outcome="transferred",
+                       routing_note=f"{from_hq.name}から引き継ぎ" + (f"（{reason}）" if reason else ""))
+         .where(Report.id == report.id).execute())
+        event, _ = report.append_event(
+            kind="transfer", actor="staff", staff=staff,
+            body=f"{from_hq.name}から{to_hq.name}に引き継ぎました。",
+            data={"from": from_hq.code, "to": to_hq.code, "reason": reason})
+    report.receiving_hq = to_hq
+    for channel in (f"hq:{from_hq.id}", f"hq:{to_hq.id}", f"report:{report.id}"):
+        hub.publish(channel, report.id, event.seq)
+    return event
+
+
 def own_report(resident, case_number):
     """The resident's report with this case number, or None (whoever else's it may be)."""
     return Report.get_or_none((Report.case_number == case_number) & (Report.resident == resident))

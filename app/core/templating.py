@@ -16,7 +16,9 @@ def jst(moment, fmt="%m/%d %H:%M:%S"):
 
 
 def outcome_label(value):
-    """The Japanese label of a stored routing outcome (管轄内, 管轄外, 海上 …)."""
+    """The Japanese label of a stored routing outcome (管轄内, 管轄外, 海上, 引き継ぎ …)."""
+    if value == "transferred":
+        return "引き継ぎ"
     try:
         return Outcome(value).label
     except ValueError:

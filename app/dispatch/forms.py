@@ -1,7 +1,7 @@
 """Console forms."""
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, TextAreaField
-from wtforms.validators import DataRequired
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Optional
 
 from ..forms import bilingual, login_field, password_field
 
@@ -9,6 +9,11 @@ from ..forms import bilingual, login_field, password_field
 class LoginForm(FlaskForm):
     login = login_field("職員ID")
     password = password_field()
+
+
+class TransferForm(FlaskForm):
+    hq = SelectField("引き継ぎ先", validate_choice=False)
+    reason = StringField("理由（任意）", validators=[Optional()])
 
 
 class MessageForm(FlaskForm):

@@ -5,11 +5,11 @@ from flask import abort, current_app, redirect, url_for
 
 from ..auth import current_staff, end_session, login_flow, staff_required
 from ..forms import bilingual
-from ..models import Report, Staff
+from ..models import Headquarters, Report, Staff
 from ..pages import render_page
-from ..reporting import InvalidInput, mark_displayed, open_reports_of, post_message
+from ..reporting import InvalidInput, mark_displayed, open_reports_of, post_message, transfer_report
 from . import bp
-from .forms import LoginForm, MessageForm
+from .forms import LoginForm, MessageForm, TransferForm
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -43,10 +43,21 @@ def own_case(report_id):
     return report
 
 
-def _case_page(report, form=None, status=200):
+def _transfer_form(report, form=None):
+    """The transfer form, offering every other HQ that uses the service."""
+    form = form or TransferForm()
+    form.hq.choices = [("", "選んでください")] + [
+        (hq.code, hq.name) for hq in Headquarters.select()
+        .where(Headquarters.uses_service & (Headquarters.id != report.receiving_hq_id))
+        .order_by(Headquarters.code)]
+    return form
+
+
+def _case_page(report, form=None, transfer_form=None, status=200):
     mark_displayed(report, "staff", report.last_seq)
     return render_page("dispatch/case.html", status=status, report=report,
                        events=list(report.events_after(0)), form=form or MessageForm(),
+                       transfer_form=_transfer_form(report, transfer_form),
                        reports=list(open_reports_of(current_staff().hq)),
                        today=date.today(), tile_url=current_app.config["TILE_URL"],
                        tile_attribution=current_app.config["TILE_ATTRIBUTION"])
@@ -75,3 +86,20 @@ def send_message(report_id):
         else:
             return redirect(url_for(".case", report_id=report.id, _anchor="compose"), 303)
     return _case_page(report, form=form, status=400)
+
+
+@bp.post("/cases/<int:report_id>/transfer")
+@staff_required()
+def transfer(report_id):
+    """Hand the case to another HQ; this console then goes back to its queue."""
+    report = own_case(report_id)
+    form = _transfer_form(report, TransferForm())
+    if form.validate_on_submit():
+        try:
+            transfer_report(report, Headquarters.get_or_none(Headquarters.code == form.hq.data),
+                            current_staff(), form.reason.data)
+        except InvalidInput as error:
+            form.hq.errors.append(bilingual(error.ja, error.en))
+        else:
+            return redirect(url_for(".console"), 303)
+    return _case_page(report, transfer_form=form, status=400)

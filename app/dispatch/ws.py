@@ -5,7 +5,7 @@ from ..auth import current_staff
 from ..chat_socket import ReportFeed, frame_handler, render_refusal
 from ..extensions import db, sock
 from ..models import Report
-from ..realtime import parse_frame, serve_socket
+from ..realtime import AccessEnded, parse_frame, serve_socket
 from ..reporting import open_reports_of
 from ..websockets import guard_handshake, is_websocket_request
 from . import bp
@@ -51,9 +51,24 @@ def queue_socket(ws):
 @sock.route("/cases/<int:report_id>/ws", bp=bp)
 def case_socket(ws, report_id):
     """Live chat for the dispatcher, the same protocol as the resident's."""
+    staff = current_staff()
     feed = ReportFeed(report_id, "staff", sent=request.args.get("after", 0, type=int))
+    on_frame = frame_handler(feed, staff=staff, max_chars=current_app.config["MAX_MESSAGE_CHARS"])
+
+    def still_ours():
+        # Checked on every step: a case handed to another HQ leaves this console at once.
+        if not Report.select().where((Report.id == report_id)
+                                     & (Report.receiving_hq == staff.hq_id)).exists():
+            raise AccessEnded()
+
+    def on_notice(notices):
+        with db.connection_context():
+            still_ours()
+        return feed.catch_up(notices)
+
+    def on_staff_frame(raw):
+        still_ours()
+        return on_frame(raw)
+
     serve_socket(ws, session_id=session.id, channels=[f"report:{report_id}"],
-                 on_notice=feed.catch_up,
-                 on_frame=frame_handler(feed, staff=current_staff(),
-                                        max_chars=current_app.config["MAX_MESSAGE_CHARS"]),
-                 on_error=render_refusal)
+                 on_notice=on_notice, on_frame=on_staff_frame, on_error=render_refusal)

@@ -58,6 +58,7 @@
   var UNACKNOWLEDGED_MS = 10000;
   var RETRIED_BY_EXTENSION = [1006, 1011, 1012, 1013];
   var SESSION_ENDED = 4401;
+  var ACCESS_ENDED = 4403;
   var STALE_AFTER_HIDDEN_MS = 5000;
 
   function chatOf(elt) { return elt && elt.closest ? elt.closest("[data-last-seq]") : null; }
@@ -245,6 +246,7 @@
     if (!chat || (chat._net119 && chat._net119.socket !== closed.target)) return;
     chat.setAttribute("data-offline", "");
     if (closed.code === SESSION_ENDED) { window.location.reload(); return; }
+    if (closed.code === ACCESS_ENDED) { window.location.assign(chat.getAttribute("data-gone-url") || "/"); return; }
     // The extension retries only abnormal closes; a report must stay connected
     // whatever closed it (server restart, proxy timeout, 1000/1001).
     if (RETRIED_BY_EXTENSION.indexOf(closed.code) < 0 && document.body.contains(evt.target)) {

@@ -1,0 +1,92 @@
+"""Handing a case to another HQ (SPEC §8): re-routed explicitly, told to the resident, gone from the old HQ."""
+import json
+
+import pytest
+import websocket
+
+from app.extensions import db
+from app.models import Report
+
+from .conftest import form_fields, login_as, start_report
+from .http_session import HttpSession
+from .test_sockets import open_socket, receive_until  # noqa: F401  (fixture)
+
+
+def dispatcher_of(app, hq):
+    return next(a for a in app.accounts["dispatchers"] if a["hq"] == hq)
+
+
+@pytest.fixture
+def case(app):
+    """A report received by Chitose, and clients for its resident and both HQs' dispatchers."""
+    resident = app.test_client()
+    login_as(resident, app.accounts["residents"][0])
+    chat_url = start_report(resident).headers["Location"]
+    chitose, eniwa = app.test_client(), app.test_client()
+    login_as(chitose, dispatcher_of(app, "chitose"), path="/dispatch/login")
+    login_as(eniwa, dispatcher_of(app, "eniwa"), path="/dispatch/login")
+    with db.connection_context():
+        report_id = Report.get().id
+    return resident, chat_url, chitose, eniwa, f"/dispatch/cases/{report_id}"
+
+
+def transfer(client, case_url, hq, reason=""):
+    page = client.get(case_url)
+    return client.post(f"{case_url}/transfer", data={"csrf_token": form_fields(page)["csrf_token"],
+                                                     "hq": hq, "reason": reason})
+
+
+def test_a_transfer_moves_the_case_with_its_history_and_tells_the_resident(case):
+    resident, chat_url, chitose, eniwa, case_url = case
+    chat = resident.get(chat_url)
+    resident.post(f"{chat_url}/messages", data={**form_fields(chat), "body": "恵庭との境です"})
+    response = transfer(chitose, case_url, "eniwa", reason="現場は恵庭市側")
+    assert response.status_code == 303 and response.headers["Location"] == "/dispatch/"
+    assert chitose.get(case_url).status_code == 404  # gone from the old HQ
+    page = eniwa.get(case_url)
+    assert page.status_code == 200 and "恵庭との境です" in page.text  # the whole history
+    assert "千歳市消防本部から恵庭市消防本部に引き継ぎました" in page.text
+    told = resident.get(chat_url).text
+    assert "恵庭市消防本部" in told and "引き継ぎました" in told
+
+
+@pytest.mark.parametrize("hq, message", [
+    ("chitose", "引き継ぎ先の消防本部を選んでください"),
+    ("", "引き継ぎ先の消防本部を選んでください"),
+    ("atlantis", "引き継ぎ先の消防本部を選んでください"),
+    ("minamisorachi", "NET119を使っていません"),
+])
+def test_a_bad_transfer_is_refused_and_changes_nothing(case, hq, message):
+    _, _, chitose, _, case_url = case
+    response = transfer(chitose, case_url, hq)
+    assert response.status_code == 400 and message in response.text
+    assert chitose.get(case_url).status_code == 200
+
+
+def test_another_hq_cannot_transfer_a_case_it_does_not_have(case):
+    _, _, _, eniwa, case_url = case
+    page = eniwa.get("/dispatch/")
+    response = eniwa.post(f"{case_url}/transfer", data={"csrf_token": form_fields(page)["csrf_token"],
+                                                        "hq": "sapporo"})
+    assert response.status_code == 404
+
+
+def test_the_old_hqs_open_case_socket_is_closed_by_the_transfer(live_server, open_socket):  # noqa: F811
+    resident = HttpSession(live_server.base_url).login(live_server.account("residents"))
+    chitose = HttpSession(live_server.base_url).login(live_server.account("dispatchers"), path="/dispatch/login")
+    case_number = resident.start_report()
+    report_id = chitose.report_id(case_number)
+    console = open_socket(chitose, f"/dispatch/cases/{report_id}/ws")
+    mine = open_socket(resident, f"/reports/{case_number}/ws")
+    console.send(json.dumps({"type": "resume", "after": 1}))
+    mine.send(json.dumps({"type": "resume", "after": 1}))
+    fields = chitose.form(f"/dispatch/cases/{report_id}")
+    status, _, _ = chitose.request(f"/dispatch/cases/{report_id}/transfer",
+                                   {"csrf_token": fields["csrf_token"], "hq": "eniwa", "reason": ""})
+    assert status == 303
+    frame = receive_until(mine, "引き継ぎました")[-1]
+    assert 'id="case-hq"' in frame and "恵庭市消防本部" in frame
+    opcode, data = console.recv_data(control_frame=True)
+    while opcode != websocket.ABNF.OPCODE_CLOSE:
+        opcode, data = console.recv_data(control_frame=True)
+    assert int.from_bytes(data[:2], "big") == 4403
