@@ -130,7 +130,7 @@ def open_report(resident, *, kind, place_kind, client_id, fix=None, place_id=Non
         if existing is None:
             raise
         return existing, False
-    hub.publish(f"hq:{report.receiving_hq_id}", report.id, report.last_seq)
+    hub.publish(f"hq:{report.receiving_hq_id}:new", report.id, report.last_seq)
     return report, True
 
 
@@ -162,6 +162,28 @@ def mark_displayed(report, side, seq):
 MAX_REASON = 200
 
 
+def set_status(report, status, staff, reason=""):
+    """Push a status stage (SPEC §3.3) to the resident's banner; "closed" ends the case."""
+    reason = (reason or "").strip()
+    if status not in REPORT_STATUSES:
+        raise InvalidInput("status", "状況を選んでください。", "Choose a status.")
+    if not report.is_open:
+        raise InvalidInput("status", "この通報は終了しています。", "This report is closed.")
+    if len(reason) > MAX_REASON:
+        raise InvalidInput("reason", f"理由は{MAX_REASON}文字以内にしてください。",
+                           f"Keep the reason to {MAX_REASON} characters or fewer.")
+    now = utcnow()
+    with write_transaction():
+        (Report.update(status=status, closed_at=now if status == "closed" else None)
+         .where(Report.id == report.id).execute())
+        event, _ = report.append_event(kind="status", actor="staff", staff=staff, body=reason,
+                                       data={"status": status})
+    report.status = status
+    hub.publish(f"report:{report.id}", report.id, event.seq)
+    hub.publish(f"hq:{report.receiving_hq_id}", report.id, event.seq)
+    return event
+
+
 def transfer_report(report, to_hq, staff, reason=""):
     """Hand an open case to another HQ that uses the service (SPEC §8).
 
@@ -189,7 +211,7 @@ def transfer_report(report, to_hq, staff, reason=""):
             body=f"{from_hq.name}から{to_hq.name}に引き継ぎました。",
             data={"from": from_hq.code, "to": to_hq.code, "reason": reason})
     report.receiving_hq = to_hq
-    for channel in (f"hq:{from_hq.id}", f"hq:{to_hq.id}", f"report:{report.id}"):
+    for channel in (f"hq:{from_hq.id}", f"hq:{to_hq.id}:new", f"report:{report.id}"):
         hub.publish(channel, report.id, event.seq)
     return event
 

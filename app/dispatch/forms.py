@@ -11,6 +11,13 @@ class LoginForm(FlaskForm):
     password = password_field()
 
 
+class StatusForm(FlaskForm):
+    """The pressed stage button carries ``status``; closing may carry a reason."""
+
+    status = HiddenField()
+    reason = StringField("終了の理由（任意）", validators=[Optional()])
+
+
 class TransferForm(FlaskForm):
     hq = SelectField("引き継ぎ先", validate_choice=False)
     reason = StringField("理由（任意）", validators=[Optional()])

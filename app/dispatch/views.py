@@ -7,9 +7,10 @@ from ..auth import current_staff, end_session, login_flow, staff_required
 from ..forms import bilingual
 from ..models import Headquarters, Report, Staff
 from ..pages import render_page
-from ..reporting import InvalidInput, mark_displayed, open_reports_of, post_message, transfer_report
+from ..reporting import (InvalidInput, mark_displayed, open_reports_of, post_message, set_status,
+                         transfer_report)
 from . import bp
-from .forms import LoginForm, MessageForm, TransferForm
+from .forms import LoginForm, MessageForm, StatusForm, TransferForm
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -53,11 +54,12 @@ def _transfer_form(report, form=None):
     return form
 
 
-def _case_page(report, form=None, transfer_form=None, status=200):
+def _case_page(report, form=None, transfer_form=None, status_form=None, status=200):
     mark_displayed(report, "staff", report.last_seq)
     return render_page("dispatch/case.html", status=status, report=report,
                        events=list(report.events_after(0)), form=form or MessageForm(),
                        transfer_form=_transfer_form(report, transfer_form),
+                       status_form=status_form or StatusForm(),
                        reports=list(open_reports_of(current_staff().hq)),
                        today=date.today(), tile_url=current_app.config["TILE_URL"],
                        tile_attribution=current_app.config["TILE_ATTRIBUTION"])
@@ -103,3 +105,21 @@ def transfer(report_id):
         else:
             return redirect(url_for(".console"), 303)
     return _case_page(report, transfer_form=form, status=400)
+
+
+@bp.post("/cases/<int:report_id>/status")
+@staff_required()
+def push_status(report_id):
+    """Push a status stage to the resident's banner; closing returns to the queue."""
+    report = own_case(report_id)
+    form = StatusForm()
+    if form.validate_on_submit():
+        try:
+            set_status(report, form.status.data, current_staff(), form.reason.data)
+        except InvalidInput as error:
+            form.status.errors.append(bilingual(error.ja, error.en))
+        else:
+            if report.status == "closed":
+                return redirect(url_for(".console"), 303)
+            return redirect(url_for(".case", report_id=report.id), 303)
+    return _case_page(report, status_form=form, status=400)

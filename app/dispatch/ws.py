@@ -28,7 +28,11 @@ def check_handshake():
 
 @sock.route("/ws", bp=bp)
 def queue_socket(ws):
-    """Push the queue whenever the HQ receives a report (with the alarm for new ones)."""
+    """Push the queue whenever it changes, with the alarm when a case arrives.
+
+    ``hq:<id>:new`` says a case arrived (a new report, or one handed over);
+    ``hq:<id>`` only that the queue changed (status, claim, a case handed away).
+    """
     hq = current_staff().hq
 
     def queue_frame(alarm):
@@ -36,16 +40,15 @@ def queue_socket(ws):
                                 oob=True, alarm=alarm)]
 
     def on_frame(raw):
-        parse_frame(raw, {"resume"})
+        parse_frame(raw, {"resume", "read"})
         return queue_frame(alarm=False)
 
     def on_notice(notices):
         with db.connection_context():
-            return queue_frame(alarm=True)
+            return queue_frame(alarm=any(n.channel.endswith(":new") for n in notices))
 
-    serve_socket(ws, session_id=session.id, channels=[f"hq:{hq.id}"],
-                 on_notice=on_notice, on_frame=on_frame,
-                 on_error=render_refusal)
+    serve_socket(ws, session_id=session.id, channels=[f"hq:{hq.id}", f"hq:{hq.id}:new"],
+                 on_notice=on_notice, on_frame=on_frame, on_error=render_refusal)
 
 
 @sock.route("/cases/<int:report_id>/ws", bp=bp)

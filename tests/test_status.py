@@ -1,0 +1,70 @@
+"""Status stages pushed by the console reach the resident's banner; closing ends the case."""
+import json
+
+import pytest
+
+from app.extensions import db
+from app.models import Report
+
+from .conftest import form_fields, login_as, start_report
+from .http_session import HttpSession
+from .test_sockets import open_socket, receive_until  # noqa: F401  (fixture)
+
+
+@pytest.fixture
+def case(app):
+    resident = app.test_client()
+    login_as(resident, app.accounts["residents"][0])
+    chat_url = start_report(resident).headers["Location"]
+    console = app.test_client()
+    login_as(console, next(a for a in app.accounts["dispatchers"] if a["hq"] == "chitose"),
+             path="/dispatch/login")
+    with db.connection_context():
+        report_id = Report.get().id
+    return resident, chat_url, console, f"/dispatch/cases/{report_id}"
+
+
+def push(console, case_url, status, reason=""):
+    page = console.get(case_url)
+    return console.post(f"{case_url}/status", data={"csrf_token": form_fields(page)["csrf_token"],
+                                                    "status": status, "reason": reason})
+
+
+@pytest.mark.parametrize("status, banner", [("dispatched", "出動しました"), ("en_route", "到着予定"),
+                                            ("arrived", "到着しました")])
+def test_a_stage_shows_on_the_residents_banner(case, status, banner):
+    resident, chat_url, console, case_url = case
+    assert push(console, case_url, status).status_code == 303
+    page = resident.get(chat_url).text
+    assert banner in page.split('id="status-banner"')[1].split("</div>")[0]
+
+
+def test_closing_ends_the_case_and_refuses_further_messages(case):
+    resident, chat_url, console, case_url = case
+    response = push(console, case_url, "closed", reason="搬送完了")
+    assert response.status_code == 303 and response.headers["Location"] == "/dispatch/"
+    chat = resident.get(chat_url)
+    assert "終了" in chat.text and "搬送完了" in chat.text
+    refused = resident.post(f"{chat_url}/messages", data={**form_fields(chat), "body": "まだいます"})
+    assert refused.status_code == 400 and "この通報は終了しています" in refused.text
+    assert f'href="{case_url}"' not in console.get("/dispatch/").text  # gone from the queue
+
+
+@pytest.mark.parametrize("status", ["received-again", "", "deleted"])
+def test_an_unknown_stage_is_refused(case, status):
+    _, _, console, case_url = case
+    response = push(console, case_url, status)
+    assert response.status_code == 400 and "状況を選んでください" in response.text
+
+
+def test_the_banner_changes_live_on_the_residents_socket(live_server, open_socket):  # noqa: F811
+    resident = HttpSession(live_server.base_url).login(live_server.account("residents"))
+    console = HttpSession(live_server.base_url).login(live_server.account("dispatchers"), path="/dispatch/login")
+    case_number = resident.start_report()
+    report_id = console.report_id(case_number)
+    sock = open_socket(resident, f"/reports/{case_number}/ws")
+    sock.send(json.dumps({"type": "resume", "after": 1}))
+    fields = console.form(f"/dispatch/cases/{report_id}")
+    console.request(f"/dispatch/cases/{report_id}/status", {"csrf_token": fields["csrf_token"], "status": "dispatched"})
+    frame = receive_until(sock, 'id="status-banner"')[-1]
+    assert 'hx-swap-oob="true"' in frame and "出動しました" in frame
