@@ -68,3 +68,17 @@ def test_the_banner_changes_live_on_the_residents_socket(live_server, open_socke
     console.request(f"/dispatch/cases/{report_id}/status", {"csrf_token": fields["csrf_token"], "status": "dispatched"})
     frame = receive_until(sock, 'id="status-banner"')[-1]
     assert 'hx-swap-oob="true"' in frame and "出動しました" in frame
+
+
+def test_the_queue_alarms_for_a_new_case_but_not_for_a_status_change(live_server, open_socket):  # noqa: F811
+    resident = HttpSession(live_server.base_url).login(live_server.account("residents"))
+    console = HttpSession(live_server.base_url).login(live_server.account("dispatchers"), path="/dispatch/login")
+    queue = open_socket(console, "/dispatch/ws")
+    queue.send(json.dumps({"type": "resume", "after": 0}))
+    assert "data-alarm" not in queue.recv()
+    case_number = resident.start_report()
+    assert "data-alarm" in receive_until(queue, case_number)[-1]
+    report_id = console.report_id(case_number)
+    fields = console.form(f"/dispatch/cases/{report_id}")
+    console.request(f"/dispatch/cases/{report_id}/status", {"csrf_token": fields["csrf_token"], "status": "en_route"})
+    assert "data-alarm" not in receive_until(queue, 'id="queue"')[-1]
