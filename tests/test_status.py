@@ -82,3 +82,10 @@ def test_the_queue_alarms_for_a_new_case_but_not_for_a_status_change(live_server
     fields = console.form(f"/dispatch/cases/{report_id}")
     console.request(f"/dispatch/cases/{report_id}/status", {"csrf_token": fields["csrf_token"], "status": "en_route"})
     assert "data-alarm" not in receive_until(queue, 'id="queue"')[-1]
+
+
+def test_a_closed_chat_offers_a_new_report_instead_of_a_message_box(case):
+    resident, chat_url, console, case_url = case
+    push(console, case_url, "closed")
+    page = resident.get(chat_url).text
+    assert "この通報は終了しました" in page and 'id="compose"' not in page
