@@ -41,12 +41,14 @@ def test_a_stage_shows_on_the_residents_banner(case, status, banner):
 
 def test_closing_ends_the_case_and_refuses_further_messages(case):
     resident, chat_url, console, case_url = case
+    open_before = resident.get(chat_url)  # a chat page still open when the case closes
     response = push(console, case_url, "closed", reason="搬送完了")
     assert response.status_code == 303 and response.headers["Location"] == "/dispatch/"
     chat = resident.get(chat_url)
     assert "終了" in chat.text and "搬送完了" in chat.text
-    refused = resident.post(f"{chat_url}/messages", data={**form_fields(chat), "body": "まだいます"})
-    assert refused.status_code == 400 and "この通報は終了しています" in refused.text
+    refused = resident.post(f"{chat_url}/messages", data={**form_fields(open_before), "body": "まだいます"})
+    assert refused.status_code == 400 and "この通報は終了しました" in refused.text
+    assert "まだいます" not in resident.get(f"{chat_url}/log").text
     assert f'href="{case_url}"' not in console.get("/dispatch/").text  # gone from the queue
 
 
