@@ -105,7 +105,7 @@ class Resident(BaseModel):
     login = CharField(unique=True)
     password_hash = CharField()
     hq = ForeignKeyField(Headquarters, backref="residents")
-    status = CharField(default="active")  # active | suspended | cancelled
+    status = CharField(default="active")  # pending (until activated) | active | suspended | cancelled
     name = CharField()
     name_kana = CharField(default="")
     birth_date = DateField(null=True)
@@ -284,5 +284,60 @@ class WebSession(BaseModel):
     expires_at = DateTimeField()
 
 
+APPLICATION_STATUSES = ("draft", "submitted", "approved", "rejected")
+
+
+class Application(BaseModel):
+    """An application for registration (SPEC §7): a draft until submitted, then reviewed by the HQ."""
+
+    hq = ForeignKeyField(Headquarters, backref="applications")
+    email = CharField()
+    status = CharField(default="draft")
+    # The form as last posted, valid or not, so nothing typed is lost.
+    draft = JSONField(default=dict)
+    reason = TextField(default="")
+    resident = ForeignKeyField(Resident, null=True, backref="applications")
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+    submitted_at = DateTimeField(null=True)
+    decided_at = DateTimeField(null=True)
+
+    @classmethod
+    def for_link(cls, hq, email, issued_at):
+        """The application a link issued at ``issued_at`` opens.
+
+        The open (draft or submitted) one, else the one decided after the link was
+        issued (an old link shows the decision), else a new draft.
+        """
+        latest = (cls.select().where((cls.hq == hq) & (cls.email == email))
+                  .order_by(cls.id.desc()).first())
+        if latest and (latest.status in ("draft", "submitted") or latest.decided_at >= issued_at):
+            return latest
+        return cls.create(hq=hq, email=email)
+
+
+class OutgoingMail(BaseModel):
+    """A mail in the outbox: stored before any attempt to send it, kept after."""
+
+    to_address = CharField()
+    subject = CharField()
+    body = TextField()
+    created_at = DateTimeField(default=utcnow)
+    sent_at = DateTimeField(null=True)
+    attempts = IntegerField(default=0)
+    next_attempt_at = DateTimeField(default=utcnow)
+    last_error = TextField(default="")
+
+
+class ActivationToken(BaseModel):
+    """A one-time activation link of an approved resident."""
+
+    # SHA-256 of the token in the mailed link: the database alone cannot activate anyone.
+    token_hash = CharField(unique=True, max_length=64)
+    resident = ForeignKeyField(Resident, backref="activation_tokens", on_delete="CASCADE")
+    expires_at = DateTimeField()
+    used_at = DateTimeField(null=True)
+
+
 MODELS = [Headquarters, Jurisdiction, Resident, FrequentPlace, Staff, Report,
-          ReportEvent, WebSession]
+          ReportEvent, WebSession, Application, OutgoingMail, ActivationToken]

@@ -1,0 +1,1 @@
+"""Mail: addresses, the outbox of outgoing mail, and the intake of empty mails (SPEC §7)."""

@@ -1,0 +1,68 @@
+"""The mail intake: an empty mail to r.<hq-code>@MAIL_DOMAIN is answered with that HQ's application link."""
+import asyncio
+
+from aiosmtpd.controller import Controller
+
+from ..extensions import db
+from ..models import Headquarters
+from ..registration.links import send_application_link
+from .addresses import InvalidAddress, normalise
+from .limits import RateLimit
+
+RECIPIENT_PREFIX = "r."
+
+
+class IntakeHandler:
+    """aiosmtpd handler: refuses unknown recipients at RCPT, replies to the sender at DATA."""
+
+    def __init__(self, app):
+        self.app = app
+        self.domain = app.config["MAIL_DOMAIN"].lower()
+        self.per_sender = RateLimit(*app.config["INTAKE_LIMIT_PER_SENDER"])
+        self.per_hq = RateLimit(*app.config["INTAKE_LIMIT_PER_HQ"])
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        """Accept r.<hq-code>@MAIL_DOMAIN of an HQ that uses the service, within the limits."""
+        hq_code = self._hq_code(address)
+        with self.app.app_context(), db.connection_context():
+            hq = hq_code and Headquarters.get_or_none(
+                (Headquarters.code == hq_code) & (Headquarters.uses_service == True))  # noqa: E712
+        if hq is None:
+            return (f"550 5.1.1 <{address}>: no such NET119 address; "
+                    f"write to r.<HQ code>@{self.domain} or apply on the web at /register")
+        sender = (envelope.mail_from or "").lower()
+        if not self.per_sender.allow(sender):
+            return "450 4.7.1 Too many application requests from this address; try again in an hour"
+        if not self.per_hq.allow(hq.code):
+            return "450 4.7.1 Too many application requests for this HQ; try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        """Mail the application link of every accepted HQ to the sender."""
+        try:
+            sender = normalise(envelope.mail_from)
+        except InvalidAddress:
+            return "550 5.1.7 The sender address cannot receive mail; apply on the web at /register"
+        # Off the event loop: handing the reply to a slow relay must not stall other senders.
+        await asyncio.get_running_loop().run_in_executor(None, self._reply, sender, list(envelope.rcpt_tos))
+        return "250 OK: the application link is on its way to you"
+
+    def _reply(self, sender, recipients):
+        with self.app.app_context(), db.connection_context():
+            for address in recipients:
+                hq = Headquarters.get(Headquarters.code == self._hq_code(address))
+                send_application_link(hq, sender)
+
+    def _hq_code(self, address):
+        local, _, domain = address.rpartition("@")
+        if domain.lower() != self.domain or not local.lower().startswith(RECIPIENT_PREFIX):
+            return None
+        return local[len(RECIPIENT_PREFIX):].lower() or None
+
+
+def start_intake(app, host="127.0.0.1", port=8025):
+    """Start the intake in a background thread; return the running aiosmtpd Controller."""
+    controller = Controller(IntakeHandler(app), hostname=host, port=port)
+    controller.start()
+    return controller

@@ -1,0 +1,85 @@
+"""Outgoing mail: stored in the outbox first, then handed to the SMTP relay, retried until it takes it."""
+import smtplib
+from datetime import timedelta, timezone
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid, parseaddr
+
+from flask import current_app, render_template
+
+from ..models import OutgoingMail, utcnow
+from .addresses import on_the_wire
+
+# After the n-th failed attempt, wait RETRY_DELAYS[n-1] (the last one repeats).
+RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15),
+                timedelta(hours=1), timedelta(hours=6))
+SMTP_TIMEOUT_SECONDS = 10
+
+
+def send_mail(to, template, **context):
+    """Store the mail rendered from ``templates/mail/<template>.txt`` and try to send it now.
+
+    The template's first line is the subject. The mail is in the outbox before
+    any attempt, so a relay that is down loses nothing.
+    """
+    subject, _, body = render_template(f"mail/{template}.txt", **context).partition("\n")
+    relay = current_app.config["MAIL_RELAY"]
+    # The attempt below owns the mail for a while, so `net119 outbox` does not send it twice.
+    first_retry = utcnow() + (timedelta(seconds=3 * SMTP_TIMEOUT_SECONDS) if relay else timedelta(0))
+    mail = OutgoingMail.create(to_address=to, subject=subject.strip(), body=body.lstrip("\n"),
+                               next_attempt_at=first_retry)
+    if relay:
+        deliver(mail)
+    return mail
+
+
+def deliver_due(now=None):
+    """Try every unsent mail whose retry time has come; return how many were sent."""
+    now = now or utcnow()
+    due = (OutgoingMail.select()
+           .where(OutgoingMail.sent_at.is_null() & (OutgoingMail.next_attempt_at <= now))
+           .order_by(OutgoingMail.id))
+    return sum(deliver(mail, now) for mail in due)
+
+
+def deliver(mail, now=None):
+    """Hand one mail to the relay; on failure record why and when to try again. True if sent."""
+    now = now or utcnow()
+    try:
+        _relay(_message(mail), on_the_wire(mail.to_address))
+    except (OSError, smtplib.SMTPException) as error:
+        delay = RETRY_DELAYS[min(mail.attempts, len(RETRY_DELAYS) - 1)]
+        mail.attempts += 1
+        mail.last_error = f"{type(error).__name__}: {error}"[:1000]
+        mail.next_attempt_at = now + delay
+        mail.save()
+        return False
+    mail.attempts += 1
+    mail.sent_at = now
+    mail.last_error = ""
+    mail.save()
+    return True
+
+
+def sender_address():
+    """The address mail comes from: what applicants allow in their phone's mail filter."""
+    return parseaddr(current_app.config["MAIL_FROM"] or "")[1] or f"no-reply@{current_app.config['MAIL_DOMAIN']}"
+
+
+def _message(mail):
+    config = current_app.config
+    message = EmailMessage()
+    message["From"] = config["MAIL_FROM"] or f"NET119 <{sender_address()}>"
+    message["To"] = on_the_wire(mail.to_address)
+    message["Subject"] = mail.subject
+    message["Date"] = format_datetime(mail.created_at.replace(tzinfo=timezone.utc))
+    # The same id on every attempt: a relay that took a mail whose answer was lost can drop the copy.
+    message["Message-ID"] = make_msgid(f"outbox{mail.id}", domain=config["MAIL_DOMAIN"])
+    message.set_content(mail.body)
+    return message
+
+
+def _relay(message, recipient):
+    host, _, port = current_app.config["MAIL_RELAY"].rpartition(":")
+    with smtplib.SMTP(host, int(port), timeout=SMTP_TIMEOUT_SECONDS) as relay:
+        # The recipient is given, not read back from the To header: that loses the quotes of "foo."@….
+        relay.send_message(message, from_addr=sender_address(), to_addrs=[recipient])

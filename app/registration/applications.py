@@ -1,0 +1,156 @@
+"""The life of an application: draft, submission, the HQ's decision, activation (SPEC §7.3-7.5)."""
+import hashlib
+import secrets
+from datetime import date
+
+from flask import current_app
+from peewee import IntegrityError
+
+from ..auth import hash_password
+from ..mail.outbox import send_mail
+from ..models import ActivationToken, Application, FrequentPlace, Resident, utcnow, write_transaction
+from .links import external_url
+
+# A password no Argon2 hash can match: the resident cannot log in before activation.
+UNUSABLE_PASSWORD = "!"
+FREQUENT_PLACE_SLOTS = 3
+
+
+class ActivationFailed(Exception):
+    """An activation link that is unknown, used already or expired."""
+
+
+def save_draft(application, fields):
+    """Keep what the applicant typed, valid or not."""
+    application.draft = fields
+    application.updated_at = utcnow()
+    application.save()
+
+
+def submit(application, fields):
+    """Send the application to the HQ for review and tell the applicant it arrived."""
+    application.draft = fields
+    application.status = "submitted"
+    application.submitted_at = application.updated_at = utcnow()
+    application.save()
+    send_mail(application.email, "application_received", hq=application.hq)
+
+
+def pending(hq):
+    """Submitted applications of ``hq``, oldest first."""
+    return (Application.select()
+            .where((Application.hq == hq) & (Application.status == "submitted"))
+            .order_by(Application.submitted_at))
+
+
+def approve(application):
+    """Create the resident (not yet active) and mail the login ID and a one-time activation link.
+
+    Returns the resident, or None when the application was decided already (two clicks, two admins).
+    """
+    with write_transaction():
+        if not _decide(application, "approved"):
+            return None
+        resident = Resident.create(login=_new_login(application.hq), password_hash=UNUSABLE_PASSWORD,
+                                   hq=application.hq, status="pending", email=application.email,
+                                   **profile_fields(application.draft))
+        for position, place in enumerate(frequent_places(application.draft), start=1):
+            FrequentPlace.create(resident=resident, position=position, **place)
+        application.resident = resident
+        application.save()
+        link = activation_link(resident)
+    send_mail(application.email, "approved", hq=application.hq, resident=resident, link=link,
+              days=current_app.config["ACTIVATION_LINK_MAX_AGE"].days)
+    return resident
+
+
+def reject(application, reason):
+    """Close the application and mail the applicant the HQ's reason; False if decided already."""
+    with write_transaction():
+        if not _decide(application, "rejected", reason=reason):
+            return False
+    send_mail(application.email, "rejected", hq=application.hq, reason=reason)
+    return True
+
+
+def _decide(application, status, reason=""):
+    """Move a submitted application to ``status``; False if someone decided it first."""
+    now = utcnow()
+    claimed = (Application.update(status=status, reason=reason, decided_at=now)
+               .where((Application.id == application.id) & (Application.status == "submitted"))
+               .execute())
+    if claimed:
+        application.status, application.reason, application.decided_at = status, reason, now
+    return bool(claimed)
+
+
+def activation_link(resident):
+    """A fresh one-time activation link for ``resident``."""
+    token = secrets.token_urlsafe(32)
+    ActivationToken.create(token_hash=_digest(token), resident=resident,
+                           expires_at=utcnow() + current_app.config["ACTIVATION_LINK_MAX_AGE"])
+    return external_url("registration.activate", token=token)
+
+
+def activation_for(token):
+    """The unused, unexpired activation of ``token``, or raise ActivationFailed."""
+    activation = ActivationToken.get_or_none(ActivationToken.token_hash == _digest(token))
+    if activation is None or activation.used_at is not None or activation.expires_at <= utcnow():
+        raise ActivationFailed
+    return activation
+
+
+def activate(token, password):
+    """Set the password, make the account active and spend the token; return the resident."""
+    with write_transaction():
+        activation = activation_for(token)
+        used = (ActivationToken.update(used_at=utcnow())
+                .where((ActivationToken.id == activation.id) & ActivationToken.used_at.is_null())
+                .execute())
+        if not used:
+            raise ActivationFailed
+        resident = activation.resident
+        resident.password_hash = hash_password(password)
+        resident.status = "active"
+        resident.save()
+    return resident
+
+
+def profile_fields(draft):
+    """The Resident fields of a submitted (hence valid) application draft."""
+    contact = {"name": draft.get("contact_name", ""), "relation": draft.get("contact_relation", ""),
+               "phone": draft.get("contact_phone", ""), "consent": bool(draft.get("contact_consent"))}
+    return {
+        "name": draft["name"], "name_kana": draft.get("name_kana", ""),
+        "birth_date": date.fromisoformat(draft["birth_date"]), "sex": draft.get("sex", ""),
+        "address": draft.get("address", ""), "phone": draft.get("phone", ""),
+        "fax": draft.get("fax", ""), "disability_type": draft.get("disability_type", ""),
+        "disability_proof": draft.get("disability_proof", ""),
+        "medical_history": draft.get("medical_history", ""),
+        "medication": draft.get("medication", ""),
+        "emergency_contacts": [contact] if contact["name"] else [],
+    }
+
+
+def frequent_places(draft):
+    """The frequent places filled in on the form, as FrequentPlace fields."""
+    places = []
+    for slot in range(1, FREQUENT_PLACE_SLOTS + 1):
+        label = draft.get(f"place{slot}_label", "").strip()
+        address = draft.get(f"place{slot}_address", "").strip()
+        if label or address:
+            places.append({"label": label or address, "address": address})
+    return places
+
+
+def _new_login(hq):
+    """A login ID not taken yet: the HQ code and six digits, easy to read out and type."""
+    for _ in range(20):
+        login = f"{hq.code}-{secrets.randbelow(10**6):06d}"
+        if not Resident.select().where(Resident.login == login).exists():
+            return login
+    raise IntegrityError("no free login ID")
+
+
+def _digest(token):
+    return hashlib.sha256(token.encode()).hexdigest()

@@ -1,0 +1,119 @@
+"""Registration forms: asking for the link, the application (SPEC §7.3), activation."""
+import re
+from datetime import date
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, PasswordField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, Regexp, ValidationError
+
+from ..forms import bilingual
+
+KATAKANA = re.compile(r"[\u30A0-\u30FF\u3000 ・ー]+")
+PHONE = re.compile(r"[0-9０-９\-－ー() ]{6,20}")
+MIN_PASSWORD = 8
+
+
+def same_labels(*values):
+    """Choices whose stored value is the label itself (the profile keeps the Japanese words)."""
+    return [SelectChoice(value, value) for value in values]
+
+
+def required(ja, en):
+    """DataRequired with a message in both languages."""
+    return DataRequired(message=bilingual(ja, en))
+
+
+def max_chars(count, ja_field, en_field):
+    """A length limit that names the field."""
+    return Length(max=count, message=bilingual(f"{ja_field}は{count}文字以内にしてください。",
+                                               f"{en_field}: at most {count} characters."))
+
+
+def phone_number(ja_field, en_field):
+    """An optional phone or FAX number."""
+    return [Optional(), Regexp(PHONE, message=bilingual(
+        f"{ja_field}は数字とハイフンで入力してください。例：0123-45-6789",
+        f"{en_field}: digits and hyphens, e.g. 0123-45-6789."))]
+
+
+CHOOSE_HQ = bilingual("消防本部を選んでください。", "Choose the fire headquarters.")
+
+
+class LinkRequestForm(FlaskForm):
+    """The web alternative to the empty mail."""
+
+    hq = SelectField("申請する消防本部", validate_choice=False,
+                     validators=[DataRequired(message=CHOOSE_HQ)])
+    email = StringField("メールアドレス", validators=[
+        required("メールアドレスを入力してください。", "Enter your mail address."),
+        max_chars(254, "メールアドレス", "Mail address")])
+
+
+class ApplicationForm(FlaskForm):
+    """The application of SPEC §7.3."""
+
+    name = StringField("氏名", validators=[required("氏名を入力してください。", "Enter your name."),
+                                         max_chars(60, "氏名", "Name")])
+    name_kana = StringField("氏名（フリガナ）", validators=[
+        required("フリガナを入力してください。", "Enter your name in katakana."),
+        Regexp(KATAKANA, message=bilingual("フリガナはカタカナで入力してください。", "Use katakana.")),
+        max_chars(60, "フリガナ", "Katakana name")])
+    # Browsers without a date picker (feature phones) send what was typed: accept both usual ways.
+    birth_date = DateField("生年月日", format=["%Y-%m-%d", "%Y/%m/%d"], invalid_value_message=bilingual(
+        "生年月日は 1985-04-01 のように入力してください。", "Enter the date like 1985-04-01."), validators=[
+        InputRequired(message=bilingual("生年月日を入力してください。", "Enter your date of birth."))])
+    sex = RadioField("性別", choices=same_labels("女性", "男性", "回答しない"),
+                     validators=[InputRequired(message=bilingual("性別を選んでください。", "Choose one."))])
+    address = StringField("住所", validators=[required("住所を入力してください。", "Enter your address."),
+                                            max_chars(200, "住所", "Address")])
+    phone = StringField("電話番号（任意）", validators=phone_number("電話番号", "Phone"))
+    fax = StringField("FAX番号（任意）", validators=phone_number("FAX番号", "FAX"))
+    disability_type = SelectField("障害の種類", choices=[
+        SelectChoice("", "選んでください"), *same_labels("聴覚障害", "言語機能障害", "音声機能障害", "その他")],
+        validators=[required("障害の種類を選んでください。", "Choose the type of disability.")])
+    disability_proof = RadioField("確認の方法", choices=[
+        SelectChoice("身体障害者手帳", "身体障害者手帳を持っている"),
+        SelectChoice("消防本部の確認", "手帳はないので消防本部に確認してもらう")],
+        validators=[InputRequired(message=bilingual("確認の方法を選んでください。", "Choose one."))])
+    medical_history = TextAreaField("既往歴（任意）", validators=[max_chars(500, "既往歴", "Medical history")])
+    medication = TextAreaField("服用中の薬（任意）", validators=[max_chars(500, "服用中の薬", "Medication")])
+    contact_name = StringField("緊急連絡先の氏名（任意）", validators=[max_chars(60, "緊急連絡先の氏名", "Contact")])
+    contact_relation = StringField("続柄（任意）", validators=[max_chars(20, "続柄", "Relation")])
+    contact_phone = StringField("緊急連絡先の電話番号（任意）",
+                                validators=phone_number("緊急連絡先の電話番号", "Contact phone"))
+    contact_consent = BooleanField("緊急時にこの連絡先へ連絡することに同意します")
+    place1_label = StringField("よく行く場所1の名前（任意）", validators=[max_chars(40, "場所の名前", "Place")])
+    place1_address = StringField("よく行く場所1の住所（任意）", validators=[max_chars(200, "住所", "Address")])
+    place2_label = StringField("よく行く場所2の名前（任意）", validators=[max_chars(40, "場所の名前", "Place")])
+    place2_address = StringField("よく行く場所2の住所（任意）", validators=[max_chars(200, "住所", "Address")])
+    place3_label = StringField("よく行く場所3の名前（任意）", validators=[max_chars(40, "場所の名前", "Place")])
+    place3_address = StringField("よく行く場所3の住所（任意）", validators=[max_chars(200, "住所", "Address")])
+    eligibility = RadioField("消防本部の管轄区域との関係", choices=same_labels(
+        "住んでいる", "働いている", "通学している"),
+        validators=[InputRequired(message=bilingual("管轄区域との関係を選んでください。",
+                                                    "Choose how you are connected to the area."))])
+    terms = BooleanField("利用規約に同意します", validators=[
+        required("利用規約への同意が必要です。", "You must agree to the terms of use.")])
+
+    def validate_birth_date(self, field):
+        if field.data and not date(1900, 1, 1) <= field.data <= date.today():
+            raise ValidationError(bilingual("生年月日が正しくありません。", "The date of birth is not valid."))
+
+    def validate_contact_consent(self, field):
+        if self.contact_name.data.strip() and not field.data:
+            raise ValidationError(bilingual("緊急連絡先を登録するには、連絡への同意が必要です。",
+                                            "Consent is needed to register a contact."))
+
+
+class ActivationForm(FlaskForm):
+    """Choosing the password on activation."""
+
+    password = PasswordField("パスワード", validators=[
+        required("パスワードを入力してください。", "Enter a password."),
+        Length(min=MIN_PASSWORD, max=256, message=bilingual(
+            f"パスワードは{MIN_PASSWORD}文字以上にしてください。",
+            f"Use at least {MIN_PASSWORD} characters."))])
+    confirm = PasswordField("パスワード（確認）", validators=[
+        required("確認のためもう一度入力してください。", "Enter the password again."),
+        EqualTo("password", message=bilingual("2つのパスワードが違います。", "The passwords do not match."))])

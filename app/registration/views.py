@@ -1,0 +1,109 @@
+"""Registration pages: the link by web, the application form, activation, the demo mailbox."""
+from flask import abort, current_app, redirect, request, url_for
+from werkzeug.datastructures import MultiDict
+from wtforms.fields.choices import SelectChoice
+
+from ..auth import log_in
+from ..mail.addresses import InvalidAddress, normalise
+from ..mail.limits import RateLimit
+from ..mail.outbox import sender_address
+from ..models import Application, Headquarters, OutgoingMail
+from ..pages import render_page
+from . import applications, bp
+from .forms import CHOOSE_HQ, ActivationForm, ApplicationForm, LinkRequestForm
+from .links import LinkExpired, LinkInvalid, read_application_token, send_application_link
+
+# The web form must not become a way to flood someone's phone with mail.
+_link_requests = RateLimit(5, 3600)
+
+
+@bp.route("/", methods=["GET", "POST"])
+def request_link():
+    """Choose the HQ and enter a mail address; the application link is mailed."""
+    form = LinkRequestForm()
+    form.hq.choices = [SelectChoice("", "選んでください")] + [
+        SelectChoice(hq.code, hq.name) for hq in
+        Headquarters.select().where(Headquarters.uses_service == True).order_by(Headquarters.name)]  # noqa: E712
+    if form.validate_on_submit():
+        hq = Headquarters.get_or_none((Headquarters.code == form.hq.data)
+                                      & (Headquarters.uses_service == True))  # noqa: E712
+        try:
+            email = normalise(form.email.data)
+        except InvalidAddress as error:
+            form.email.errors.append(str(error))
+        else:
+            if hq is None:
+                form.hq.errors.append(CHOOSE_HQ)
+            else:
+                # The same answer whatever the address: the page never tells who is registered.
+                if _link_requests.allow(email.lower()):
+                    send_application_link(hq, email)
+                return redirect(url_for(".link_sent"), 303)
+    status = 400 if request.method == "POST" else 200
+    return render_page("registration/request.html", form=form, status=status)
+
+
+@bp.get("/sent")
+def link_sent():
+    """Where to look for the link, and what to allow in the phone's mail filter."""
+    return render_page("registration/sent.html", sender=sender_address())
+
+
+@bp.route("/apply/<token>", methods=["GET", "POST"])
+def apply(token):
+    """The application form; every post saves the draft, valid or not."""
+    try:
+        hq, email, issued_at = read_application_token(token)
+    except LinkExpired:
+        return render_page("registration/link_problem.html", expired=True, status=410)
+    except LinkInvalid:
+        return render_page("registration/link_problem.html", expired=False, status=404)
+    application = Application.for_link(hq, email, issued_at)
+    if application.status != "draft":
+        return render_page("registration/submitted.html", application=application)
+    if request.method == "GET":
+        form = ApplicationForm(formdata=MultiDict(application.draft))
+        return render_page("registration/apply.html", form=form, application=application,
+                           saved=request.args.get("saved"))
+    form = ApplicationForm()
+    valid = form.validate()
+    if "csrf_token" in form.errors:
+        return render_page("registration/apply.html", form=form, application=application, status=400)
+    fields = {name: value for name, value in request.form.items() if name in form and name != "csrf_token"}
+    if request.form.get("action") == "save":
+        applications.save_draft(application, fields)
+        return redirect(url_for(".apply", token=token, saved=1, _anchor="saved"), 303)
+    if not valid:
+        applications.save_draft(application, fields)
+        return render_page("registration/apply.html", form=form, application=application, status=400)
+    applications.submit(application, fields)
+    return redirect(url_for(".apply", token=token), 303)
+
+
+@bp.route("/activate/<token>", methods=["GET", "POST"])
+def activate(token):
+    """Choose the password; this device stays logged in."""
+    try:
+        resident = applications.activation_for(token).resident
+    except applications.ActivationFailed:
+        return render_page("registration/link_problem.html", activation=True, status=410)
+    form = ActivationForm()
+    if form.validate_on_submit():
+        try:
+            resident = applications.activate(token, form.password.data)
+        except applications.ActivationFailed:
+            return render_page("registration/link_problem.html", activation=True, status=410)
+        log_in(resident)
+        return redirect(url_for("report.start"), 303)
+    status = 400 if request.method == "POST" else 200
+    return render_page("registration/activate.html", form=form, resident=resident, status=status)
+
+
+@bp.get("/mailbox")
+def mailbox():
+    """The demo's outbox, for deployments without a relay (MAILBOX_PAGE)."""
+    if not current_app.config["MAILBOX_PAGE"]:
+        abort(404)
+    mails = OutgoingMail.select().order_by(OutgoingMail.id.desc()).limit(50)
+    return render_page("registration/mailbox.html", mails=mails)
+

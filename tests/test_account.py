@@ -1,0 +1,81 @@
+"""Self-service (SPEC §7.6) and suspension by the HQ."""
+import re
+
+from app.auth import verify_password
+from app.extensions import db
+from app.models import Resident
+
+from .conftest import form_fields, login_as, start_report
+
+
+def post_form(client, path, page="/account/", **data):
+    token = form_fields(client.get(page))["csrf_token"]
+    return client.post(path, data={"csrf_token": token, **data})
+
+
+def resident(app):
+    with app.app_context(), db.connection_context():
+        return Resident.get(Resident.login == app.accounts["residents"][0]["login"])
+
+
+def test_profile_edit_with_validation(app, client):
+    login_as(client, app.accounts["residents"][0])
+    bad = post_form(client, "/account/profile", address="", phone="abc")
+    assert bad.status_code == 400 and "<title>エラー：" in bad.text and "住所を入力してください。" in bad.text
+    assert post_form(client, "/account/profile", address="北海道千歳市美々", phone="090-1234-5678",
+                     fax="", medical_history="", medication="なし").status_code == 303
+    assert resident(app).address == "北海道千歳市美々" and resident(app).medication == "なし"
+
+
+def test_password_change_logs_out_other_devices_only(app, client):
+    account = app.accounts["residents"][0]
+    other = app.test_client()
+    login_as(client, account)
+    login_as(other, account)
+    wrong = post_form(client, "/account/password", current="nope", password="new password", confirm="new password")
+    assert wrong.status_code == 400 and "今のパスワードが違います" in wrong.text
+    changed = post_form(client, "/account/password", current=account["password"],
+                        password="new password", confirm="new password")
+    assert changed.status_code == 303
+    assert verify_password(resident(app).password_hash, "new password")
+    assert start_report(client).status_code == 303
+    assert re.search(r"/login", other.get("/").headers.get("Location", ""))
+
+
+def test_log_out_other_devices(app, client):
+    account = app.accounts["residents"][0]
+    lost_phone = app.test_client()
+    login_as(lost_phone, account)
+    login_as(client, account)
+    assert post_form(client, "/account/devices").status_code == 303
+    assert lost_phone.get("/").status_code == 302
+    assert client.get("/").status_code == 200
+
+
+def test_cancel_needs_confirmation_and_ends_every_session(app, client):
+    login_as(client, app.accounts["residents"][0])
+    assert post_form(client, "/account/cancel").status_code == 400
+    assert post_form(client, "/account/cancel", confirm="y").status_code == 303
+    assert resident(app).status == "cancelled"
+    assert client.get("/").status_code == 302
+
+
+def test_hq_suspends_and_resumes_a_resident(app, client):
+    login_as(client, app.accounts["residents"][0])
+    admin = app.test_client()
+    login_as(admin, next(a for a in app.accounts["admins"] if a["hq"] == "chitose"), path="/dispatch/login")
+    target = resident(app)
+    path = f"/admin/residents/{target.id}/status"
+    assert post_form(admin, path, page="/admin/residents", status="suspended").status_code == 303
+    assert resident(app).status == "suspended"
+    assert client.get("/").status_code == 302
+    assert post_form(admin, path, page="/admin/residents", status="active").status_code == 303
+    assert resident(app).status == "active"
+
+
+def test_another_hq_cannot_suspend(app):
+    admin = app.test_client()
+    login_as(admin, next(a for a in app.accounts["admins"] if a["hq"] != "chitose"), path="/dispatch/login")
+    path = f"/admin/residents/{resident(app).id}/status"
+    assert post_form(admin, path, page="/admin/residents", status="suspended").status_code == 404
+    assert resident(app).status == "active"
