@@ -72,17 +72,23 @@ def init_extensions(app):
 
 def register_blueprints(app):
     """One blueprint per area of the product."""
+    from .account import bp as account_bp
     from .admin import bp as admin_bp
     from .core import bp as core_bp
     from .dispatch import bp as dispatch_bp
+    from .practice import bp as practice_bp
     from .proxy import bp as proxy_bp
+    from .registration import bp as registration_bp
     from .report import bp as report_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(report_bp)
     app.register_blueprint(proxy_bp)
+    app.register_blueprint(practice_bp)
     app.register_blueprint(dispatch_bp, url_prefix="/dispatch")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(registration_bp, url_prefix="/register")
+    app.register_blueprint(account_bp, url_prefix="/account")
 
 
 def register_error_handlers(app):

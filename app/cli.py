@@ -3,6 +3,9 @@ import ctypes
 import json
 import os
 import shutil
+import socket
+import threading
+import time
 from pathlib import Path
 
 import click
@@ -85,7 +88,8 @@ def serve(host, port, threads):
 @click.option("--data", "data_dir", default="demo-data", show_default=True,
               type=click.Path(file_okay=False, path_type=Path))
 @click.option("--threads", default=DEFAULT_THREADS, show_default=True, type=int)
-def demo(host, port, data_dir, threads):
+@click.option("--mail-port", default=0, type=int, help="Port of the mail intake; 0 picks a free one.")
+def demo(host, port, data_dir, threads, mail_port):
     """Start the whole system on a fresh demo database in DATA (SPEC §2)."""
     from . import demo as demo_data
     from .hq_csv import parse_csv
@@ -96,19 +100,69 @@ def demo(host, port, data_dir, threads):
     for stale in data_dir.glob("net119.sqlite3*"):
         stale.unlink()
     shutil.rmtree(data_dir / "speech-cache", ignore_errors=True)
+    shown_host = f"[{host}]" if ":" in host else host
+    base_url = f"http://{shown_host}:{port}"
     app = create_app({"DATABASE_URL": f"sqlite:///{database.resolve()}",
                       "SECRET_KEY": os.urandom(32).hex(),
-                      "SPEECH_CACHE_DIR": str((data_dir / "speech-cache").resolve())})
+                      "SPEECH_CACHE_DIR": str((data_dir / "speech-cache").resolve()),
+                      "PUBLIC_URL": base_url, "MAILBOX_PAGE": True})
     apply_migrations()
     csv_text = (Path(__file__).parent / "data" / demo_data.DEMO_HQ_CSV).read_text(encoding="utf-8")
     with db.connection_context():
         accounts = demo_data.seed(parse_csv(csv_text))
-    shown_host = f"[{host}]" if ":" in host else host
-    base_url = f"http://{shown_host}:{port}"
-    accounts = {"base_url": base_url, **accounts}
+    intake = _start_intake(app, "127.0.0.1", mail_port)
+    accounts = {"base_url": base_url, **accounts,
+                "mail_intake": {"host": intake.hostname, "port": intake.port,
+                                "domain": app.config["MAIL_DOMAIN"]}}
     (data_dir / "demo-accounts.json").write_text(json.dumps(accounts, ensure_ascii=False, indent=2))
     _print_welcome(accounts, data_dir)
     _serve(app, host, port, threads)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8025, show_default=True, type=int)
+def intake(host, port):
+    """Run the mail intake alone: empty mails to r.<hq-code>@MAIL_DOMAIN get the application link."""
+    app = create_app()
+    controller = _start_intake(app, host, port)
+    click.echo(f"mail intake on {controller.hostname}:{controller.port} "
+               f"for r.<hq-code>@{app.config['MAIL_DOMAIN']}; Ctrl-C to stop")
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        controller.stop()
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Try the due mail once and exit (for cron).")
+@click.option("--every", default=30, show_default=True, type=int, help="Seconds between rounds.")
+def outbox(once, every):
+    """Send the outbox's due mail through MAIL_RELAY, retrying failures with backoff."""
+    from .mail.outbox import deliver_due
+
+    app = create_app()
+    if not app.config["MAIL_RELAY"]:
+        raise click.ClickException("MAIL_RELAY is not set: mail stays in the outbox")
+    while True:
+        with app.app_context(), db.connection_context():
+            sent = deliver_due()
+        if sent:
+            click.echo(f"sent {sent}")
+        if once:
+            return
+        time.sleep(every)
+
+
+def _start_intake(app, host, port):
+    """Start the mail intake in this process (a free port when ``port`` is 0)."""
+    from .mail.intake import start_intake
+
+    if not port:
+        with socket.socket() as probe:
+            probe.bind((host, 0))
+            port = probe.getsockname()[1]
+    return start_intake(app, host, port)
 
 
 @main.group()
@@ -171,7 +225,12 @@ def _print_welcome(accounts, data_dir):
     click.echo(f"\nNET119 demo: {base}\n")
     click.echo(f"  Resident app      {base}/")
     click.echo(f"  Dispatcher console {base}/dispatch")
-    click.echo(f"  HQ administration {base}/admin\n")
+    click.echo(f"  HQ administration {base}/admin")
+    click.echo(f"  Registration      {base}/register")
+    click.echo(f"  Demo mailbox      {base}/register/mailbox")
+    intake = accounts["mail_intake"]
+    click.echo(f"  Mail intake       smtp://{intake['host']}:{intake['port']} "
+               f"(empty mail to r.<hq-code>@{intake['domain']})\n")
     for title, key in (("Residents", "residents"), ("Dispatchers", "dispatchers"), ("Admins", "admins")):
         click.echo(f"  {title}:")
         for account in accounts[key]:

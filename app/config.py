@@ -47,5 +47,25 @@ class Defaults:
     SPEECH_CACHE_DIR = None
     SPEECH_ENGINES = None
 
+    # Practice reports (SPEC §6) live in their own database; None means
+    # practice.sqlite3 next to the SQLite DATABASE_URL file (else in instance/).
+    PRACTICE_DATABASE_URL = None
+
     # How often the no-JavaScript chat log reloads itself (SPEC §3.6).
     NOSCRIPT_REFRESH_SECONDS = 5
+
+    # Mail (SPEC §7). MAIL_RELAY is "host:port" of the SMTP relay; None keeps every
+    # mail in the outbox (the embedded default; the demo shows it at a mailbox page).
+    MAIL_RELAY = None
+    MAIL_DOMAIN = "net119.localhost"
+    # None means "NET119 <no-reply@MAIL_DOMAIN>".
+    MAIL_FROM = None
+    # Where links in mails point: mails are written outside any web request.
+    PUBLIC_URL = "http://127.0.0.1:8119"
+    # The outbox as a web page: only for the demo, as it shows everyone's mail.
+    MAILBOX_PAGE = False
+    APPLICATION_LINK_MAX_AGE = timedelta(days=7)
+    ACTIVATION_LINK_MAX_AGE = timedelta(days=7)
+    # Empty mails accepted by the intake: (count, per seconds), per sender and per HQ.
+    INTAKE_LIMIT_PER_SENDER = (5, 3600)
+    INTAKE_LIMIT_PER_HQ = (300, 3600)

@@ -143,18 +143,19 @@ def _wake(ws, notice):
     ws.event.set()
 
 
-def serve_socket(ws, *, session_id, channels, on_notice, on_frame, on_error):
+def serve_socket(ws, *, session_id, channels, on_notice, on_frame, on_error, fanout=None):
     """Serve one WebSocket until it closes or its session ends.
 
     ``on_notice(notices)`` and ``on_frame(raw)`` return a list of texts to send;
     ``on_error(FrameError)`` renders a refusal. Each call gets its own database
     connection: a socket may stay open for hours and must not hold one. A bug
     in a handler closes this one socket (1011, the page reconnects and
-    resumes) instead of killing the worker thread silently.
+    resumes) instead of killing the worker thread silently. ``fanout`` is the
+    hub to listen on: ``hub`` unless the caller has its own (practice does).
     """
     if not db.is_closed():
         db.close()
-    subscription = hub.subscribe([*channels, f"session:{session_id}"],
+    subscription = (fanout or hub).subscribe([*channels, f"session:{session_id}"],
                                  functools.partial(_wake, ws))
     try:
         while True:

@@ -35,7 +35,7 @@ def _requested_card(args):
         place_choice = None
     if args.get("case"):
         report = _own_report(args["case"])
-    elif place_choice is None:
+    elif place_choice is None and not _is_practice(args):
         report = latest_open_report(resident)
     else:
         report = None
@@ -46,6 +46,11 @@ def _requested_card(args):
         fix = None
     return card_for(resident, report=report, place_choice=place_choice, kind=args.get("kind"),
                     fix=fix, landmark=args.get("landmark", ""))
+
+
+def _is_practice(args):
+    """A card opened from practice: marked as such, and never about a real open report."""
+    return args.get("practice") == "1"
 
 
 def _audio_url(card, lang, voice):
@@ -69,7 +74,8 @@ def _players(card):
 def card():
     """The full-screen card for a bystander, with play buttons for its audio."""
     shown = _requested_card(request.args)
-    response = render_page("proxy/card.html", card=shown, players=_players(shown))
+    response = render_page("proxy/card.html", card=shown, players=_players(shown),
+                           practice=_is_practice(request.args))
     # Always asked afresh when online; the service worker keeps the offline copy.
     response.cache_control.private = True
     response.cache_control.no_cache = True

@@ -7,6 +7,7 @@ from ..auth import current_resident, end_session, login_flow, resident_required
 from ..forms import bilingual
 from ..models import REPORT_KINDS, Resident
 from ..pages import render_page
+from ..practice.stats import last_practised
 from ..reporting import (InvalidInput, latest_open_report, mark_displayed, open_report, own_report,
                          parse_fix, post_message)
 from . import bp
@@ -31,6 +32,7 @@ def _start_page(form=None, kind=None, status=200):
     ongoing = latest_open_report(resident)
     return render_page("report/start.html", "report/_start.html", status=status,
                        form=form or ReportForm(), kind=kind, ongoing=ongoing,
+                       last_practised=last_practised(resident.id),
                        places=list(resident.places.order_by("position")))
 
 

@@ -1,0 +1,121 @@
+"""Practice pages: the same two taps and chat as a real report, answered by the practice dispatcher."""
+import time
+
+from flask import abort, current_app, redirect, request, url_for
+
+from ..auth import current_resident, resident_required
+from ..forms import bilingual
+from ..models import FrequentPlace
+from ..pages import render_page
+from . import bp, coach, store
+from .forms import PracticeMessageForm, PracticeReportForm
+from .stats import last_practised
+
+
+@bp.context_processor
+def practice_context():
+    """Every practice template shows the 練習中 banner and links within practice."""
+    return {"practice": True, "flow": "practice"}
+
+
+def _start_page(form=None, kind=None, status=200):
+    resident = current_resident()
+    return render_page("report/start.html", "report/_start.html", status=status,
+                       form=form or PracticeReportForm(), kind=kind,
+                       ongoing=store.latest_open_session(resident.id),
+                       last_practised=last_practised(resident.id),
+                       places=list(resident.places.order_by("position")))
+
+
+@bp.get("/practice")
+@resident_required
+def start():
+    """First tap of a practice report; with ?kind=, the second."""
+    kind = request.args.get("kind")
+    if kind is not None and kind not in coach.KINDS:
+        abort(400)
+    return _start_page(kind=kind)
+
+
+def _place_label(resident, place, place_text):
+    """What the practice dispatcher is told of the place (the same words a real report would use)."""
+    if place == "home":
+        return "home", resident.address
+    if place.startswith("frequent-"):
+        spot = FrequentPlace.get_or_none((FrequentPlace.id == place.removeprefix("frequent-"))
+                                         & (FrequentPlace.resident == resident)) \
+            if place.removeprefix("frequent-").isdigit() else None
+        if spot is None:
+            raise coach.PracticeInputError("登録された場所が見つかりません。", "The registered place was not found.")
+        return "frequent", spot.label
+    return place, place_text
+
+
+@bp.post("/practice/reports")
+@resident_required
+def create_report():
+    """The second tap: open the practice session and go to its chat."""
+    form = PracticeReportForm()
+    resident = current_resident()
+    if form.validate_on_submit():
+        try:
+            place_kind, label = _place_label(resident, form.place.data, (form.place_text.data or "").strip())
+            session, _ = coach.open_session(
+                resident.id, resident.hq_id, kind=form.kind.data, place_kind=place_kind,
+                client_id=form.client_id.data, place_label=label, has_fix=bool(form.lat.data))
+        except coach.PracticeInputError as error:
+            form.form_errors.append(bilingual(error.ja, error.en))
+        else:
+            return redirect(url_for(".chat", case_number=session.case_number), 303)
+    kind = form.kind.data if form.kind.data in coach.KINDS else None
+    return _start_page(form=form, kind=kind, status=400)
+
+
+def _own_session(case_number):
+    """The current resident's practice session, or 404."""
+    session = store.session_of(current_resident().id, case_number)
+    if session is None:
+        abort(404)
+    return session
+
+
+def _chat_page(session, form=None, status=200):
+    coach.mark_displayed(session, session.last_seq)
+    return render_page("report/chat.html", status=status, report=session,
+                       events=list(session.events_after(0)), form=form or PracticeMessageForm(),
+                       choices=coach.current_choices(session))
+
+
+@bp.get("/practice/reports/<case_number>")
+@resident_required
+def chat(case_number):
+    """The practice chat."""
+    return _chat_page(_own_session(case_number))
+
+
+@bp.post("/practice/reports/<case_number>/messages")
+@resident_required
+def send_message(case_number):
+    """Send a message (or tap an answer chip); the practice dispatcher's reply is on the next page."""
+    session = _own_session(case_number)
+    form = PracticeMessageForm()
+    if form.validate_on_submit():
+        try:
+            coach.post_message(session, body=form.body.data, client_id=form.client_id.data,
+                               max_chars=current_app.config["MAX_MESSAGE_CHARS"])
+        except coach.PracticeInputError as error:
+            form.body.errors.append(bilingual(error.ja, error.en))
+        else:
+            return redirect(url_for(".chat", case_number=case_number, _anchor="compose"), 303)
+    return _chat_page(session, form=form, status=400)
+
+
+@bp.get("/practice/reports/<case_number>/log")
+@resident_required
+def chat_log(case_number):
+    """The self-refreshing message list of the no-JavaScript practice chat."""
+    session = _own_session(case_number)
+    coach.mark_displayed(session, session.last_seq)
+    return render_page("report/chat_log.html", report=session, events=list(session.events_after(0)),
+                       refresh=current_app.config["NOSCRIPT_REFRESH_SECONDS"],
+                       refreshed_at=time.time_ns() // 1_000_000)
