@@ -53,12 +53,12 @@ class Page:
         try:
             sock.connect(self.server.base_url.replace("http", "ws") + self.path,
                          cookie=self.session.cookie_header(), origin=self.server.base_url)
+            sock.send(json.dumps({"type": "resume", "after": self.last_seq}))
+            for client_id, body in list(self.outbox.items()):
+                sock.send(json.dumps({"type": "message", "client_id": client_id, "body": body}))
         except Exception:
-            sock.shutdown()
+            sock.shutdown()  # a server dying mid-handshake must not leak our socket
             raise
-        sock.send(json.dumps({"type": "resume", "after": self.last_seq}))
-        for client_id, body in list(self.outbox.items()):
-            sock.send(json.dumps({"type": "message", "client_id": client_id, "body": body}))
         return sock
 
     def take(self, frame):

@@ -1,0 +1,120 @@
+"""The floor for bench/realtime/run.py: a bare Flask + flask-sock relay, served like NET119.
+
+Socket ``/pair/<n>/<side>`` (side ``a`` or ``b``): every text frame is echoed
+back to its sender (the acknowledgement) and relayed to the other side of pair
+``n``, if that side is connected. No database, no templates, no sessions: what
+is left is Flask, flask-sock, simple-websocket and gunicorn's gthread worker,
+with the same socket options and worker settings as ``net119 serve``.
+
+Run: python bench/realtime/echo_server.py --port 8120 --threads 512
+"""
+import argparse
+import threading
+
+from flask import Flask
+from flask_sock import ConnectionClosed, Sock
+
+# As in app/config.py, so that pings and frame limits cost the same.
+SOCK_SERVER_OPTIONS = {"ping_interval": 25, "max_message_size": 16 * 1024}
+SIDES = ("a", "b")
+
+
+class Relay:
+    """The connected sockets of each pair, and a send lock per socket."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._pairs = {}
+        # Two threads may send on one socket (its own echo, its partner's
+        # relay); wsproto's frame state is not thread-safe.
+        self._send_locks = {}
+
+    def join(self, pair, side, ws):
+        """Register ``ws`` as ``side`` of ``pair``."""
+        with self._lock:
+            self._pairs.setdefault(pair, {})[side] = ws
+            self._send_locks[ws] = threading.Lock()
+
+    def leave(self, pair, side, ws):
+        """Forget ``ws``."""
+        with self._lock:
+            sockets = self._pairs.get(pair, {})
+            if sockets.get(side) is ws:
+                del sockets[side]
+            if not sockets:
+                self._pairs.pop(pair, None)
+            self._send_locks.pop(ws, None)
+
+    def send(self, ws, text):
+        """Send ``text`` on ``ws`` unless it has closed meanwhile."""
+        lock = self._send_locks.get(ws)
+        if lock is None:
+            return
+        with lock:
+            try:
+                ws.send(text)
+            except (ConnectionClosed, OSError):
+                pass
+
+    def partner(self, pair, side):
+        """The other side's socket, or None."""
+        with self._lock:
+            return self._pairs.get(pair, {}).get(SIDES[1 - SIDES.index(side)])
+
+
+def create_app():
+    """The relay app."""
+    app = Flask(__name__)
+    app.config["SOCK_SERVER_OPTIONS"] = SOCK_SERVER_OPTIONS
+    sock = Sock(app)
+    relay = Relay()
+
+    @app.get("/healthz")
+    def healthz():
+        return "ok"
+
+    @sock.route("/pair/<int:pair>/<side>")
+    def pair_socket(ws, pair, side):
+        if side not in SIDES:
+            ws.close(1008, "unknown side")
+            return
+        relay.join(pair, side, ws)
+        try:
+            while True:
+                text = ws.receive()
+                relay.send(ws, text)
+                partner = relay.partner(pair, side)
+                if partner is not None:
+                    relay.send(partner, text)
+        finally:
+            relay.leave(pair, side, ws)
+
+    return app
+
+
+def serve(app, host, port, threads):
+    """Serve ``app`` with gunicorn exactly as app/cli.py's ``_serve`` does."""
+    from gunicorn.app.base import BaseApplication
+
+    class Server(BaseApplication):
+        def load_config(self):
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("workers", 1)
+            self.cfg.set("threads", threads)
+            self.cfg.set("worker_connections", threads + 64)
+            self.cfg.set("graceful_timeout", 3)
+
+        def load(self):
+            return app
+
+    Server().run()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8120)
+    parser.add_argument("--threads", type=int, default=512)
+    options = parser.parse_args()
+    serve(create_app(), options.host, options.port, options.threads)
