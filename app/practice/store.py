@@ -6,14 +6,13 @@ Nothing here can reach a real report: the models are bound to ``practice_db``
 ever hears of a practice session. tests/test_practice_isolation.py checks the imports.
 """
 import json
-import secrets
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
 from types import SimpleNamespace
 
 from peewee import (BooleanField, CharField, DatabaseProxy, DateTimeField, ForeignKeyField,
-                    IntegerField, Model, TextField)
+                    IntegerField, Model, TextField, fn)
 
 from ..database import open_database
 from ..realtime import LocalHub
@@ -152,8 +151,13 @@ class PracticeEvent(PracticeModel):
 
 
 def new_case_number():
-    """A practice case number, visibly not a real one (real ones are YYMMDD-NNNN)."""
-    return f"P-{secrets.token_hex(3).upper()}"
+    """The next practice case number, visibly not a real one (real ones are YYMMDD-NNNN).
+
+    Sequential, and called inside the write transaction that creates the
+    session: random short numbers collided (a few per cent over 1,000 sessions).
+    """
+    last = PracticeSession.select(fn.MAX(PracticeSession.id)).scalar() or 0
+    return f"P-{last + 1:06d}"
 
 
 def session_of(resident_id, case_number):
