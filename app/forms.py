@@ -1,6 +1,10 @@
 """Form building blocks shared by the blueprints' forms."""
-from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, PasswordField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+# Typed place descriptions; shared by real reports, practice and the proxy card.
+MAX_PLACE_TEXT = 200
 
 
 def bilingual(ja, en):
@@ -23,3 +27,27 @@ def password_field(label="パスワード"):
 
 
 WRONG_LOGIN = bilingual("ログインIDまたはパスワードが違います。", "The login ID or password is wrong.")
+
+
+class ReportForm(FlaskForm):
+    """The second tap (real or practice). Location fields are filled by the page's geolocation."""
+
+    kind = HiddenField()
+    # The tapped button: "home", "current" or "frequent-<id>".
+    place = StringField(validators=[DataRequired(message=bilingual("場所を選んでください。", "Choose the place."))])
+    place_text = StringField("場所の説明（住所や目印・任意）", validators=[
+        Optional(), Length(max=MAX_PLACE_TEXT, message=bilingual(
+            f"場所の説明は{MAX_PLACE_TEXT}文字以内にしてください。",
+            f"Describe the place in at most {MAX_PLACE_TEXT} characters."))])
+    lat = HiddenField()
+    lon = HiddenField()
+    accuracy = HiddenField()
+    client_id = HiddenField()
+
+
+class MessageForm(FlaskForm):
+    """A chat message (real or practice)."""
+
+    body = TextAreaField("メッセージ", validators=[
+        DataRequired(message=bilingual("メッセージを入力してください。", "Enter a message."))])
+    client_id = HiddenField()

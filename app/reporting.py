@@ -5,6 +5,7 @@ from datetime import timezone
 from peewee import IntegrityError, fn
 
 from . import jurisdictions
+from .forms import MAX_PLACE_TEXT
 from .models import (JST, PLACE_KINDS, REPORT_KINDS, REPORT_STATUSES, FrequentPlace, Report,
                      utcnow, write_transaction)
 from .realtime import CLIENT_ID, hub
@@ -31,7 +32,6 @@ STATUS_LABELS = {
 assert set(KIND_LABELS) == set(REPORT_KINDS) and set(STATUS_LABELS) == set(REPORT_STATUSES)
 assert set(PLACE_LABELS) == set(PLACE_KINDS)
 
-MAX_PLACE_TEXT = 200
 
 
 class InvalidInput(ValueError):

@@ -4,11 +4,10 @@ import time
 from flask import abort, current_app, redirect, request, url_for
 
 from ..auth import current_resident, resident_required
-from ..forms import bilingual
+from ..forms import MessageForm, ReportForm, bilingual
 from ..models import FrequentPlace
 from ..pages import render_page
 from . import bp, coach, store
-from .forms import PracticeMessageForm, PracticeReportForm
 from .stats import last_practised
 
 
@@ -21,7 +20,7 @@ def practice_context():
 def _start_page(form=None, kind=None, status=200):
     resident = current_resident()
     return render_page("report/start.html", "report/_start.html", status=status,
-                       form=form or PracticeReportForm(), kind=kind,
+                       form=form or ReportForm(), kind=kind,
                        ongoing=store.latest_open_session(resident.id),
                        last_practised=last_practised(resident.id),
                        places=list(resident.places.order_by("position")))
@@ -55,7 +54,7 @@ def _place_label(resident, place, place_text):
 @resident_required
 def create_report():
     """The second tap: open the practice session and go to its chat."""
-    form = PracticeReportForm()
+    form = ReportForm()
     resident = current_resident()
     if form.validate_on_submit():
         try:
@@ -82,7 +81,7 @@ def _own_session(case_number):
 def _chat_page(session, form=None, status=200):
     coach.mark_displayed(session, session.last_seq)
     return render_page("report/chat.html", status=status, report=session,
-                       events=list(session.events_after(0)), form=form or PracticeMessageForm(),
+                       events=list(session.events_after(0)), form=form or MessageForm(),
                        choices=coach.current_choices(session))
 
 
@@ -98,7 +97,7 @@ def chat(case_number):
 def send_message(case_number):
     """Send a message (or tap an answer chip); the practice dispatcher's reply is on the next page."""
     session = _own_session(case_number)
-    form = PracticeMessageForm()
+    form = MessageForm()
     if form.validate_on_submit():
         try:
             coach.post_message(session, body=form.body.data, client_id=form.client_id.data,

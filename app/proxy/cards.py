@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from speech.card import card_text
 
 from .. import routing
-from ..reporting import MAX_PLACE_TEXT
+from ..forms import MAX_PLACE_TEXT
 
 LANGS = ("ja", "en")
 # BCP 47 tags for the browser's own speech synthesis, when the server has no voice.

@@ -4,14 +4,14 @@ import time
 from flask import abort, current_app, redirect, request, url_for
 
 from ..auth import current_resident, end_session, login_flow, resident_required
-from ..forms import bilingual
+from ..forms import MessageForm, ReportForm, bilingual
 from ..models import REPORT_KINDS, Resident
 from ..pages import render_page
 from ..practice.stats import last_practised
 from ..reporting import (InvalidInput, latest_open_report, mark_displayed, open_report, own_report,
                          parse_fix, post_message)
 from . import bp
-from .forms import LoginForm, MessageForm, ReportForm
+from .forms import LoginForm
 
 
 @bp.route("/login", methods=["GET", "POST"])
