@@ -17,7 +17,7 @@ DEFAULT_THREADS = 512
 M_ARENA_MAX = -8  # glibc's mallopt parameter number
 
 
-def _serve(app, host, port, threads):
+def serve_app(app, host, port, threads):
     """Serve ``app`` with gunicorn: one process (the hub is in-process), many threads.
 
     Each open WebSocket holds one thread for its lifetime, so the thread count
@@ -79,7 +79,7 @@ def migrate():
 @click.option("--threads", default=DEFAULT_THREADS, show_default=True, type=int)
 def serve(host, port, threads):
     """Serve the configured deployment (NET119_* settings) with gunicorn."""
-    _serve(create_app(), host, port, threads)
+    serve_app(create_app(), host, port, threads)
 
 
 @main.command()
@@ -116,7 +116,7 @@ def demo(host, port, data_dir, threads, mail_port):
                                 "domain": app.config["MAIL_DOMAIN"]}}
     (data_dir / "demo-accounts.json").write_text(json.dumps(accounts, ensure_ascii=False, indent=2))
     _print_welcome(accounts, data_dir)
-    _serve(app, host, port, threads)
+    serve_app(app, host, port, threads)
 
 
 @main.command()

@@ -93,22 +93,10 @@ def create_app():
 
 
 def serve(app, host, port, threads):
-    """Serve ``app`` with gunicorn exactly as app/cli.py's ``_serve`` does."""
-    from gunicorn.app.base import BaseApplication
+    """Serve ``app`` the way NET119 itself is served, so the floor differs only in the app."""
+    from app.cli import serve_app
 
-    class Server(BaseApplication):
-        def load_config(self):
-            self.cfg.set("bind", f"{host}:{port}")
-            self.cfg.set("worker_class", "gthread")
-            self.cfg.set("workers", 1)
-            self.cfg.set("threads", threads)
-            self.cfg.set("worker_connections", threads + 64)
-            self.cfg.set("graceful_timeout", 3)
-
-        def load(self):
-            return app
-
-    Server().run()
+    serve_app(app, host, port, threads)
 
 
 if __name__ == "__main__":
