@@ -19,6 +19,7 @@ def create_app(config=None):
     load_config(app, config)
     init_database(app)
     init_extensions(app)
+    init_languages(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_template_helpers(app)
@@ -68,6 +69,13 @@ def init_extensions(app):
     sock.init_app(app)
     htmx.init_app(app)
     app.session_interface = DatabaseSessionInterface()
+
+
+def init_languages(app):
+    """Japanese by default, English from the catalogue in translations/."""
+    from . import i18n
+
+    i18n.init_app(app)
 
 
 def register_blueprints(app):

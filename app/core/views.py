@@ -1,8 +1,11 @@
-"""Health check."""
-from flask import jsonify
+"""Health check and the language switch."""
+from urllib.parse import urlsplit
+
+from flask import abort, current_app, jsonify, redirect, request, url_for
 from peewee import PeeweeException
 
 from ..extensions import db
+from ..i18n import COOKIE, COOKIE_MAX_AGE, LANGUAGES
 from . import bp
 
 
@@ -14,3 +17,26 @@ def healthz():
     except PeeweeException:
         return jsonify(status="unavailable", database=False), 503
     return jsonify(status="ok", database=True)
+
+
+@bp.get("/language/<code>")
+def choose_language(code):
+    """Switch the language and go back to the page the link was on.
+
+    A plain link, not a form: it changes only this device's preference, works
+    without JavaScript, and needs no CSRF token on a page opened before login.
+    """
+    if code not in LANGUAGES:
+        abort(404)
+    response = redirect(_local_path(request.args.get("next", "")))
+    response.set_cookie(COOKIE, code, max_age=COOKIE_MAX_AGE, samesite="Lax",
+                        secure=current_app.config["SESSION_COOKIE_SECURE"], httponly=True)
+    return response
+
+
+def _local_path(target):
+    """``target`` if it is a path on this site, else the start page (no open redirect)."""
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return url_for("report.start")
+    return target

@@ -1,0 +1,78 @@
+"""Japanese by default, English on request and remembered; the catalogue is complete and compiled."""
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+
+ROOT = Path(__file__).resolve().parent.parent
+CATALOGUE = ROOT / "app" / "translations" / "en" / "LC_MESSAGES"
+
+
+def test_japanese_is_the_default(client):
+    page = client.get("/login")
+    assert '<html lang="ja">' in page.text
+    assert "本文へ移動" in page.text
+    # The way to English is written in English, for someone who cannot read Japanese.
+    assert 'lang="en" hreflang="en">English</a>' in page.text
+    assert "Cookie" in page.headers["Vary"]
+
+
+def test_english_is_chosen_by_a_link_and_remembered(client):
+    switched = client.get("/language/en?next=/register/")
+    assert switched.status_code == 302
+    assert switched.headers["Location"] == "/register/"
+    cookie = switched.headers["Set-Cookie"]
+    assert "net119_lang=en" in cookie and "Max-Age=" in cookie and "HttpOnly" in cookie
+    page = client.get("/login")
+    assert '<html lang="en">' in page.text
+    assert "Skip to main content" in page.text and "本文へ移動" not in page.text
+    assert 'lang="ja" hreflang="ja">日本語</a>' in page.text
+    client.get("/language/ja?next=/")
+    assert '<html lang="ja">' in client.get("/login").text
+
+
+@pytest.mark.parametrize("target", [
+    "https://evil.example/", "//evil.example/", "/\\evil.example", "javascript:alert(1)", "evil", ""])
+def test_the_switch_never_redirects_off_site(client, target):
+    switched = client.get("/language/en", query_string={"next": target})
+    assert switched.status_code == 302
+    assert switched.headers["Location"] == "/"
+
+
+def test_an_unknown_language_is_a_clear_404(client):
+    answer = client.get("/language/xx?next=/")
+    assert answer.status_code == 404
+    assert "ページが見つかりません" in answer.text and "This page does not exist" in answer.text
+    assert "Set-Cookie" not in answer.headers or "net119_lang" not in answer.headers["Set-Cookie"]
+
+
+def test_a_forged_cookie_falls_back_to_japanese(client):
+    client.set_cookie("net119_lang", "../../etc")
+    assert '<html lang="ja">' in client.get("/login").text
+
+
+def test_every_string_in_the_source_has_an_english_translation():
+    """Extract afresh: a new ``_("…")`` without a translation fails here, naming it."""
+    with open(ROOT / "babel.cfg") as f:
+        method_map, options_map = parse_mapping_cfg(f)
+    wanted = set()
+    for top in ("app", "templates"):  # babel.cfg's patterns, without walking .venv or node_modules
+        directory_map = [(pattern.removeprefix(top + "/"), method) for pattern, method in method_map
+                         if pattern.startswith(top + "/")]
+        wanted |= {message[2] for message in extract_from_dir(ROOT / top, directory_map) if message[2]}
+    with open(CATALOGUE / "messages.po", "rb") as f:
+        translated = {m.id: m.string for m in read_po(f) if m.id}
+    missing = sorted(i if isinstance(i, str) else i[0] for i in wanted
+                     if not translated.get(i) or (isinstance(translated[i], tuple) and not all(translated[i])))
+    assert not missing, "untranslated (run the commands in docs/translations.md): " + ", ".join(missing)
+
+
+def test_the_compiled_catalogue_matches_the_source():
+    with open(CATALOGUE / "messages.po", "rb") as f:
+        source = {m.id: m.string for m in read_po(f) if m.id and m.string}
+    with open(CATALOGUE / "messages.mo", "rb") as f:
+        compiled = {m.id: m.string for m in read_mo(f) if m.id}
+    assert compiled == source, "messages.mo is stale: pybabel compile -d app/translations"
