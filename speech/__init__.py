@@ -14,7 +14,7 @@ from .cache import AudioCache
 from .config import SpeechConfig
 from .engines import ENGINES, Engine, EngineFailed, NoEngineAvailable
 
-__all__ = ["NoEngineAvailable", "Speech", "SpeechConfig", "speak_to_file", "synthesize"]
+__all__ = ["NoEngineAvailable", "Speech", "SpeechConfig", "prepare", "speak_to_file", "synthesize"]
 
 log = logging.getLogger(__name__)
 
@@ -59,9 +59,17 @@ def speak_to_file(text: str, path, lang: str = "ja", *, config: SpeechConfig | N
     return result
 
 
+def prepare(lang: str = "ja", *, config: SpeechConfig | None = None) -> None:
+    """Voice ahead of time what every card in lang shares, for the engines that keep such parts."""
+    engines, _ = _setup(config or SpeechConfig())
+    for engine in engines.get(lang, ()):
+        if engine.available() and hasattr(engine, "prepare"):
+            engine.prepare()
+
+
 def _speak(engine: Engine, cache: AudioCache, text: str, lang: str, config: SpeechConfig) -> Speech:
     voice = engine.voice(lang)
-    audio_format = f"{config.bitrate_kbps} kbps, {config.sample_rate} Hz"
+    audio_format = f"{config.bitrate_kbps} kbps, {config.sample_rate} Hz, LAME quality {mp3.QUALITY}"
     key = cache.key(engine.name, voice, engine.version(), audio_format, lang, text)
     with cache.only_one(key):
         audio = cache.get(key)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import miniaudio
+import numpy as np
 
 from . import mp3
 
@@ -45,18 +46,7 @@ class AudioCache:
 
     def put(self, key: str, audio: bytes) -> None:
         """Store audio under key; readers see no file or the whole file, never a part of one."""
-        self.directory.mkdir(parents=True, exist_ok=True)
-        fd, part = tempfile.mkstemp(dir=self.directory, suffix=".part")
-        try:
-            with os.fdopen(fd, "wb") as file:
-                file.write(audio)
-                file.flush()
-                # On disk before the rename, so a power cut cannot leave a named, empty file.
-                os.fsync(file.fileno())
-            os.replace(part, self.directory / f"{key}.mp3")
-        except BaseException:
-            os.unlink(part)
-            raise
+        _write_whole(self.directory / f"{key}.mp3", audio)
 
     @contextmanager
     def only_one(self, key: str):
@@ -72,3 +62,39 @@ class AudioCache:
                 entry.users -= 1
                 if not entry.users:
                     del self._key_locks[key]
+
+
+class SampleCache:
+    """A directory of 16-bit mono samples named by key: sentences that many texts share."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+
+    def get(self, key: str) -> np.ndarray | None:
+        """The cached samples for key, or None."""
+        try:
+            data = (self.directory / f"{key}.pcm").read_bytes()
+        except OSError:
+            return None
+        # An odd length is a file cut short: synthesise it again.
+        return np.frombuffer(data, "<i2") if data and len(data) % 2 == 0 else None
+
+    def put(self, key: str, samples: np.ndarray) -> None:
+        """Store samples under key, whole or not at all."""
+        _write_whole(self.directory / f"{key}.pcm", samples.astype("<i2").tobytes())
+
+
+def _write_whole(target: Path, data: bytes) -> None:
+    """Write data to target so that readers see no file or the whole file, never a part of one."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, part = tempfile.mkstemp(dir=target.parent, suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(data)
+            file.flush()
+            # On disk before the rename, so a power cut cannot leave a named, empty file.
+            os.fsync(file.fileno())
+        os.replace(part, target)
+    except BaseException:
+        os.unlink(part)
+        raise

@@ -66,6 +66,11 @@ def card_text(
     return "".join(sentences) if lang == "ja" else " ".join(sentences)
 
 
+def fixed_sentences(lang: str) -> tuple[str, ...]:
+    """The card's sentences that carry no personal detail, so that many cards share them."""
+    return tuple(sentence for sentence in _SENTENCES[lang].values() if "{}" not in sentence)
+
+
 def _digit_by_digit(number: str, lang: str) -> str:
     # Open JTalk already reads a long run of digits one by one; an English voice needs spaces.
     if lang == "ja":

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
+from .card import fixed_sentences
 from .dictionary import DEFAULT_DICTIONARY
 from .engines import ENGINES
 
@@ -31,6 +32,9 @@ class SpeechConfig:
     gtts_timeout: float = 3.0
     gtts_cooldown: float = 60.0
     bitrate_kbps: int = 32
+    # Japanese sentences whose voiced samples are kept on disk, because every card says them:
+    # voicing is most of a card's synthesis time (bench/README.md).
+    kept_sentences: tuple[str, ...] = fixed_sentences("ja")
     sample_rate: int = 24000
 
     def __post_init__(self):
@@ -42,3 +46,4 @@ class SpeechConfig:
         object.__setattr__(self, "engines", engines)
         object.__setattr__(self, "cache_dir", Path(self.cache_dir))
         object.__setattr__(self, "dictionaries", tuple(Path(p) for p in self.dictionaries))
+        object.__setattr__(self, "kept_sentences", tuple(self.kept_sentences))

@@ -2,6 +2,7 @@
 
 import contextlib
 import io
+import logging
 import os
 import re
 import tempfile
@@ -19,18 +20,23 @@ from pyopenjtalk.htsengine import HTSEngine
 from pyopenjtalk.openjtalk import OpenJTalk
 
 from . import mp3
+from .cache import AudioCache, SampleCache
 from .dictionary import UserDictionary
 from .engines import EngineFailed
 
 # pyopenjtalk is not thread-safe: its text front end and dictionary compiler run one call at a time.
 _frontend_lock = threading.Lock()
 
-# The vocoder is the slow half (about 40 ms per second of speech) and releases the GIL, so the
-# sentences of a text are voiced in parallel, each worker thread owning one HTS engine.
+log = logging.getLogger(__name__)
+
+# The vocoder is nearly all of the time (about 25 ms per second of speech) and releases the GIL,
+# so the phrases of a text are voiced in parallel, each worker thread owning one HTS engine.
 _voicing = ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="openjtalk")
 _worker = threading.local()
 
 _SENTENCE_END = re.compile(r"(?<=[。！？!?\n])")
+# The current phoneme of a full-context label: "p1^p2-p3+p4=p5/A:...".
+_PHONEME = re.compile(r"-([^+]+)\+")
 
 
 class OpenJTalkEngine:
@@ -51,6 +57,8 @@ class OpenJTalkEngine:
                 userdic=str(userdic).encode() if userdic else b"",
                 userdic_reading_protection=[True] if userdic else None,
             )
+        self._rate = _hts_engine().get_sampling_frequency()
+        self._kept = SampleCache(config.cache_dir / "sentences")
 
     def available(self) -> bool:
         """Always: the voice and the system dictionary ship inside the wheel."""
@@ -74,25 +82,69 @@ class OpenJTalkEngine:
         sentences = [s for s in _SENTENCE_END.split(text) if s.strip()]
         if not sentences:
             raise EngineFailed("openjtalk: nothing to say")
+        stream = mp3.Mp3Stream(
+            self._rate, bitrate_kbps=self._config.bitrate_kbps, sample_rate=self._config.sample_rate
+        )
+        # Each sentence is encoded as soon as it is voiced, while the next ones are still voicing.
+        for samples in self._voiced(sentences):
+            stream.add(samples)
+        return stream.finish()
+
+    def prepare(self) -> None:
+        """Voice the sentences every card shares ahead of the first card that needs them."""
+        for _ in self._voiced(self._config.kept_sentences):
+            pass
+
+    def _voiced(self, sentences):
+        """The samples of each sentence in order: shared ones from the cache, the rest voiced in parallel."""
+        samples = {s: self._kept.get(self._key(s)) for s in sentences if s in self._config.kept_sentences}
+        missing = list(dict.fromkeys(s for s in sentences if samples.get(s) is None))
         with _frontend_lock:
             labels = [
-                pyopenjtalk.extract_fullcontext(s, jtalk=self._frontend, predict_nani=False)
-                for s in sentences
+                pyopenjtalk.extract_fullcontext(s, jtalk=self._frontend, predict_nani=False) for s in missing
             ]
-        voiced = list(_voicing.map(_voice, labels))
-        return mp3.encode(
-            np.concatenate([samples for samples, _ in voiced]),
-            voiced[0][1],
-            bitrate_kbps=self._config.bitrate_kbps,
-            sample_rate=self._config.sample_rate,
-        )
+        voicing = {
+            sentence: [_voicing.submit(_voice, phrase) for phrase in _phrases(sentence_labels)]
+            for sentence, sentence_labels in zip(missing, labels)
+        }
+        for sentence in sentences:
+            if samples.get(sentence) is None:
+                samples[sentence] = np.concatenate([mp3.pcm16(phrase.result()) for phrase in voicing[sentence]])
+                if sentence in self._config.kept_sentences:
+                    self._keep(sentence, samples[sentence])
+            yield samples[sentence]
+
+    def _key(self, sentence: str) -> str:
+        return AudioCache.key(self.name, self.voice("ja"), self.version(), f"{self._rate} Hz", sentence)
+
+    def _keep(self, sentence: str, samples) -> None:
+        try:
+            self._kept.put(self._key(sentence), samples)
+        except OSError:
+            # Only the next card's speed depends on it: speak this one all the same.
+            log.exception("could not keep the voiced sentence in %s", self._kept.directory)
 
 
-def _voice(labels: list[str]) -> tuple[np.ndarray, int]:
+def _phrases(labels: list[str]) -> list[list[str]]:
+    """The labels of a sentence cut before each pause, so that one long sentence is voiced by every core.
+
+    Each label keeps its context in the whole sentence, so durations and accents are those of the
+    sentence; only the loudness and pitch range are evened out per phrase instead of per sentence.
+    """
+    cuts = [i for i, label in enumerate(labels) if i and _PHONEME.search(label)[1] == "pau"]
+    return [labels[start:end] for start, end in zip([0, *cuts], [*cuts, len(labels)])]
+
+
+def _voice(labels: list[str]) -> np.ndarray:
+    return _hts_engine().synthesize(labels)
+
+
+def _hts_engine() -> HTSEngine:
+    # One HTS engine per thread: an engine holds the state of the utterance it is voicing.
     engine = getattr(_worker, "engine", None)
     if engine is None:
         engine = _worker.engine = HTSEngine(pyopenjtalk.DEFAULT_HTS_VOICE)
-    return engine.synthesize(labels), engine.get_sampling_frequency()
+    return engine
 
 
 def _compile(dictionary: UserDictionary, directory: Path) -> Path | None:
