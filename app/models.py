@@ -191,6 +191,9 @@ class Report(BaseModel):
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
     closed_at = DateTimeField(null=True)
+    # The dispatcher handling the case, shown to every console of the HQ.
+    claimed_by = ForeignKeyField(Staff, null=True, backref="claimed_reports")
+    claimed_at = DateTimeField(null=True)
 
     class Meta:
         indexes = ((("resident", "client_id"), True),)
@@ -242,6 +245,9 @@ class Report(BaseModel):
                 event = ReportEvent.create(
                     report=self, seq=seq, kind=kind, actor=actor, body=body,
                     data=data or {}, client_id=client_id, staff=staff, created_at=now)
+                # In the same transaction: no ledger event without its audit entry.
+                AuditEntry.create(hq=self.receiving_hq_id, report=self, staff=staff, actor=actor,
+                                  action=kind, event_seq=seq, created_at=now)
         except IntegrityError:
             # Two first tries of one client id raced (PostgreSQL); the other won.
             stored = client_id and ReportEvent.get_or_none(report=self, client_id=client_id)
@@ -270,6 +276,41 @@ class ReportEvent(BaseModel):
             (("report", "seq"), True),
             (("report", "client_id"), True),
         )
+
+
+class AuditEntry(BaseModel):
+    """One line of the audit log (SPEC §4): who did what, and when; never changed once written."""
+
+    created_at = DateTimeField(default=utcnow, index=True)
+    # The HQ in whose name it was done (for a transfer: the HQ that handed the case over).
+    hq = ForeignKeyField(Headquarters, null=True, backref="audit_entries")
+    report = ForeignKeyField(Report, null=True, backref="audit_entries")
+    staff = ForeignKeyField(Staff, null=True, backref="audit_entries")
+    actor = CharField()  # one of ACTORS
+    # A ledger event kind ("message", "status"...), or a console/admin action ("claim", "export"...).
+    action = CharField()
+    # The ledger event this entry records, when it records one (its text lives there).
+    event_seq = IntegerField(null=True)
+    detail = JSONField(default=dict)
+
+    @classmethod
+    def record(cls, action, *, staff, report=None, **detail):
+        """Audit an action of ``staff`` that writes no ledger event; call inside its transaction."""
+        return cls.create(hq=staff.hq_id, report=report, staff=staff, actor="staff",
+                          action=action, detail=detail)
+
+
+class CannedPhrase(BaseModel):
+    """A canned phrase (定型文) of an HQ, sent from the console in one click or one key."""
+
+    hq = ForeignKeyField(Headquarters, backref="canned_phrases", on_delete="CASCADE")
+    text = CharField(max_length=200)
+    position = IntegerField(default=0)
+
+    @classmethod
+    def of(cls, hq):
+        """The HQ's phrases in the order the console numbers them."""
+        return cls.select().where(cls.hq == hq).order_by(cls.position, cls.id)
 
 
 class WebSession(BaseModel):
@@ -340,4 +381,4 @@ class ActivationToken(BaseModel):
 
 
 MODELS = [Headquarters, Jurisdiction, Resident, FrequentPlace, Staff, Report,
-          ReportEvent, WebSession, Application, OutgoingMail, ActivationToken]
+          ReportEvent, AuditEntry, CannedPhrase, WebSession, Application, OutgoingMail, ActivationToken]

@@ -203,14 +203,15 @@ def transfer_report(report, to_hq, staff, reason=""):
         raise InvalidInput("hq", "この通報は終了しています。", "This report is closed.")
     from_hq = report.receiving_hq
     with write_transaction():
-        (Report.update(receiving_hq=to_hq, routing_outcome="transferred",
+        # The new HQ decides who handles it: a claim by the old HQ's staff does not travel.
+        (Report.update(receiving_hq=to_hq, routing_outcome="transferred", claimed_by=None, claimed_at=None,
                        routing_note=f"{from_hq.name}から引き継ぎ" + (f"（{reason}）" if reason else ""))
          .where(Report.id == report.id).execute())
         event, _ = report.append_event(
             kind="transfer", actor="staff", staff=staff,
             body=f"{from_hq.name}から{to_hq.name}に引き継ぎました。",
             data={"from": from_hq.code, "to": to_hq.code, "reason": reason})
-    report.receiving_hq = to_hq
+    report.receiving_hq, report.claimed_by = to_hq, None
     for channel in (f"hq:{from_hq.id}", f"hq:{to_hq.id}:new", f"report:{report.id}"):
         hub.publish(channel, report.id, event.seq)
     return event

@@ -42,7 +42,8 @@ def test_a_transfer_moves_the_case_with_its_history_and_tells_the_resident(case)
     resident.post(f"{chat_url}/messages", data={**form_fields(chat), "body": "恵庭との境です"})
     response = transfer(chitose, case_url, "eniwa", reason="現場は恵庭市側")
     assert response.status_code == 303 and response.headers["Location"] == "/dispatch/"
-    assert chitose.get(case_url).status_code == 404  # gone from the old HQ
+    record = chitose.get(case_url)  # the old HQ keeps a read-only record up to the transfer
+    assert record.status_code == 200 and "閲覧できます" in record.text and 'id="compose"' not in record.text
     page = eniwa.get(case_url)
     assert page.status_code == 200 and "恵庭との境です" in page.text  # the whole history
     assert "千歳市消防本部から恵庭市消防本部に引き継ぎました" in page.text

@@ -1,7 +1,7 @@
 """Console forms."""
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Optional
+from wtforms.validators import AnyOf, DataRequired, Optional, Regexp
 
 from ..forms import bilingual, login_field, password_field
 
@@ -27,3 +27,13 @@ class MessageForm(FlaskForm):
     body = TextAreaField("返信", validators=[
         DataRequired(message=bilingual("返信を入力してください。", "Enter a reply."))])
     client_id = HiddenField()
+
+
+class ClaimForm(FlaskForm):
+    """Claim, take over (from ``holder``, the colleague the page showed) or release a case."""
+
+    action = HiddenField(validators=[AnyOf(("claim", "take_over", "release"), message=bilingual(
+        "担当の操作を選んでください。", "Choose claim, take over or release."))])
+    holder = HiddenField(validators=[Regexp(r"^\d{0,12}$", message=bilingual(
+        "担当者の情報が正しくありません。画面を読み込み直してください。",
+        "The claim information is not valid. Please reload the page."))])

@@ -5,12 +5,13 @@ from flask import abort, current_app, redirect, url_for
 
 from ..auth import current_staff, end_session, login_flow, staff_required
 from ..forms import bilingual
-from ..models import Headquarters, Report, Staff
+from ..models import Headquarters, ReportEvent, Staff
 from ..pages import render_page
 from ..reporting import (InvalidInput, mark_displayed, open_reports_of, post_message, set_status,
                          transfer_report)
-from . import bp
-from .forms import LoginForm, MessageForm, StatusForm, TransferForm
+from . import bp, claims
+from .access import case_for
+from .forms import ClaimForm, LoginForm, MessageForm, StatusForm, TransferForm
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -35,13 +36,15 @@ def console():
                        reports=list(open_reports_of(current_staff().hq)))
 
 
-def own_case(report_id):
-    """A report received by the current staff member's HQ, or 404 (never revealing others)."""
-    report = Report.get_or_none((Report.id == report_id)
-                                & (Report.receiving_hq == current_staff().hq))
+def own_case(report_id, write=True):
+    """``(report, upto)`` for the current HQ, as access.case_for; 404 for any other HQ's case
+    (never revealing whether it exists), 403 for writing to a case this HQ handed away."""
+    report, upto = case_for(report_id, current_staff().hq)
     if report is None:
         abort(404)
-    return report
+    if write and upto is not None:
+        abort(403)
+    return report, upto
 
 
 def _transfer_form(report, form=None):
@@ -54,9 +57,10 @@ def _transfer_form(report, form=None):
     return form
 
 
-def _case_page(report, form=None, transfer_form=None, status_form=None, status=200):
+def _case_page(report, form=None, transfer_form=None, status_form=None, claim_form=None, status=200):
     mark_displayed(report, "staff", report.last_seq)
-    return render_page("dispatch/case.html", status=status, report=report,
+    return render_page("dispatch/case.html", status=status, report=report, writable=True,
+                       claim_form=claim_form,
                        events=list(report.events_after(0)), form=form or MessageForm(),
                        transfer_form=_transfer_form(report, transfer_form),
                        status_form=status_form or StatusForm(),
@@ -68,15 +72,39 @@ def _case_page(report, form=None, transfer_form=None, status_form=None, status=2
 @bp.get("/cases/<int:report_id>")
 @staff_required()
 def case(report_id):
-    """One case: place, map, profile, chat."""
-    return _case_page(own_case(report_id))
+    """One case: place, map, profile, chat; read-only up to the transfer for the HQ that handed it away."""
+    report, upto = own_case(report_id, write=False)
+    if upto is not None:
+        return render_page("dispatch/record.html", report=report,
+                           events=list(report.events_after(0).where(ReportEvent.seq <= upto)))
+    return _case_page(report)
+
+
+@bp.post("/cases/<int:report_id>/claim")
+@staff_required()
+def claim(report_id):
+    """Claim the case, take it over from the colleague shown, or release it."""
+    report, _ = own_case(report_id)
+    form = ClaimForm()
+    if form.validate_on_submit():
+        try:
+            if form.action.data == "release":
+                claims.release(report, current_staff())
+            else:
+                holder = form.holder.data if form.action.data == "take_over" else ""
+                claims.claim(report, current_staff(), take_over_from=int(holder) if holder else None)
+        except InvalidInput as error:
+            form.form_errors.append(bilingual(error.ja, error.en))
+        else:
+            return redirect(url_for(".case", report_id=report.id), 303)
+    return _case_page(report, claim_form=form, status=400)
 
 
 @bp.post("/cases/<int:report_id>/messages")
 @staff_required()
 def send_message(report_id):
     """Reply without JavaScript (with it, the socket carries it)."""
-    report = own_case(report_id)
+    report, _ = own_case(report_id)
     form = MessageForm()
     if form.validate_on_submit():
         try:
@@ -94,7 +122,7 @@ def send_message(report_id):
 @staff_required()
 def transfer(report_id):
     """Hand the case to another HQ; this console then goes back to its queue."""
-    report = own_case(report_id)
+    report, _ = own_case(report_id)
     form = _transfer_form(report, TransferForm())
     if form.validate_on_submit():
         try:
@@ -111,7 +139,7 @@ def transfer(report_id):
 @staff_required()
 def push_status(report_id):
     """Push a status stage to the resident's banner; closing returns to the queue."""
-    report = own_case(report_id)
+    report, _ = own_case(report_id)
     form = StatusForm()
     if form.validate_on_submit():
         try:

@@ -9,6 +9,8 @@ from ..realtime import AccessEnded, parse_frame, serve_socket
 from ..reporting import open_reports_of
 from ..websockets import guard_handshake, is_websocket_request
 from . import bp
+from .access import case_for
+from .claims import claim_channel
 
 
 @bp.before_request
@@ -21,9 +23,12 @@ def check_handshake():
     if staff is None:
         abort(403)
     report_id = (request.view_args or {}).get("report_id")
-    if report_id is not None and not Report.select().where(
-            (Report.id == report_id) & (Report.receiving_hq == staff.hq)).exists():
-        abort(404)
+    if report_id is not None:
+        report, upto = case_for(report_id, staff.hq)
+        if report is None:
+            abort(404)
+        if upto is not None:
+            abort(403)  # handed away: readable as a page, no longer live or writable
 
 
 @sock.route("/ws", bp=bp)
@@ -65,13 +70,17 @@ def case_socket(ws, report_id):
             raise AccessEnded()
 
     def on_notice(notices):
+        claimed = [n for n in notices if n.channel == claim_channel(report_id)]
         with db.connection_context():
             still_ours()
-        return feed.catch_up(notices)
+            frames = [render_template("dispatch/_claim.html", report=Report.get_by_id(report_id),
+                                      writable=True, oob=True)] if claimed else []
+        ledger = [n for n in notices if n not in claimed]
+        return frames + (feed.catch_up(ledger) if ledger else [])
 
     def on_staff_frame(raw):
         still_ours()
         return on_frame(raw)
 
-    serve_socket(ws, session_id=session.id, channels=[f"report:{report_id}"],
+    serve_socket(ws, session_id=session.id, channels=[f"report:{report_id}", claim_channel(report_id)],
                  on_notice=on_notice, on_frame=on_staff_frame, on_error=render_refusal)
