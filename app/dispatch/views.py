@@ -1,7 +1,7 @@
 """Console pages: login, the queue, one case."""
 from datetime import date
 
-from flask import abort, current_app, redirect, url_for
+from flask import abort, current_app, jsonify, redirect, url_for
 
 from ..auth import current_staff, end_session, login_flow, staff_required
 from ..forms import bilingual
@@ -9,7 +9,7 @@ from ..models import Headquarters, ReportEvent, Staff
 from ..pages import render_page
 from ..reporting import (InvalidInput, mark_displayed, open_reports_of, post_message, set_status,
                          transfer_report)
-from . import bp, claims
+from . import bp, claims, records
 from .access import case_for
 from .forms import ClaimForm, LoginForm, MessageForm, StatusForm, TransferForm
 
@@ -151,3 +151,24 @@ def push_status(report_id):
                 return redirect(url_for(".console"), 303)
             return redirect(url_for(".case", report_id=report.id), 303)
     return _case_page(report, status_form=form, status=400)
+
+
+@bp.get("/cases/<int:report_id>/record")
+@staff_required()
+def record(report_id):
+    """The case's full timeline as a printable page (up to the transfer for the HQ that handed it away)."""
+    report, upto = own_case(report_id, write=False)
+    records.note_export(report, current_staff(), "html")
+    return render_page("dispatch/export.html", report=report, handed_away=upto is not None,
+                       lines=records.timeline(report, upto))
+
+
+@bp.get("/cases/<int:report_id>/record.json")
+@staff_required()
+def record_json(report_id):
+    """The case's full timeline as JSON, for the HQ's own records."""
+    report, upto = own_case(report_id, write=False)
+    records.note_export(report, current_staff(), "json")
+    response = jsonify(records.as_json(report, records.timeline(report, upto), handed_away=upto is not None))
+    response.headers["Content-Disposition"] = f'attachment; filename="net119-{report.case_number}.json"'
+    return response
