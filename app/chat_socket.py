@@ -3,10 +3,13 @@
 Client frames are JSON:
 - ``{"type": "resume", "after": N}``: sent on every open, "I have everything up to N";
 - ``{"type": "message", "client_id": ..., "body": ...}``: a retry repeats the client id;
-- ``{"type": "read", "seq": N}``: "I have displayed everything up to N" (既読).
+- ``{"type": "read", "seq": N}``: "I have displayed everything up to N" (既読);
+- ``{"type": "answer", "client_id": ..., "question_seq": N, "choice": ...}``: a tapped
+  answer chip (resident only), idempotent like a message.
 
 Server frames are HTML fragments for htmx's ws extension: one event each, in
-sequence order, and a read marker when the other side has displayed more. The
+sequence order, a read marker when the other side has displayed more, and the
+resident's answer chips whenever a question is asked or answered. The
 event a client sent comes back as its acknowledgement (届きました only once it
 is stored), also when a retry finds it already stored.
 """
@@ -15,9 +18,9 @@ from flask import render_template
 from .extensions import db
 from .models import Report
 from .realtime import FrameError, parse_frame
-from .reporting import InvalidInput, mark_displayed, post_message
+from .reporting import InvalidInput, answer_question, mark_displayed, open_questions, post_message
 
-FRAME_TYPES = {"resume", "message", "read"}
+FRAME_TYPES = {"resume", "message", "read", "answer"}
 OTHER_SIDE = {"resident": "staff", "staff": "resident"}
 
 
@@ -48,6 +51,9 @@ class ReportFeed:
         frames = [self.render(report, event) for event in events]
         if events:
             self.sent = events[-1].seq
+        if self.viewer == "resident" and any(e.kind in ("question", "answer", "status") for e in events):
+            frames.append(render_template("_partials/_choices.html", report=report,
+                                          questions=open_questions(report), oob=True))
         read = report.read_seq_of(OTHER_SIDE[self.viewer])
         if read > self.read_sent:
             self.read_sent = read
@@ -72,8 +78,14 @@ def frame_handler(feed, *, staff=None, max_chars):
             mark_displayed(report, feed.viewer, seq)
             return []
         try:
-            event, _ = post_message(report, actor=feed.viewer, body=frame.get("body"),
-                                    client_id=frame.get("client_id"), staff=staff, max_chars=max_chars)
+            if frame["type"] == "answer":
+                if feed.viewer != "resident":
+                    raise InvalidInput("choice", "答えを送れるのは通報者だけです。", "Only the resident answers.")
+                event, _ = answer_question(report, frame.get("question_seq"), frame.get("choice"),
+                                           frame.get("client_id"))
+            else:
+                event, _ = post_message(report, actor=feed.viewer, body=frame.get("body"),
+                                        client_id=frame.get("client_id"), staff=staff, max_chars=max_chars)
         except InvalidInput as error:
             raise FrameError(error.ja, error.en) from None
         already_sent = event.seq <= feed.sent

@@ -51,6 +51,10 @@ class Defaults:
     # practice.sqlite3 next to the SQLite DATABASE_URL file (else in instance/).
     PRACTICE_DATABASE_URL = None
 
+    # Per-HQ question trees (SPEC §3.2): <dir>/<hq code>/<kind>.json replaces the
+    # default tree of that kind for that HQ. None means instance/questions.
+    QUESTION_TREES_DIR = None
+
     # How often the no-JavaScript chat log reloads itself (SPEC §3.6).
     NOSCRIPT_REFRESH_SECONDS = 5
 

@@ -129,6 +129,7 @@ def open_report(resident, *, kind, place_kind, client_id, fix=None, place_id=Non
             report.append_event(kind="opened", actor="system", data={
                 "kind": kind, "place_kind": place_kind, "place": label, **routed.details})
             _ask_from_tree(report)
+            _ask_from_tree(report)
     except IntegrityError:
         # The same tap arrived twice at once; the first one created the report.
         existing = Report.get_or_none(resident=resident, client_id=client_id)
@@ -162,6 +163,135 @@ def mark_displayed(report, side, seq):
     if report.mark_read(side, seq):
         # No sequence number: no new event, but every socket must look at the marker.
         hub.publish(f"report:{report.id}", report.id)
+
+
+def _trees_dir():
+    """Where HQs keep their own question trees (None outside an app)."""
+    if not has_app_context():
+        return None
+    return current_app.config["QUESTION_TREES_DIR"] or Path(current_app.instance_path) / "questions"
+
+
+def _ask_from_tree(report):
+    """Ask the report's next tree question, if the last one is answered; call inside a transaction.
+
+    A question the profile answers (age or sex, when the patient is the user) is
+    answered at once, and the one after it asked.
+    """
+    tree = questions.tree_for(report.receiving_hq, report.kind, _trees_dir())
+    if tree is None:
+        return
+    ledger = list(ReportEvent.select().where(
+        (ReportEvent.report == report) & (ReportEvent.kind.in_(("question", "answer"))))
+        .order_by(ReportEvent.seq))
+    asked = [e for e in ledger if e.kind == "question" and e.data.get("tree") == tree.kind]
+    answers = {e.data.get("question_seq"): e for e in ledger if e.kind == "answer"}
+    if not asked:
+        node = tree.start
+    elif asked[-1].seq in answers:
+        node = questions.next_node(tree, asked[-1].data.get("node"), answers[asked[-1].seq].body)
+    else:
+        return
+    chosen = [tree.questions[q.data["node"]].choice(answers[q.seq].body)
+              for q in asked if q.seq in answers and q.data.get("node") in tree.questions]
+    patient_is_user = any(choice and choice.patient_is_user for choice in chosen)
+    while node is not None:
+        question = tree.questions[node]
+        event, _ = report.append_event(kind="question", actor="system", body=question.ja, data={
+            "tree": tree.kind, "node": node, "body_en": question.en,
+            "choices": [c.ja for c in question.choices], "choices_en": [c.en for c in question.choices]})
+        known = patient_is_user and questions.profile_answer(
+            question, report.resident, utcnow().replace(tzinfo=timezone.utc).astimezone(JST).date())
+        if not known:
+            return
+        report.append_event(kind="answer", actor="system", body=known, data={
+            "question_seq": event.seq, "tree": tree.kind, "node": node, "prefilled": "profile"})
+        node = questions.next_node(tree, node, known)
+
+
+MAX_QUESTION = 200
+MAX_CHOICE = 40
+MAX_CHOICES = 6
+
+
+def ask_question(report, *, staff, body, choices=(), client_id):
+    """A dispatcher's question with answer chips; はい / いいえ / わからない are always offered."""
+    check_client_id(client_id)
+    body = body.strip() if isinstance(body, str) else ""
+    if not body or len(body) > MAX_QUESTION:
+        raise InvalidInput("body", f"質問を{MAX_QUESTION}文字以内で入力してください。",
+                           f"Enter the question in at most {MAX_QUESTION} characters.")
+    own = [c.strip() for c in choices if isinstance(c, str) and c.strip()]
+    if len(own) > MAX_CHOICES or any(len(c) > MAX_CHOICE for c in own):
+        raise InvalidInput("choices", f"選択肢は{MAX_CHOICES}個まで、それぞれ{MAX_CHOICE}文字以内にしてください。",
+                           f"Give at most {MAX_CHOICES} choices of at most {MAX_CHOICE} characters each.")
+    if not report.is_open:
+        raise InvalidInput("body", "この通報は終了しています。", "This report is closed.")
+    always = dict(questions.ALWAYS_OFFERED)
+    offered = list(dict.fromkeys([*own, *always]))
+    event, created = report.append_event(
+        kind="question", actor="staff", staff=staff, body=body, client_id=client_id,
+        data={"choices": offered, "choices_en": [always.get(c, "") for c in offered]})
+    if created:
+        hub.publish(f"report:{report.id}", report.id, event.seq)
+    return event, created
+
+
+def open_questions(report):
+    """The questions the resident has not answered yet, oldest first (none once the report is closed)."""
+    if not report.is_open:
+        return []
+    ledger = list(ReportEvent.select().where(
+        (ReportEvent.report == report) & (ReportEvent.kind.in_(("question", "answer"))))
+        .order_by(ReportEvent.seq))
+    answered = {e.data.get("question_seq") for e in ledger if e.kind == "answer"}
+    return [e for e in ledger if e.kind == "question" and e.seq not in answered]
+
+
+def _positive_int(value):
+    """``value`` (a form string or a JSON number) as an int above 0, else None."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        return None
+    return number if number > 0 else None
+
+
+def answer_question(report, question_seq, choice, client_id):
+    """The resident tapped ``choice`` for question ``question_seq``; returns ``(event, created)``.
+
+    Idempotent by ``client_id``: a retry returns the stored answer, even once the
+    question is closed. A tree answer asks the tree's next question.
+    """
+    check_client_id(client_id)
+    stored = ReportEvent.get_or_none(report=report, client_id=client_id)
+    if stored is not None and stored.kind == "answer":
+        return stored, False
+    seq = _positive_int(question_seq)
+    question = seq and ReportEvent.get_or_none(report=report, seq=seq, kind="question")
+    if not question:
+        raise InvalidInput("question", "この質問は見つかりません。ページを読み込み直してください。",
+                           "This question was not found. Please reload the page.")
+    if not isinstance(choice, str) or choice.strip() not in question.data.get("choices", []):
+        raise InvalidInput("choice", "答えをボタンから選んでください。", "Choose one of the answer buttons.")
+    if not report.is_open:
+        raise InvalidInput("choice", "この通報は終了しています。", "This report is closed.")
+    tree = {k: question.data[k] for k in ("tree", "node") if k in question.data}
+    with write_transaction():
+        if not is_sqlite(db):
+            # PostgreSQL: one answer per question even when two taps race.
+            Report.select(Report.id).where(Report.id == report.id).for_update().get()
+        if any(e.data.get("question_seq") == seq for e in ReportEvent.select().where(
+                (ReportEvent.report == report) & (ReportEvent.kind == "answer"))):
+            raise InvalidInput("choice", "この質問にはもう答えています。", "This question has already been answered.")
+        event, created = report.append_event(kind="answer", actor="resident", body=choice.strip(),
+                                             client_id=client_id, data={"question_seq": seq, **tree})
+        if created and tree:
+            _ask_from_tree(report)
+    hub.publish(f"report:{report.id}", report.id, report.last_seq)
+    return event, created
 
 
 def _trees_dir():

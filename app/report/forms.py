@@ -1,5 +1,6 @@
-"""Resident login form (the report and message forms are shared, in app/forms.py)."""
+"""Resident login and answer forms (the report and message forms are shared, in app/forms.py)."""
 from flask_wtf import FlaskForm
+from wtforms import HiddenField
 
 from ..forms import login_field, password_field
 
@@ -7,3 +8,11 @@ from ..forms import login_field, password_field
 class LoginForm(FlaskForm):
     login = login_field()
     password = password_field()
+
+
+class AnswerForm(FlaskForm):
+    """A tapped answer chip; app.reporting.answer_question checks the question and the choice."""
+
+    question_seq = HiddenField()
+    choice = HiddenField()
+    client_id = HiddenField()

@@ -8,10 +8,10 @@ from ..forms import MessageForm, ReportForm, bilingual
 from ..models import REPORT_KINDS, Resident
 from ..pages import render_page
 from ..practice.stats import last_practised
-from ..reporting import (InvalidInput, latest_open_report, mark_displayed, open_report, own_report,
-                         parse_fix, post_message)
+from ..reporting import (InvalidInput, answer_question as record_answer, latest_open_report,
+                         mark_displayed, open_questions, open_report, own_report, parse_fix, post_message)
 from . import bp
-from .forms import LoginForm
+from .forms import AnswerForm, LoginForm
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -82,10 +82,12 @@ def _own_report(case_number):
     return report
 
 
-def _chat_page(report, form=None, status=200):
+def _chat_page(report, form=None, status=200, error=None):
     mark_displayed(report, "resident", report.last_seq)
     return render_page("report/chat.html", status=status, report=report,
-                       events=list(report.events_after(0)), form=form or MessageForm())
+                       events=list(report.events_after(0)), form=form or MessageForm(),
+                       questions=open_questions(report), notice_kind="error" if error else None,
+                       notice_ja=error.ja if error else None, notice_en=error.en if error else None)
 
 
 @bp.get("/reports/<case_number>")
@@ -112,6 +114,19 @@ def send_message(case_number):
     return _chat_page(report, form=form, status=400)
 
 
+@bp.post("/reports/<case_number>/answers")
+@resident_required
+def answer_question(case_number):
+    """Tap an answer chip without JavaScript (with it, the socket carries it)."""
+    report = _own_report(case_number)
+    form = AnswerForm()  # the CSRF token is checked for every post, before any view
+    try:
+        record_answer(report, form.question_seq.data, form.choice.data, form.client_id.data)
+    except InvalidInput as error:
+        return _chat_page(report, status=400, error=error)
+    return redirect(url_for(".chat", case_number=case_number, _anchor="choices"), 303)
+
+
 @bp.get("/reports/<case_number>/log")
 @resident_required
 def chat_log(case_number):
@@ -119,5 +134,6 @@ def chat_log(case_number):
     report = _own_report(case_number)
     mark_displayed(report, "resident", report.last_seq)
     return render_page("report/chat_log.html", report=report, events=list(report.events_after(0)),
+                       questions=open_questions(report),
                        refresh=current_app.config["NOSCRIPT_REFRESH_SECONDS"],
                        refreshed_at=time.time_ns() // 1_000_000)

@@ -69,7 +69,8 @@
     return match ? match[1] : null;
   }
 
-  // Outbox: [{id, body}] per chat, in localStorage when the chat names a key.
+  // Outbox: [{id, body, frame}] per chat, in localStorage when the chat names a key;
+  // ``frame`` is what is sent (a message when absent), ``body`` what the bubble shows.
   function outboxKey(chat) {
     var key = chat.getAttribute("data-outbox");
     return key ? "net119-outbox:" + key : null;
@@ -191,7 +192,7 @@
     var wrapper = evt.detail.socketWrapper;
     wrapper.sendImmediately(JSON.stringify({ type: "resume", after: lastSeq(chat) }));
     readOutbox(chat).forEach(function (item) {
-      wrapper.sendImmediately(JSON.stringify({ type: "message", client_id: item.id, body: item.body }));
+      wrapper.sendImmediately(JSON.stringify(item.frame || { type: "message", client_id: item.id, body: item.body }));
     });
     sendRead(chat);
   });
@@ -237,6 +238,35 @@
     body.value = "";
     // While disconnected the outbox alone carries it: it is sent when the socket opens.
     if (!chat._net119 || chat.hasAttribute("data-offline")) evt.preventDefault();
+  });
+
+  // Answer chips and quick phrases: one tap sends the tapped button's form as a
+  // socket frame, through the same outbox as typed messages. The form's client
+  // id is the one a plain post would use, so either path stores it once.
+  function sendFrame(chat, frame, shown) {
+    if (readOutbox(chat).some(function (item) { return item.id === frame.client_id; })) return false;
+    var item = { id: frame.client_id, body: shown, frame: frame };
+    writeOutbox(chat, readOutbox(chat).concat([item]));
+    addPending(chat, item);
+    if (chat._net119 && !chat.hasAttribute("data-offline")) chat._net119.wrapper.send(JSON.stringify(frame));
+    return true;
+  }
+
+  document.addEventListener("submit", function (evt) {
+    var form = evt.target;
+    var type = form.getAttribute("data-socket-frame");
+    var chat = chatOf(form);
+    if (!type || !chat) return;
+    evt.preventDefault();
+    var frame = { type: type };
+    new FormData(form, evt.submitter).forEach(function (value, key) {
+      if (key !== "csrf_token") frame[key] = value;
+    });
+    if (frame.question_seq) frame.question_seq = parseInt(frame.question_seq, 10);
+    if (!sendFrame(chat, frame, frame.choice || frame.body)) return;
+    var clientId = form.querySelector("[name=client_id]");
+    if (type === "answer") form.hidden = true;  // answered: the server sends the next chips
+    else clientId.value = newClientId();  // the next tap is a new message
   });
 
   document.addEventListener("htmx:wsClose", function (evt) {
