@@ -1,11 +1,13 @@
 """Passwords, logging in and out, and who the current user is."""
 import functools
+import math
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import abort, g, redirect, request, session, url_for
 
-from .forms import WRONG_LOGIN
+from . import login_limits
+from .forms import WRONG_LOGIN, wait_to_log_in
 from .models import Resident, Staff, WebSession
 from .pages import render_page
 
@@ -37,12 +39,26 @@ def authenticate(model, login, password):
 
 
 def login_flow(form, model, template, home):
-    """The login form shared by residents and staff: 303 to ``home(account)`` or 400 with the reason."""
+    """The login form shared by residents and staff: 303 to ``home(account)`` or 400 with the reason.
+
+    After repeated failures the password is not checked until a short wait ends (429).
+    """
     if form.validate_on_submit():
-        account = authenticate(model, form.login.data.strip(), form.password.data)
+        login = form.login.data.strip()
+        attempt = login_limits.Attempt(model._meta.table_name, login, request.remote_addr or "")
+        wait = math.ceil(login_limits.wait_before(attempt).total_seconds())
+        if wait:
+            form.form_errors.append(wait_to_log_in(wait))
+            response = render_page(template, form=form, status=429)
+            response.headers["Retry-After"] = str(wait)
+            return response
+        account = authenticate(model, login, form.password.data)
         if account is not None:
+            login_limits.forget_failures(attempt)
             log_in(account)
             return redirect(safe_next(home(account)), 303)
+        # Counted whether or not the login exists, so the limit tells nothing about who is registered.
+        login_limits.record_failure(attempt)
         form.form_errors.append(WRONG_LOGIN)
     return render_page(template, form=form, status=400 if request.method == "POST" else 200)
 

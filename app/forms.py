@@ -29,6 +29,13 @@ def password_field(label="パスワード"):
 WRONG_LOGIN = bilingual("ログインIDまたはパスワードが違います。", "The login ID or password is wrong.")
 
 
+def wait_to_log_in(seconds):
+    """The message for a login refused until a short back-off ends."""
+    count, ja, en = (seconds, "秒", "second") if seconds < 60 else (-(-seconds // 60), "分", "minute")
+    return bilingual(f"ログインの失敗が続いたため、少しの間ログインできません。{count}{ja}ほど待ってから、もう一度入力してください。",
+                     f"Too many failed logins. Wait {count} {en}{'s' if count > 1 else ''} and try again.")
+
+
 class ReportForm(FlaskForm):
     """The second tap (real or practice). Location fields are filled by the page's geolocation."""
 

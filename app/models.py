@@ -380,5 +380,17 @@ class ActivationToken(BaseModel):
     used_at = DateTimeField(null=True)
 
 
+class LoginFailure(BaseModel):
+    """A failed login, counted against the login ID and against the client address."""
+
+    # An HMAC of what was typed (often a password in the wrong box) or of the address, never the text.
+    key = CharField(max_length=64)
+    failed_at = DateTimeField(default=utcnow, index=True)
+
+    class Meta:
+        indexes = ((("key", "failed_at"), False),)
+
+
 MODELS = [Headquarters, Jurisdiction, Resident, FrequentPlace, Staff, Report,
-          ReportEvent, AuditEntry, CannedPhrase, WebSession, Application, OutgoingMail, ActivationToken]
+          ReportEvent, AuditEntry, CannedPhrase, WebSession, Application, OutgoingMail, ActivationToken,
+          LoginFailure]
