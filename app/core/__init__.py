@@ -1,6 +1,6 @@
-"""Things every part shares: health check, error pages, template helpers."""
+"""Things every part shares: health check, error pages, template helpers, the installable app."""
 from flask import Blueprint
 
 bp = Blueprint("core", __name__)
 
-from . import views  # noqa: E402,F401  (routes register on import)
+from . import pwa, views  # noqa: E402,F401  (routes register on import)

@@ -1,8 +1,6 @@
-"""The proxy-call card, its audio, and the service worker that keeps both for offline use."""
+"""The proxy-call card, its audio, and what the service worker keeps of both for offline use."""
 import hashlib
 import hmac
-import json
-from pathlib import Path
 
 from flask import abort, current_app, jsonify, request, url_for
 
@@ -15,8 +13,6 @@ from .speaking import spoken
 
 # An audio URL carries the speech key, so a cached copy is never stale: it can be kept a day.
 AUDIO_MAX_AGE = 24 * 3600
-# What the cached card needs besides its HTML and audio.
-CARD_ASSETS = ("css/app.css", "js/proxy.js")
 
 
 def _own_report(case_number):
@@ -128,19 +124,10 @@ def offline_manifest():
     return response
 
 
-@bp.get("/sw.js")
-def service_worker():
-    """The service worker, from the root so that its scope covers /proxy (SPEC §2)."""
-    settings = {
-        "manifest": url_for(".offline_manifest"),
-        "card": url_for(".card"),
-        "audio": [url_for(".audio", lang=lang) for lang in LANGS],
-        "assets": [url_for("static", filename=name) for name in CARD_ASSETS],
+def card_worker_settings():
+    """What the service worker (app/core/pwa.py) needs to keep the card: its URLs."""
+    return {
+        "manifest": url_for("proxy.offline_manifest"),
+        "card": url_for("proxy.card"),
+        "audio": [url_for("proxy.audio", lang=lang) for lang in LANGS],
     }
-    worker = Path(current_app.static_folder) / "js" / "sw.js"
-    # The routes come from url_for, prepended, so the worker's source holds no paths of its own.
-    source = f"self.NET119 = {json.dumps(settings)};\n{worker.read_text(encoding='utf-8')}"
-    response = current_app.response_class(source, mimetype="text/javascript")
-    response.headers["Service-Worker-Allowed"] = url_for("report.start")
-    response.cache_control.no_cache = True
-    return response

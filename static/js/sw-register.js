@@ -1,6 +1,7 @@
-// Registers the service worker that keeps the proxy-call card for offline use
-// (SPEC §5), and asks it to refresh its copy whenever a page is shown, so that the
-// card is cached before it is needed. Pages work the same without it.
+// Registers the service worker (static/js/sw.js: the app shell, the start pages and
+// the proxy-call card for offline use, SPEC §3.5 and §5), and asks it to refresh the
+// resident's saved pages whenever a page is shown, so that they are saved before they
+// are needed. Pages work the same without it.
 (function () {
   "use strict";
 

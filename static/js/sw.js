@@ -1,20 +1,22 @@
 // NET119 service worker. The server prepends self.NET119 = {manifest, card, audio,
-// assets}: every path comes from the app's url_for.
+// version, shell, static, offline, startPages}: every path comes from the app's url_for.
 //
-// Today it has one job (SPEC §5): keep the proxy-call card, so that it works with no
-// network at all. It is deliberately small and conservative:
-// - it answers only the GET requests listed in ROUTES; everything else (POSTs, sockets,
-//   /reports/*, /dispatch/*, /admin/*) goes to the network untouched;
-// - it keeps only the current resident's own cards, named by the server's manifest, and
-//   forgets them when the manifest names another resident or nobody (logged out);
-// - caches are versioned; an activated worker deletes every NET119 cache it does not use.
-// The app shell (another issue) will add its own cache to CACHES and its own ROUTES.
+// Its jobs (SPEC §3.5, §5): open the app and report with no network, and keep the
+// proxy-call card working with no network at all. It is deliberately conservative:
+// - it answers only GET requests; POSTs and sockets go to the network untouched (the
+//   page keeps a report that could not be sent: static/js/offline.js);
+// - the app shell (static files, the manifest, the offline page) lives in a cache named
+//   by the server's digest of those files: a changed file changes this script, the
+//   browser installs it, and the new worker fills a new cache and deletes the old one;
+// - the resident's own pages (start pages, cards, card audio) are kept only for the
+//   resident the server's manifest names, and forgotten when it names another or nobody.
 "use strict";
 
 var CONFIG = self.NET119;
-var CARD_CACHE = "net119-card-v1";
-var CACHES = [CARD_CACHE];
-// A card on a weak connection must not wait for the network longer than this.
+var SHELL_CACHE = "net119-shell-" + CONFIG.version;
+var RESIDENT_CACHE = "net119-resident-v1";
+var CACHES = [SHELL_CACHE, RESIDENT_CACHE];
+// A page on a weak connection must not wait for the network longer than this.
 var NETWORK_TIMEOUT_MS = 4000;
 
 // ---- Routing -------------------------------------------------------------
@@ -22,7 +24,9 @@ var NETWORK_TIMEOUT_MS = 4000;
 var ROUTES = [
   { match: isCardPage, handle: cardPage },
   { match: isCardAudio, handle: cardAudio },
-  { match: isCardAsset, handle: networkFirst },
+  { match: isStartPage, handle: startPage },
+  { match: isShellFile, handle: cacheFirst },
+  { match: isNavigation, handle: pageOrOffline },
 ];
 
 function isCardPage(request, url) {
@@ -33,8 +37,17 @@ function isCardAudio(request, url) {
   return CONFIG.audio.indexOf(url.pathname) >= 0;
 }
 
-function isCardAsset(request, url) {
-  return CONFIG.assets.indexOf(url.pathname) >= 0;
+// A navigation, or htmx's boosted request for the same page (the second tap's page).
+function isStartPage(request, url) {
+  return CONFIG.startPages.indexOf(url.pathname + url.search) >= 0;
+}
+
+function isShellFile(request, url) {
+  return url.pathname.indexOf(CONFIG.static) === 0 || CONFIG.shell.indexOf(url.pathname) >= 0;
+}
+
+function isNavigation(request) {
+  return request.mode === "navigate";
 }
 
 self.addEventListener("fetch", function (event) {
@@ -69,7 +82,7 @@ function cardPage(request, url) {
 }
 
 function savedCard(url) {
-  return caches.open(CARD_CACHE).then(function (cache) {
+  return caches.open(RESIDENT_CACHE).then(function (cache) {
     return cache.match(url.href, { ignoreVary: true }).then(function (exact) {
       if (exact) return exact;
       return savedManifest(cache).then(function (manifest) {
@@ -94,7 +107,7 @@ function firstMatch(cache, urls) {
 // Audio URLs carry the speech key, so a saved copy is always the right one. A failure
 // reaches the page, whose script then reads the words with the browser's own voice.
 function cardAudio(request, url) {
-  return caches.open(CARD_CACHE).then(function (cache) {
+  return caches.open(RESIDENT_CACHE).then(function (cache) {
     return cache.match(url.href, { ignoreVary: true }).then(function (saved) {
       if (!saved) return fetch(request);
       return withRange(saved, request.headers.get("Range"));
@@ -123,17 +136,47 @@ function withRange(response, range) {
   });
 }
 
-function networkFirst(request) {
-  return fetchWithTimeout(request).catch(function () {
-    return caches.open(CARD_CACHE).then(function (cache) {
-      return cache.match(request, { ignoreVary: true });
-    }).then(function (saved) { return saved || Response.error(); });
+// Static files never change under the same cache (see the top of this file).
+function cacheFirst(request) {
+  return caches.open(SHELL_CACHE).then(function (cache) {
+    return cache.match(request, { ignoreVary: true }).then(function (saved) {
+      if (saved) return saved;
+      return fetch(request).then(function (response) {
+        if (response.ok) cache.put(request, response.clone());
+        return response;
+      });
+    });
   });
 }
 
-// ---- Keeping the card ----------------------------------------------------
+// The start page from the server when it answers, so it shows a report opened on
+// another device; else the copy kept for this resident, else the offline page.
+function startPage(request, url) {
+  return fetchWithTimeout(request).catch(function () {
+    return caches.open(RESIDENT_CACHE).then(function (cache) {
+      return cache.match(url.href, { ignoreVary: true });
+    }).then(function (saved) { return saved || offlinePage(request); });
+  });
+}
+
+function pageOrOffline(request) {
+  return fetch(request).catch(function () { return offlinePage(request); });
+}
+
+// Pages that were never saved: the offline page, which names the other ways to call.
+function offlinePage(request) {
+  return caches.open(SHELL_CACHE).then(function (cache) {
+    return cache.match(CONFIG.offline, { ignoreVary: true });
+  }).then(function (saved) {
+    if (saved && request.mode === "navigate") return saved;
+    return saved ? new Response(saved.body, { status: 503, headers: saved.headers }) : Response.error();
+  });
+}
+
+// ---- Keeping the resident's pages -----------------------------------------
 // The manifest names the resident (opaquely) and the cards and audio to keep; it is
 // kept in the cache itself, so a restarted worker still knows what it saved and for whom.
+// The start pages are kept with them, for the same resident only.
 
 function savedManifest(cache) {
   return cache.match(CONFIG.manifest).then(function (response) {
@@ -152,11 +195,11 @@ function fetchOk(url, options) {
 function saveCard() {
   return fetchOk(CONFIG.manifest, { cache: "no-store" }).then(function (response) {
     return response.clone().json().then(function (manifest) {
-      return caches.open(CARD_CACHE).then(function (cache) {
+      return caches.open(RESIDENT_CACHE).then(function (cache) {
         return savedManifest(cache).then(function (previous) {
           // Logged out, or another resident: nothing of the previous one may stay.
           if (!manifest.owner || previous.owner !== manifest.owner) {
-            return caches.delete(CARD_CACHE).then(function () { return caches.open(CARD_CACHE); });
+            return caches.delete(RESIDENT_CACHE).then(function () { return caches.open(RESIDENT_CACHE); });
           }
           return cache;
         }).then(function (cache) {
@@ -169,12 +212,13 @@ function saveCard() {
 }
 
 function fillCache(cache, manifest, manifestResponse) {
-  var pages = Object.keys(manifest.pages).map(function (name) { return manifest.pages[name]; });
-  var wanted = pages.concat(manifest.audio, CONFIG.assets).map(function (u) {
+  var pages = Object.keys(manifest.pages).map(function (name) { return manifest.pages[name]; })
+    .concat(CONFIG.startPages);
+  var wanted = pages.concat(manifest.audio).map(function (u) {
     return new URL(u, self.location.origin).href;
   });
-  // Pages and assets are fetched afresh; audio only when missing (its URL names its content).
-  var puts = pages.concat(CONFIG.assets).map(function (u) {
+  // Pages are fetched afresh; audio only when missing (its URL names its content).
+  var puts = pages.map(function (u) {
     return fetchOk(u, { cache: "no-cache" }).then(function (r) { return cache.put(u, r); });
   }).concat(manifest.audio.map(function (u) {
     return cache.match(u).then(function (saved) {
@@ -211,16 +255,24 @@ function startRefresh() {
   queued = null;
   running = saveCard().catch(function () {
     // Offline, or the server is in trouble: keep the card saved last time.
-    return caches.open(CARD_CACHE).then(savedManifest).then(function (m) { return Boolean(m.owner); });
+    return caches.open(RESIDENT_CACHE).then(savedManifest).then(function (m) { return Boolean(m.owner); });
   }).finally(function () { running = null; });
   return running;
 }
 
 // ---- Lifecycle -----------------------------------------------------------
 
+function saveShell() {
+  return caches.open(SHELL_CACHE).then(function (cache) {
+    // "reload": straight from the server, never an older copy from the HTTP cache.
+    return cache.addAll(CONFIG.shell.map(function (u) { return new Request(u, { cache: "reload" }); }));
+  });
+}
+
 self.addEventListener("install", function (event) {
-  // Save the card before this worker takes over; a failure must not stop the install.
-  event.waitUntil(refresh().then(function () { return self.skipWaiting(); }));
+  // The shell must be complete or the worker is not installed (the browser tries again
+  // on a later visit); the resident's pages are saved when they can be.
+  event.waitUntil(Promise.all([saveShell(), refresh()]).then(function () { return self.skipWaiting(); }));
 });
 
 self.addEventListener("activate", function (event) {

@@ -13,7 +13,7 @@ JA_AUDIO = "#player-ja audio"
 # Playback runs faster than real time so a test does not wait out a 12-second card; the
 # whole MP3 is still decoded and played to its end.
 FAST = 4
-SAVED_URLS = "caches.open('net119-card-v1').then(c => c.keys()).then(keys => keys.map(k => k.url))"
+SAVED_URLS = "caches.open('net119-resident-v1').then(c => c.keys()).then(keys => keys.map(k => k.url))"
 
 
 def log_in(page, base_url, account):

@@ -1,0 +1,174 @@
+"""The installable app in a real browser: installability, the app shell offline, an unsent report kept and sent once."""
+import re
+import sqlite3
+import struct
+
+import pytest
+from playwright.sync_api import expect
+
+from .conftest import CHROMIUM, CHROMIUM_ARGS, assert_accessible
+
+pytestmark = pytest.mark.e2e
+
+UNSENT = "通報はまだ送られていません。"
+
+
+def log_in(page, base_url, account):
+    page.goto(base_url + "/login")
+    page.get_by_label(re.compile("ID")).fill(account["login"])
+    page.get_by_label("パスワード").fill(account["password"])
+    page.get_by_role("button", name="ログイン").click()
+    expect(page.get_by_role("button", name=re.compile("^火事"))).to_be_visible()
+
+
+def wait_until_saved(page):
+    """The worker controls the page and has saved the resident's pages (it says so)."""
+    page.wait_for_function("document.documentElement.dataset.cardSaved === 'yes'", timeout=30_000)
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+
+
+def reports_with(live_server, client_id):
+    with sqlite3.connect(f"file:{live_server.data_dir / 'net119.sqlite3'}?mode=ro", uri=True) as db:
+        return db.execute("SELECT count(*) FROM report WHERE client_id = ?", (client_id,)).fetchone()[0]
+
+
+def png_size(body):
+    assert body[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", body[16:24])
+
+
+def test_the_app_is_installable(live_server, browser, tmp_path):
+    # Installability is judged only in a persistent (non-incognito) profile.
+    context = browser.browser_type.launch_persistent_context(
+        tmp_path / "profile", executable_path=CHROMIUM, args=CHROMIUM_ARGS, locale="ja-JP")
+    try:
+        page = context.new_page()
+        log_in(page, live_server.base_url, live_server.account("residents"))
+        wait_until_saved(page)
+        cdp = context.new_cdp_session(page)
+        manifest = cdp.send("Page.getAppManifest")
+        assert manifest["errors"] == [], manifest["errors"]
+        assert cdp.send("Page.getInstallabilityErrors")["installabilityErrors"] == []
+
+        parsed = page.request.get(live_server.base_url + "/manifest.webmanifest").json()
+        assert parsed["start_url"] == "/" and parsed["display"] == "standalone"
+        assert re.search("[ぁ-んァ-ン]", parsed["short_name"])  # a Japanese short name
+        purposes = {}
+        for icon in parsed["icons"]:
+            size = png_size(page.request.get(live_server.base_url + icon["src"]).body())
+            assert f"{size[0]}x{size[1]}" == icon["sizes"], icon
+            purposes.setdefault(icon["purpose"], set()).add(icon["sizes"])
+        assert purposes == {p: {"192x192", "512x512"} for p in ("any", "maskable", "monochrome")}
+    finally:
+        context.close()
+
+
+def test_a_repeat_visit_loads_the_shell_from_the_worker(live_server, new_context):
+    phone = new_context().new_page()
+    log_in(phone, live_server.base_url, live_server.account("residents"))
+    wait_until_saved(phone)
+    statics = []
+    phone.on("response", lambda r: "/static/" in r.url and statics.append((r.url, r.from_service_worker)))
+    phone.reload()
+    expect(phone.get_by_role("button", name=re.compile("^火事"))).to_be_visible()
+    phone.wait_for_load_state("load")
+    assert statics, "the page loads no static file?"
+    assert [url for url, from_worker in statics if not from_worker] == []
+
+
+def test_offline_the_start_page_opens_and_other_pages_say_so(live_server, new_context):
+    context = new_context()
+    phone = context.new_page()
+    log_in(phone, live_server.base_url, live_server.account("residents"))
+    wait_until_saved(phone)
+
+    context.set_offline(True)
+    phone.goto(live_server.base_url + "/")
+    expect(phone.get_by_role("button", name=re.compile("^火事"))).to_be_visible()
+    # Said at once, with the other ways to call for help.
+    alert = phone.get_by_role("alert").filter(has_text="通信できません。")
+    expect(alert).to_be_visible()
+    expect(alert.get_by_text("周りの人に、119番に電話してもらう")).to_be_visible()
+    assert_accessible(phone)
+
+    # A page never saved: the offline page, from the worker's cache, styled.
+    phone.goto(live_server.base_url + "/account")
+    expect(phone.get_by_role("heading", level=1, name=re.compile("通信できません"))).to_be_visible()
+    expect(phone.get_by_role("heading", name=re.compile("ほかの通報方法")).first).to_be_visible()
+    assert phone.evaluate("getComputedStyle(document.body).fontSize") == "18px"
+    assert_accessible(phone)
+    # The card works from there.
+    phone.get_by_role("link", name=re.compile("周りの人に見せる")).click()
+    expect(phone.get_by_role("heading", level=1, name=re.compile("代わりに119番に電話してください"))).to_be_visible()
+
+    context.set_offline(False)
+    phone.goto(live_server.base_url + "/")
+    expect(phone.get_by_role("alert").filter(has_text="通信できません。")).to_have_count(0)
+
+
+def test_a_report_made_offline_is_kept_and_sent_once_when_online(live_server, new_context):
+    context = new_context()
+    phone = context.new_page()
+    log_in(phone, live_server.base_url, live_server.account("residents"))
+    wait_until_saved(phone)
+    posts = []
+    context.on("request", lambda r: r.method == "POST" and r.url.endswith("/reports") and posts.append(r.url))
+
+    # Opened with no network at all: the saved start page, then the two taps.
+    context.set_offline(True)
+    phone.goto(live_server.base_url + "/")
+    phone.get_by_role("button", name=re.compile("^火事")).click()
+    phone.get_by_role("button", name=re.compile("^自宅")).click()
+    unsent = phone.get_by_role("alert").filter(has_text=UNSENT)
+    expect(unsent).to_be_visible()
+    expect(unsent.get_by_text("この端末に保存しました。通信が戻ると自動で送ります。")).to_be_visible()
+    expect(unsent.get_by_text("FAXで119番に送る")).to_be_visible()
+    assert_accessible(phone)
+    # A panicked second tap waits with the first: the same report, not a second one.
+    phone.get_by_role("button", name=re.compile("^自宅")).click()
+    kept = phone.evaluate("JSON.parse(localStorage.getItem('net119-unsent-report'))")
+    assert ["kind", "fire"] in kept["fields"] and ["place", "home"] in kept["fields"]
+
+    # Kept on the device: a reload (still offline) still shows it and still holds it.
+    phone.reload()
+    expect(phone.get_by_role("alert").filter(has_text=UNSENT)).to_be_visible()
+    assert reports_with(live_server, kept["id"]) == 0
+
+    context.set_offline(False)
+    expect(phone).to_have_url(re.compile(r"/reports/\d{6}-\d{4}$"), timeout=20_000)
+    expect(phone.get_by_text("受信した消防本部")).to_be_visible()
+    assert reports_with(live_server, kept["id"]) == 1
+    assert phone.evaluate("localStorage.getItem('net119-unsent-report')") is None
+    expect(phone.get_by_role("alert").filter(has_text=UNSENT)).to_have_count(0)
+    # Online, a later page view sends nothing more.
+    phone.goto(live_server.base_url + "/")
+    expect(phone.get_by_role("button", name=re.compile("^火事"))).to_be_visible()
+    phone.wait_for_timeout(1000)
+    assert reports_with(live_server, kept["id"]) == 1
+    assert len(posts) >= 1
+
+
+def test_a_report_the_server_could_not_take_is_resent_with_the_same_id(live_server, new_context):
+    # The network is up but the server (or a proxy in front of it) fails: 503, then it recovers.
+    context = new_context()
+    phone = context.new_page()
+    log_in(phone, live_server.base_url, live_server.account("residents"))
+    failing = {"on": True}
+    sent_ids = []
+
+    def server_in_trouble(route):
+        sent_ids.append(re.search(r"client_id=([\w-]+)", route.request.post_data).group(1))
+        if failing["on"]:
+            route.fulfill(status=503, body="<html><body><main id=main>down</main></body></html>",
+                          content_type="text/html")
+        else:
+            route.continue_()
+
+    context.route(re.compile(r"/reports$"), server_in_trouble)
+    phone.get_by_role("button", name=re.compile("^救急")).click()
+    phone.get_by_role("button", name=re.compile("^自宅")).click()
+    expect(phone.get_by_role("alert").filter(has_text=UNSENT)).to_be_visible()
+    failing["on"] = False
+    expect(phone).to_have_url(re.compile(r"/reports/\d{6}-\d{4}$"), timeout=20_000)
+    assert len(set(sent_ids)) == 1 and len(sent_ids) >= 2
+    assert reports_with(live_server, sent_ids[0]) == 1
