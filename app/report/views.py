@@ -12,6 +12,13 @@ from ..reporting import (InvalidInput, answer_question as record_answer, latest_
                          mark_displayed, open_questions, open_report, own_report, parse_fix, post_message)
 from . import bp
 from .forms import AnswerForm, LoginForm
+from .phrases import QUICK_PHRASES
+
+
+@bp.app_context_processor
+def quick_phrases():
+    """The quick phrases, for real and practice chats alike."""
+    return {"QUICK_PHRASES": QUICK_PHRASES}
 
 
 @bp.route("/login", methods=["GET", "POST"])
