@@ -79,3 +79,13 @@ def test_another_hq_cannot_suspend(app):
     path = f"/admin/residents/{resident(app).id}/status"
     assert post_form(admin, path, page="/admin/residents", status="suspended").status_code == 404
     assert resident(app).status == "active"
+
+
+def test_start_page_links_to_the_account_page_away_from_the_report_buttons(app, client):
+    login_as(client, app.accounts["residents"][0])
+    start = client.get("/").text
+
+    link = re.search(r'<a href="(/account/)">登録内容の確認・変更', start)
+    assert link and client.get(link.group(1)).status_code == 200
+    # Below every report button, with the logout, where a stray tap costs nothing.
+    assert start.index('value="ambulance"') < link.start()
