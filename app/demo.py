@@ -3,6 +3,7 @@ import secrets
 from datetime import date
 
 from .auth import hash_password
+from .dispatch import phrases
 from .jurisdictions import import_headquarters
 from .models import FrequentPlace, Headquarters, Resident, Staff
 
@@ -20,6 +21,7 @@ def seed(hq_rows):
     import_headquarters(hq_rows)
     accounts = {"residents": [], "dispatchers": [], "admins": []}
     for hq in Headquarters.select().order_by(Headquarters.id):
+        phrases.seed_defaults(hq)
         for role, bucket in (("dispatcher", "dispatchers"), ("admin", "admins")):
             login, password = f"{hq.code}-{role}", _password()
             Staff.create(login=login, password_hash=hash_password(password), role=role, hq=hq,

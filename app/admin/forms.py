@@ -1,8 +1,8 @@
 """Administration forms."""
 from flask import request
 from flask_wtf import FlaskForm
-from wtforms import TextAreaField
-from wtforms.validators import Length, ValidationError
+from wtforms import PasswordField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from ..forms import bilingual
 
@@ -16,3 +16,29 @@ class DecisionForm(FlaskForm):
     def validate_reason(self, field):
         if request.form.get("action") == "reject" and not field.data.strip():
             raise ValidationError(bilingual("却下の理由を入力してください。", "Enter the reason for rejecting."))
+
+
+class PhraseForm(FlaskForm):
+    """A canned phrase's text (add or edit)."""
+
+    text = StringField("定型文", validators=[
+        DataRequired(message=bilingual("定型文を入力してください。", "Enter the canned phrase.")),
+        Length(max=200, message=bilingual("定型文は200文字以内にしてください。", "At most 200 characters."))])
+
+
+class StaffForm(FlaskForm):
+    """A new staff account of the HQ."""
+
+    login = StringField("職員ID（英小文字・数字・- _）", validators=[
+        DataRequired(message=bilingual("職員IDを入力してください。", "Enter the staff ID.")),
+        Length(max=64, message=bilingual("職員IDは64文字以内にしてください。", "At most 64 characters."))])
+    name = StringField("氏名", validators=[
+        DataRequired(message=bilingual("氏名を入力してください。", "Enter the name.")),
+        Length(max=100, message=bilingual("氏名は100文字以内にしてください。", "At most 100 characters."))])
+    # Radio buttons drawn by the template (a fieldset with a legend); checked by admin.staffing.
+    role = StringField("役割", validators=[
+        InputRequired(message=bilingual("役割を選んでください。", "Choose the role."))])
+    password = PasswordField("初期パスワード（12文字以上）", validators=[
+        DataRequired(message=bilingual("パスワードを入力してください。", "Enter the password.")),
+        Length(min=12, max=256, message=bilingual("パスワードは12文字以上にしてください。",
+                                                  "Use at least 12 characters."))])

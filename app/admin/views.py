@@ -5,13 +5,16 @@ from flask import abort, redirect, request, url_for
 from flask_wtf import FlaskForm
 
 from ..auth import current_staff, end_sessions_of, staff_required
-from ..models import Application, Resident, Staff, utcnow
+from ..dispatch import phrases
+from ..forms import bilingual
+from ..models import Application, CannedPhrase, Resident, Staff, utcnow
 from ..pages import render_page
 from ..practice.stats import practised_counts
 from ..registration import applications
 from ..registration.forms import ApplicationForm
-from . import bp
-from .forms import DecisionForm
+from ..reporting import InvalidInput
+from . import bp, staffing
+from .forms import DecisionForm, PhraseForm, StaffForm
 
 # SPEC §6 / issue 7: how many residents rehearsed recently (counts only, never who).
 PRACTICE_WINDOW = timedelta(days=90)
@@ -84,3 +87,120 @@ def resident_status(resident_id):
             resident.status = "active"
             resident.save()
     return redirect(url_for(".resident_list"), 303)
+
+
+# ---- Canned phrases (定型文) -------------------------------------------------
+
+def _phrases_page(add_form=None, edit_form=None, edit_id=None, error=None, status=200):
+    rows = []
+    for number, phrase in enumerate(CannedPhrase.of(current_staff().hq), start=1):
+        form = edit_form if phrase.id == edit_id else PhraseForm(
+            prefix=f"phrase-{phrase.id}", formdata=None, text=phrase.text)
+        form.text.label.text = f"{number}番の定型文（キー {number}）"
+        rows.append((phrase, form))
+    add_form = add_form or PhraseForm()
+    return render_page("admin/phrases.html", status=status, rows=rows, add_form=add_form, error=error,
+                       invalid=bool(error or add_form.errors or (edit_form and edit_form.errors)),
+                       max_phrases=phrases.MAX_PHRASES)
+
+
+@bp.get("/phrases")
+@staff_required("admin")
+def phrase_list():
+    """The HQ's canned phrases, numbered as the console's keys."""
+    return _phrases_page()
+
+
+@bp.post("/phrases")
+@staff_required("admin")
+def phrase_add():
+    """Add a canned phrase at the end of the list."""
+    form = PhraseForm()
+    if form.validate_on_submit():
+        try:
+            phrases.add(current_staff(), form.text.data)
+        except InvalidInput as error:
+            form.text.errors.append(bilingual(error.ja, error.en))
+        else:
+            return redirect(url_for(".phrase_list"), 303)
+    return _phrases_page(add_form=form, status=400)
+
+
+def _own_phrase(phrase_id):
+    phrase = phrases.phrase_of(current_staff().hq, phrase_id)
+    if phrase is None:
+        abort(404)
+    return phrase
+
+
+@bp.post("/phrases/<int:phrase_id>")
+@staff_required("admin")
+def phrase_change(phrase_id):
+    """Edit, move (which changes its key) or delete one phrase."""
+    phrase = _own_phrase(phrase_id)
+    action = request.form.get("action")
+    form = PhraseForm(prefix=f"phrase-{phrase.id}")
+    try:
+        if action == "save":
+            if not form.validate_on_submit():
+                return _phrases_page(edit_form=form, edit_id=phrase.id, status=400)
+            phrases.edit(current_staff(), phrase, form.text.data)
+        # CSRFProtect has checked the (prefixed) token of every post already.
+        elif action in ("up", "down"):
+            phrases.move(current_staff(), phrase, -1 if action == "up" else 1)
+        elif action == "delete":
+            phrases.delete(current_staff(), phrase)
+        else:
+            raise InvalidInput("action", "操作を選んでください。", "Choose what to do.")
+    except InvalidInput as error:
+        return _phrases_page(error=bilingual(error.ja, error.en), status=400)
+    return redirect(url_for(".phrase_list"), 303)
+
+
+# ---- Staff accounts ----------------------------------------------------------
+
+def _staff_page(form=None, error=None, status=200):
+    hq = current_staff().hq
+    return render_page("admin/staff.html", status=status, form=form or StaffForm(), error=error,
+                       staff=list(Staff.select().where(Staff.hq == hq).order_by(Staff.login)),
+                       role_labels=staffing.ROLE_LABELS)
+
+
+@bp.get("/staff")
+@staff_required("admin")
+def staff_list():
+    """The HQ's dispatchers and administrators."""
+    return _staff_page()
+
+
+@bp.post("/staff")
+@staff_required("admin")
+def staff_add():
+    """Create a dispatcher or administrator account of this HQ."""
+    form = StaffForm()
+    if form.validate_on_submit():
+        try:
+            staffing.create(current_staff(), login=form.login.data, name=form.name.data,
+                            role=form.role.data, password=form.password.data)
+        except InvalidInput as error:
+            getattr(form, error.field).errors.append(bilingual(error.ja, error.en))
+        else:
+            return redirect(url_for(".staff_list"), 303)
+    return _staff_page(form=form, status=400)
+
+
+@bp.post("/staff/<int:staff_id>/active")
+@staff_required("admin")
+def staff_active(staff_id):
+    """Deactivate a colleague (every session ends at once) or reactivate them."""
+    member = staffing.staff_of(current_staff().hq, staff_id)
+    if member is None:
+        abort(404)
+    wanted = request.form.get("active")
+    if wanted not in ("0", "1"):
+        return _staff_page(error=bilingual("操作を選んでください。", "Choose what to do."), status=400)
+    try:
+        staffing.set_active(current_staff(), member, wanted == "1")
+    except InvalidInput as error:
+        return _staff_page(error=bilingual(error.ja, error.en), status=400)
+    return redirect(url_for(".staff_list"), 303)

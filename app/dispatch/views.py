@@ -1,15 +1,15 @@
 """Console pages: login, the queue, one case."""
 from datetime import date
 
-from flask import abort, current_app, jsonify, redirect, url_for
+from flask import abort, current_app, jsonify, redirect, request, url_for
 
 from ..auth import current_staff, end_session, login_flow, staff_required
 from ..forms import bilingual
-from ..models import Headquarters, ReportEvent, Staff
+from ..models import CannedPhrase, Headquarters, ReportEvent, Staff
 from ..pages import render_page
 from ..reporting import (InvalidInput, mark_displayed, open_reports_of, post_message, set_status,
                          transfer_report)
-from . import bp, claims, records
+from . import bp, claims, phrases, records
 from .access import case_for
 from .forms import ClaimForm, LoginForm, MessageForm, StatusForm, TransferForm
 
@@ -60,7 +60,7 @@ def _transfer_form(report, form=None):
 def _case_page(report, form=None, transfer_form=None, status_form=None, claim_form=None, status=200):
     mark_displayed(report, "staff", report.last_seq)
     return render_page("dispatch/case.html", status=status, report=report, writable=True,
-                       claim_form=claim_form,
+                       claim_form=claim_form, phrases=list(CannedPhrase.of(current_staff().hq)),
                        events=list(report.events_after(0)), form=form or MessageForm(),
                        transfer_form=_transfer_form(report, transfer_form),
                        status_form=status_form or StatusForm(),
@@ -116,6 +116,26 @@ def send_message(report_id):
         else:
             return redirect(url_for(".case", report_id=report.id, _anchor="compose"), 303)
     return _case_page(report, form=form, status=400)
+
+
+@bp.post("/cases/<int:report_id>/phrases")
+@staff_required()
+def send_phrase(report_id):
+    """Send one of the HQ's canned phrases (the button's own form, without JavaScript)."""
+    report, _ = own_case(report_id)
+    phrase = phrases.phrase_of(current_staff().hq, request.form.get("phrase", ""))
+    form = MessageForm(formdata=None)
+    try:
+        if phrase is None:
+            raise InvalidInput("phrase", "定型文が見つかりません。画面を読み込み直してください。",
+                               "The canned phrase was not found. Please reload the page.")
+        post_message(report, actor="staff", staff=current_staff(), body=phrase.text,
+                     client_id=request.form.get("client_id"),
+                     max_chars=current_app.config["MAX_MESSAGE_CHARS"])
+    except InvalidInput as error:
+        form.form_errors.append(bilingual(error.ja, error.en))
+        return _case_page(report, form=form, status=400)
+    return redirect(url_for(".case", report_id=report.id, _anchor="compose"), 303)
 
 
 @bp.post("/cases/<int:report_id>/transfer")
