@@ -1,4 +1,6 @@
 """Console forms."""
+import re
+
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Optional, Regexp
@@ -37,3 +39,16 @@ class ClaimForm(FlaskForm):
     holder = HiddenField(validators=[Regexp(r"^\d{0,12}$", message=bilingual(
         "担当者の情報が正しくありません。画面を読み込み直してください。",
         "The claim information is not valid. Please reload the page."))])
+
+
+class QuestionForm(FlaskForm):
+    """A choice question: the text, and the dispatcher's own answer chips (one per line or 、)."""
+
+    body = TextAreaField("質問", validators=[
+        DataRequired(message=bilingual("質問を入力してください。", "Enter the question."))])
+    choices = TextAreaField("独自の選択肢（任意・1行に1つ、または「、」で区切る）", validators=[Optional()])
+    client_id = HiddenField()
+
+    def choice_list(self):
+        """The typed choices, in order, without blanks."""
+        return [c.strip() for c in re.split(r"[\n、,，]", self.choices.data or "") if c.strip()]

@@ -9,7 +9,7 @@ from ..reporting import KIND_LABELS, PLACE_LABELS, STATUS_LABELS
 
 ACTION_LABELS = {
     "opened": "通報を受信", "message": "メッセージ", "question": "質問", "answer": "回答",
-    "location": "位置の更新", "location_request": "位置の再取得を依頼", "status": "状況",
+    "location": "位置の更新", "position_request": "位置の再取得を依頼", "status": "状況",
     "transfer": "引き継ぎ", "system": "システム", "claim": "担当", "take_over": "担当を交代",
     "release": "担当を解除", "export": "記録を出力",
 }

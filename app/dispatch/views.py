@@ -7,11 +7,12 @@ from ..auth import current_staff, end_session, login_flow, staff_required
 from ..forms import bilingual
 from ..models import CannedPhrase, Headquarters, ReportEvent, Staff
 from ..pages import render_page
-from ..reporting import (InvalidInput, mark_displayed, open_reports_of, post_message, set_status,
-                         transfer_report)
+from ..reporting import (InvalidInput, ask_question, mark_displayed, open_reports_of, post_message,
+                         set_status, transfer_report)
 from . import bp, claims, phrases, records
 from .access import case_for
-from .forms import ClaimForm, LoginForm, MessageForm, StatusForm, TransferForm
+from .locating import request_location
+from .forms import ClaimForm, LoginForm, MessageForm, QuestionForm, StatusForm, TransferForm
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -57,9 +58,11 @@ def _transfer_form(report, form=None):
     return form
 
 
-def _case_page(report, form=None, transfer_form=None, status_form=None, claim_form=None, status=200):
+def _case_page(report, form=None, transfer_form=None, status_form=None, claim_form=None,
+               question_form=None, status=200):
     mark_displayed(report, "staff", report.last_seq)
     return render_page("dispatch/case.html", status=status, report=report, writable=True,
+                       question_form=question_form or QuestionForm(prefix="ask"),
                        claim_form=claim_form, phrases=list(CannedPhrase.of(current_staff().hq)),
                        events=list(report.events_after(0)), form=form or MessageForm(),
                        transfer_form=_transfer_form(report, transfer_form),
@@ -136,6 +139,37 @@ def send_phrase(report_id):
         form.form_errors.append(bilingual(error.ja, error.en))
         return _case_page(report, form=form, status=400)
     return redirect(url_for(".case", report_id=report.id, _anchor="compose"), 303)
+
+
+@bp.post("/cases/<int:report_id>/questions")
+@staff_required()
+def ask(report_id):
+    """Send a choice question; the resident answers with a tap."""
+    report, _ = own_case(report_id)
+    form = QuestionForm(prefix="ask")
+    if form.validate_on_submit():
+        try:
+            ask_question(report, staff=current_staff(), body=form.body.data, choices=form.choice_list(),
+                         client_id=form.client_id.data)
+        except InvalidInput as error:
+            (form.choices if error.field == "choices" else form.body).errors.append(bilingual(error.ja, error.en))
+        else:
+            return redirect(url_for(".case", report_id=report.id, _anchor="ask"), 303)
+    return _case_page(report, question_form=form, status=400)
+
+
+@bp.post("/cases/<int:report_id>/location-request")
+@staff_required()
+def locate(report_id):
+    """Ask the resident's device for a fresh location."""
+    report, _ = own_case(report_id)
+    try:
+        request_location(report, current_staff(), request.form.get("client_id"))
+    except InvalidInput as error:
+        form = MessageForm(formdata=None)
+        form.form_errors.append(bilingual(error.ja, error.en))
+        return _case_page(report, form=form, status=400)
+    return redirect(url_for(".case", report_id=report.id, _anchor="place"), 303)
 
 
 @bp.post("/cases/<int:report_id>/transfer")

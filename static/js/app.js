@@ -218,6 +218,12 @@
       if (message.indexOf("event--theirs") >= 0) {
         if (chat.getAttribute("data-viewer") === "resident") alertUser(); else beep();
       }
+      // The dispatcher asked for a fresh position (app/dispatch/locating.py): take one and send it now.
+      if (message.indexOf("event--position_request") >= 0 && chat.getAttribute("data-viewer") === "resident" &&
+          window.NET119 && window.NET119.sendFreshLocation) {
+        alertUser();
+        window.NET119.sendFreshLocation();
+      }
     }
     if (message.indexOf("data-alarm") >= 0) { beep(); alertUser(); }
     markRead(chat);

@@ -36,8 +36,9 @@
   }, true);
 
   function press(key) {
-    // R: the reply box, which is the shared chat form (no shortcut attribute of its own).
+    // R and Q: the reply and question boxes (text fields drawn by the shared field macro).
     var target = key === "r" ? document.querySelector("#compose textarea")
+      : key === "q" ? document.getElementById("ask-body")
       : document.querySelector('[data-shortcut="' + key + '"]');
     if (!target) return false;
     if (target.matches("button, a")) target.click(); else target.focus();
