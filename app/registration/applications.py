@@ -9,6 +9,7 @@ from peewee import IntegrityError
 from ..auth import hash_password
 from ..mail.outbox import send_mail
 from ..models import ActivationToken, Application, FrequentPlace, Resident, utcnow, write_transaction
+from .forms import degrees
 from .links import external_url
 
 # A password no Argon2 hash can match: the resident cannot log in before activation.
@@ -138,8 +139,10 @@ def frequent_places(draft):
     for slot in range(1, FREQUENT_PLACE_SLOTS + 1):
         label = draft.get(f"place{slot}_label", "").strip()
         address = draft.get(f"place{slot}_address", "").strip()
+        lat, lon = draft.get(f"place{slot}_lat", "").strip(), draft.get(f"place{slot}_lon", "").strip()
         if label or address:
-            places.append({"label": label or address, "address": address})
+            places.append({"label": label or address, "address": address,
+                           "lat": degrees(lat) if lat else None, "lon": degrees(lon) if lon else None})
     return places
 
 

@@ -1,5 +1,7 @@
 """Registration forms: asking for the link, the application (SPEC §7.3), activation."""
+import math
 import re
+import unicodedata
 from datetime import date
 
 from flask_wtf import FlaskForm
@@ -7,6 +9,7 @@ from wtforms import BooleanField, DateField, PasswordField, RadioField, SelectFi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, Regexp, ValidationError
 
+from .. import routing
 from ..forms import bilingual
 
 KATAKANA = re.compile(r"[\u30A0-\u30FF\u3000 ・ー]+")
@@ -35,6 +38,43 @@ def phone_number(ja_field, en_field):
     return [Optional(), Regexp(PHONE, message=bilingual(
         f"{ja_field}は数字とハイフンで入力してください。例：0123-45-6789",
         f"{en_field}: digits and hyphens, e.g. 0123-45-6789."))]
+
+
+def degrees(text):
+    """Decimal degrees typed as text (full-width digits too); ValueError when they are not a finite number."""
+    value = float(unicodedata.normalize("NFKC", text).strip())
+    if not math.isfinite(value):
+        raise ValueError(text)
+    return value
+
+
+class Degrees:
+    """An optional coordinate in decimal degrees between ``low`` and ``high`` (Japan's extent)."""
+
+    def __init__(self, low, high, ja, en, example):
+        self.low, self.high, self.ja, self.en, self.example = low, high, ja, en, example
+
+    def __call__(self, form, field):
+        if not field.data or not field.data.strip():
+            return
+        try:
+            value = degrees(field.data)
+        except ValueError:
+            value = None
+        if value is None or not self.low <= value <= self.high:
+            raise ValidationError(bilingual(
+                f"{self.ja}は {self.example} のように、{self.low:g}から{self.high:g}までの数字で入力してください。",
+                f"{self.en}: a number from {self.low:g} to {self.high:g}, like {self.example}."))
+
+
+def latitude():
+    """A latitude in Japan (Okinotorishima to Etorofu)."""
+    return Degrees(20.0, 46.0, "緯度", "Latitude", "42.82102")
+
+
+def longitude():
+    """A longitude in Japan (Yonaguni to Minamitorishima)."""
+    return Degrees(122.0, 154.0, "経度", "Longitude", "141.65088")
 
 
 CHOOSE_HQ = bilingual("消防本部を選んでください。", "Choose the fire headquarters.")
@@ -89,6 +129,12 @@ class ApplicationForm(FlaskForm):
     place2_address = StringField("よく行く場所2の住所（任意）", validators=[max_chars(200, "住所", "Address")])
     place3_label = StringField("よく行く場所3の名前（任意）", validators=[max_chars(40, "場所の名前", "Place")])
     place3_address = StringField("よく行く場所3の住所（任意）", validators=[max_chars(200, "住所", "Address")])
+    place1_lat = StringField("よく行く場所1の緯度（任意）", validators=[latitude()])
+    place1_lon = StringField("よく行く場所1の経度（任意）", validators=[longitude()])
+    place2_lat = StringField("よく行く場所2の緯度（任意）", validators=[latitude()])
+    place2_lon = StringField("よく行く場所2の経度（任意）", validators=[longitude()])
+    place3_lat = StringField("よく行く場所3の緯度（任意）", validators=[latitude()])
+    place3_lon = StringField("よく行く場所3の経度（任意）", validators=[longitude()])
     eligibility = RadioField("消防本部の管轄区域との関係", choices=same_labels(
         "住んでいる", "働いている", "通学している"),
         validators=[InputRequired(message=bilingual("管轄区域との関係を選んでください。",
@@ -99,6 +145,35 @@ class ApplicationForm(FlaskForm):
     def validate_birth_date(self, field):
         if field.data and not date(1900, 1, 1) <= field.data <= date.today():
             raise ValidationError(bilingual("生年月日が正しくありません。", "The date of birth is not valid."))
+
+    def validate(self, extra_validators=None):
+        """The fields one by one, then each frequent place as a whole."""
+        valid = super().validate(extra_validators)
+        for slot in range(1, 4):
+            valid = self._check_place(slot) and valid
+        return valid
+
+    def _check_place(self, slot):
+        """A place needs both coordinates or none, a point on land in Japan, and a name to show."""
+        label, address = self[f"place{slot}_label"], self[f"place{slot}_address"]
+        lat, lon = self[f"place{slot}_lat"], self[f"place{slot}_lon"]
+        if lat.errors or lon.errors:
+            return False
+        typed_lat, typed_lon = (lat.data or "").strip(), (lon.data or "").strip()
+        if bool(typed_lat) != bool(typed_lon):
+            missing = lon if typed_lat else lat
+            missing.errors.append(bilingual("緯度と経度は両方入力してください（地図で選ぶと両方入ります）。",
+                                            "Enter both latitude and longitude (picking on the map fills both)."))
+            return False
+        if typed_lat and routing.locate(degrees(typed_lat), degrees(typed_lon)) is None:
+            lat.errors.append(bilingual("この座標は日本国内の陸地ではありません。地図で選び直してください。",
+                                        "These coordinates are not on land in Japan. Pick the place on the map again."))
+            return False
+        if typed_lat and not ((label.data or "").strip() or (address.data or "").strip()):
+            label.errors.append(bilingual("地図で選んだ場所に、名前をつけてください。例：職場",
+                                          "Give the place you picked on the map a name, e.g. Work."))
+            return False
+        return True
 
     def validate_contact_consent(self, field):
         if self.contact_name.data.strip() and not field.data:

@@ -4,13 +4,16 @@ from werkzeug.datastructures import MultiDict
 from wtforms.fields.choices import SelectChoice
 
 from ..auth import log_in
+from ..forms import bilingual
 from ..mail.addresses import InvalidAddress, normalise
 from ..mail.limits import RateLimit
 from ..mail.outbox import sender_address
 from ..models import Application, Headquarters, OutgoingMail
 from ..pages import render_page
+from ..reporting import InvalidInput
 from . import applications, bp
 from .forms import CHOOSE_HQ, ActivationForm, ApplicationForm, LinkRequestForm
+from .location import suggest_hq
 from .links import LinkExpired, LinkInvalid, read_application_token, send_application_link
 
 # The web form must not become a way to flood someone's phone with mail.
@@ -24,6 +27,16 @@ def request_link():
     form.hq.choices = [SelectChoice("", "選んでください")] + [
         SelectChoice(hq.code, hq.name) for hq in
         Headquarters.select().where(Headquarters.uses_service == True).order_by(Headquarters.name)]  # noqa: E712
+    suggestion, status = None, 200
+    if request.method == "GET":
+        # ?lat=&lon= from the page's 現在地 button: preselect the HQ that routing gives for that point.
+        try:
+            suggestion = suggest_hq(request.args.get("lat"), request.args.get("lon"))
+        except InvalidInput as error:
+            form.hq.errors = [bilingual(f"{error.ja}一覧から選んでください。", f"{error.en} Choose from the list.")]
+            status = 400
+        if suggestion and suggestion.hq:
+            form.hq.data = suggestion.hq.code
     if form.validate_on_submit():
         hq = Headquarters.get_or_none((Headquarters.code == form.hq.data)
                                       & (Headquarters.uses_service == True))  # noqa: E712
@@ -39,8 +52,10 @@ def request_link():
                 if _link_requests.allow(email.lower()):
                     send_application_link(hq, email)
                 return redirect(url_for(".link_sent"), 303)
-    status = 400 if request.method == "POST" else 200
-    return render_page("registration/request.html", form=form, status=status)
+    if request.method == "POST":
+        status = 400
+    return render_page("registration/request.html", "registration/_hq_field.html", form=form,
+                       suggestion=suggestion, status=status)
 
 
 @bp.get("/sent")
