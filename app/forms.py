@@ -1,4 +1,5 @@
 """Form building blocks shared by the blueprints' forms."""
+from flask_babel import lazy_gettext as _  # labels are translated when a page shows them
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
@@ -12,14 +13,14 @@ def bilingual(ja, en):
     return f"{ja}\n{en}"
 
 
-def login_field(label="ログインID"):
+def login_field(label=_("ログインID")):
     """The login ID field used by every login form."""
     return StringField(label, validators=[
         DataRequired(message=bilingual("ログインIDを入力してください。", "Enter your login ID.")),
         Length(max=64, message=bilingual("ログインIDが長すぎます。", "The login ID is too long."))])
 
 
-def password_field(label="パスワード"):
+def password_field(label=_("パスワード")):
     """The password field used by every login form."""
     return PasswordField(label, validators=[
         DataRequired(message=bilingual("パスワードを入力してください。", "Enter your password.")),
@@ -42,7 +43,7 @@ class ReportForm(FlaskForm):
     kind = HiddenField()
     # The tapped button: "home", "current" or "frequent-<id>".
     place = StringField(validators=[DataRequired(message=bilingual("場所を選んでください。", "Choose the place."))])
-    place_text = StringField("場所の説明（住所や目印・任意）", validators=[
+    place_text = StringField(_("場所の説明（住所や目印・任意）"), validators=[
         Optional(), Length(max=MAX_PLACE_TEXT, message=bilingual(
             f"場所の説明は{MAX_PLACE_TEXT}文字以内にしてください。",
             f"Describe the place in at most {MAX_PLACE_TEXT} characters."))])
@@ -55,6 +56,6 @@ class ReportForm(FlaskForm):
 class MessageForm(FlaskForm):
     """A chat message (real or practice)."""
 
-    body = TextAreaField("メッセージ", validators=[
+    body = TextAreaField(_("メッセージ"), validators=[
         DataRequired(message=bilingual("メッセージを入力してください。", "Enter a message."))])
     client_id = HiddenField()

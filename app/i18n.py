@@ -9,9 +9,15 @@ the language its owner set.
 Messages that must be read in both languages at once (errors, the proxy-call
 card) keep their (Japanese, English) pairs; ``pick`` chooses from such a pair
 where only one language is shown.
+
+The big buttons and headings of the resident app carry a small English hint in the
+Japanese UI, so that someone who cannot read Japanese still finds 「火事」 before they
+find the language switch: ``{{ with_english(N_("火事")) }}``. ``N_`` only marks the
+string for extraction; the hint comes from the same catalogue as the English UI.
 """
 from flask import request
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, force_locale, get_locale, gettext
+from markupsafe import Markup
 
 LANGUAGES = {"ja": "日本語", "en": "English"}
 DEFAULT_LANGUAGE = "ja"
@@ -39,6 +45,31 @@ def pick(pair):
     return pair[1] if current_language() == "en" else pair[0]
 
 
+def mark(message):
+    """``N_``: mark ``message`` for the catalogue and leave it as it is (gettext_noop)."""
+    return message
+
+
+def with_english(message, **variables):
+    """``message`` in the current language, followed in Japanese by a small English hint.
+
+    ``message`` is a msgid or a ``(ja, en)`` pair; so may a variable be (a kind of
+    report, say), and each language then gets its own half.
+    """
+    def half(value, index):
+        return value[index] if isinstance(value, tuple) else value
+
+    if isinstance(message, tuple):
+        japanese, english = message
+    else:
+        japanese = gettext(message, **{k: half(v, 0) for k, v in variables.items()})
+        with force_locale("en"):
+            english = gettext(message, **{k: half(v, 1) for k, v in variables.items()})
+    if current_language() != DEFAULT_LANGUAGE:
+        return Markup.escape(english)
+    return Markup('{} <span lang="en" class="en">{}</span>').format(japanese, english)
+
+
 def init_app(app):
     """Bind Babel (catalogues in translations/) and the template helpers."""
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
@@ -47,6 +78,8 @@ def init_app(app):
     app.add_template_global(current_language)
     app.add_template_global(LANGUAGES, "LANGUAGES")
     app.add_template_filter(pick)
+    app.add_template_global(mark, "N_")
+    app.add_template_global(with_english)
 
     @app.after_request
     def vary_on_language(response):
