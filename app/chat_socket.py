@@ -15,21 +15,39 @@ is stored), also when a retry finds it already stored.
 """
 from flask import render_template
 
+from . import fixed_sql
 from .extensions import db
-from .models import Report
+from .models import Headquarters, Report, ReportEvent, Resident, Staff
 from .realtime import FrameError, parse_frame
 from .reporting import InvalidInput, answer_question, mark_displayed, open_questions, post_message
 
 FRAME_TYPES = {"resume", "message", "read", "answer"}
 OTHER_SIDE = {"resident": "staff", "staff": "resident"}
 
+# Every message is read back by each socket of its report: fixed SQL (see fixed_sql).
+REPORT_ROW = 'SELECT * FROM "report" WHERE "id" = {p}'
+EVENTS_AFTER = 'SELECT * FROM "report_event" WHERE "report_id" = {p} AND "seq" > {p} ORDER BY "seq"'
+
+
+def load_report(report_id):
+    """The report (or None), read with fixed SQL."""
+    return fixed_sql.first(Report, REPORT_ROW, report_id)
+
 
 class ReportFeed:
     """What one socket of ``viewer`` ("resident" or "staff") has been sent of one report."""
 
-    def __init__(self, report_id, viewer, sent=0):
+    def __init__(self, report_id, viewer, sent=0, check=None):
         self.report_id, self.viewer, self.sent = report_id, viewer, sent
         self.read_sent = 0
+        # check(report) raises AccessEnded when this viewer may no longer see it.
+        self.check = check or (lambda report: None)
+
+    def load(self):
+        """The report as it is now, after the access check."""
+        report = load_report(self.report_id)
+        self.check(report)
+        return report
 
     def resume(self, after):
         """Restart from ``after`` (the client's last sequence number)."""
@@ -46,8 +64,10 @@ class ReportFeed:
 
     def pending(self):
         """Frames for every event after the last one sent, then the read marker if it moved."""
-        report = Report.get_by_id(self.report_id)
-        events = list(report.events_after(self.sent))
+        report = self.load()
+        events = fixed_sql.rows(ReportEvent, EVENTS_AFTER, self.report_id, self.sent)
+        if events:
+            self._attach_people(report, events)
         frames = [self.render(report, event) for event in events]
         if events:
             self.sent = events[-1].seq
@@ -59,6 +79,24 @@ class ReportFeed:
             self.read_sent = read
             frames.append(render_template("_partials/_read_marker.html", read_seq=read, oob=True))
         return frames
+
+    def _attach_people(self, report, events):
+        """Give the report and events the names this viewer's frames show, each read once.
+
+        The resident sees the HQ's name, the console the resident's and its
+        staff's; anything else a template touches is still loaded by peewee.
+        """
+        if self.viewer == "staff":
+            report.resident = fixed_sql.by_id(Resident, report.resident_id)
+        else:
+            report.receiving_hq = fixed_sql.by_id(Headquarters, report.receiving_hq_id)
+        staff = {}
+        for event in events:
+            if event.staff_id is not None:
+                if event.staff_id not in staff:
+                    staff[event.staff_id] = fixed_sql.by_id(Staff, event.staff_id)
+                event.staff = staff[event.staff_id]
+            event.report = report
 
     def render(self, report, event):
         """One event as a frame for this viewer."""
@@ -72,7 +110,7 @@ def frame_handler(feed, *, staff=None, max_chars):
         frame = parse_frame(raw, FRAME_TYPES)
         if frame["type"] == "resume":
             return feed.resume(frame.get("after"))
-        report = Report.get_by_id(feed.report_id)
+        report = feed.load()
         if frame["type"] == "read":
             seq = _sequence_number(frame.get("seq"), "既読の情報が正しくありません。", "The read position is not valid.")
             mark_displayed(report, feed.viewer, seq)

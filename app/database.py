@@ -1,5 +1,12 @@
 """Opening the database named by ``DATABASE_URL`` with the settings the service relies on."""
+import collections
+import logging
+import os
+import threading
+
 from playhouse.db_url import connect
+
+log = logging.getLogger(__name__)
 
 # WAL lets the console read while a resident writes; FULL makes a report that
 # was acknowledged survive a power cut; foreign keys keep the ledger whole.
@@ -27,3 +34,75 @@ def is_sqlite(database):
     """True when ``database`` (or the proxy's target) is SQLite."""
     target = getattr(database, "obj", database)
     return type(target).__name__.endswith("SqliteDatabase")
+
+
+class GroupCommit:
+    """Writes from many threads stored together: one transaction, so one fsync, per batch.
+
+    With ``synchronous=FULL`` a commit waits for the disk, and SQLite has one
+    writer at a time, so writers committing one by one queue behind each other
+    (and, with hundreds of socket threads, behind the GIL at every statement).
+    Here a single thread takes whatever has queued, runs each write in its own
+    savepoint (one failing write does not undo the others) and commits once.
+    ``run`` returns only after that COMMIT did, so nothing is acknowledged
+    before it is durable.
+    """
+
+    def __init__(self, database, transaction, max_batch=200):
+        self._database, self._transaction, self._max_batch = database, transaction, max_batch
+        self._reset()
+        os.register_at_fork(after_in_child=self._reset)
+
+    def _reset(self):
+        # A forked worker inherits no running thread: start afresh there.
+        self._queue = collections.deque()
+        self._ready = threading.Condition()
+        self._thread = None
+
+    def run(self, write):
+        """Run ``write()`` in a shared transaction; return its result once that has committed."""
+        if self._database.in_transaction():
+            return write()  # inside the caller's own transaction, which commits it
+        job = _Job(write)
+        with self._ready:
+            self._queue.append(job)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._serve, name="group-commit", daemon=True)
+                self._thread.start()
+            self._ready.notify()
+        job.done.wait()
+        if job.error is not None:
+            raise job.error
+        return job.result
+
+    def _serve(self):
+        while True:
+            with self._ready:
+                while not self._queue:
+                    self._ready.wait()
+                batch = [self._queue.popleft() for _ in range(min(len(self._queue), self._max_batch))]
+            try:
+                with self._database.connection_context(), self._transaction():
+                    for job in batch:
+                        try:
+                            with self._database.atomic():
+                                job.result = job.write()
+                        except Exception as error:  # noqa: BLE001 (handed to its caller)
+                            job.error = error
+            except Exception as error:  # noqa: BLE001 (the commit failed: nothing of it is stored)
+                log.exception("group commit of %d writes failed", len(batch))
+                for job in batch:
+                    job.error = job.error or error
+            finally:
+                for job in batch:
+                    job.done.set()
+
+
+class _Job:
+    """One queued write and, once its batch committed, its result or error."""
+
+    __slots__ = ("write", "result", "error", "done")
+
+    def __init__(self, write):
+        self.write, self.result, self.error = write, None, None
+        self.done = threading.Event()

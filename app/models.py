@@ -17,6 +17,7 @@ from peewee import (
     TextField,
 )
 
+from . import fixed_sql
 from .database import is_sqlite
 from .extensions import db
 
@@ -229,19 +230,17 @@ class Report(BaseModel):
         numbers are gap-free and strictly increasing per report whatever the
         concurrency. A ``client_id`` already stored returns that event instead.
         """
+        # Every chat message runs this, so it uses fixed SQL (see fixed_sql).
         try:
             with write_transaction():
                 if client_id:
-                    stored = ReportEvent.get_or_none(report=self, client_id=client_id)
+                    stored = fixed_sql.first(ReportEvent, EVENT_BY_CLIENT_ID, self.id, client_id)
                     if stored is not None:
                         return stored, False
-                if not is_sqlite(db):
-                    # PostgreSQL: the row lock orders concurrent writers of one report.
-                    Report.select(Report.id).where(Report.id == self.id).for_update().get()
                 now = utcnow()
-                (Report.update(last_seq=Report.last_seq + 1, updated_at=now)
-                 .where(Report.id == self.id).execute())
-                seq = Report.select(Report.last_seq).where(Report.id == self.id).scalar()
+                # One statement takes the next number; on PostgreSQL its row lock
+                # also orders concurrent writers of one report.
+                seq = fixed_sql.scalar(NEXT_SEQ, Report.updated_at.db_value(now), self.id)
                 event = ReportEvent.create(
                     report=self, seq=seq, kind=kind, actor=actor, body=body,
                     data=data or {}, client_id=client_id, staff=staff, created_at=now)
@@ -256,6 +255,10 @@ class Report(BaseModel):
             return stored, False
         self.last_seq = seq
         return event, True
+
+
+NEXT_SEQ = 'UPDATE "report" SET "last_seq" = "last_seq" + 1, "updated_at" = {p} WHERE "id" = {p} RETURNING "last_seq"'
+EVENT_BY_CLIENT_ID = 'SELECT * FROM "report_event" WHERE "report_id" = {p} AND "client_id" = {p}'
 
 
 class ReportEvent(BaseModel):
@@ -277,6 +280,11 @@ class ReportEvent(BaseModel):
             (("report", "client_id"), True),
         )
 
+    @classmethod
+    def create(cls, **values):
+        """As peewee's create, with the INSERT made once (one per chat message, see fixed_sql)."""
+        return fixed_sql.insert(cls, **values)
+
 
 class AuditEntry(BaseModel):
     """One line of the audit log (SPEC §4): who did what, and when; never changed once written."""
@@ -292,6 +300,11 @@ class AuditEntry(BaseModel):
     # The ledger event this entry records, when it records one (its text lives there).
     event_seq = IntegerField(null=True)
     detail = JSONField(default=dict)
+
+    @classmethod
+    def create(cls, **values):
+        """As peewee's create, with the INSERT made once (one per chat message, see fixed_sql)."""
+        return fixed_sql.insert(cls, **values)
 
     @classmethod
     def record(cls, action, *, staff, report=None, **detail):

@@ -7,7 +7,7 @@ from flask import current_app, has_app_context
 from peewee import IntegrityError, fn
 
 from . import jurisdictions, questions
-from .database import is_sqlite
+from .database import GroupCommit, is_sqlite
 from .extensions import db
 from .forms import MAX_PLACE_TEXT
 from .models import (JST, PLACE_KINDS, REPORT_KINDS, REPORT_STATUSES, FrequentPlace, Report,
@@ -35,6 +35,8 @@ STATUS_LABELS = {
 }
 assert set(KIND_LABELS) == set(REPORT_KINDS) and set(STATUS_LABELS) == set(REPORT_STATUSES)
 assert set(PLACE_LABELS) == set(PLACE_KINDS)
+# Chat messages are the busiest writes: they are committed in batches (see GroupCommit).
+message_writes = GroupCommit(db, write_transaction)
 
 
 
@@ -150,8 +152,8 @@ def post_message(report, *, actor, body, client_id, staff=None, max_chars=1000):
                            f"Keep the message to {max_chars} characters or fewer.")
     if not report.is_open:
         raise InvalidInput("body", "この通報は終了しています。", "This report is closed.")
-    event, created = report.append_event(kind="message", actor=actor, body=body,
-                                         client_id=client_id, staff=staff)
+    event, created = message_writes.run(lambda: report.append_event(
+        kind="message", actor=actor, body=body, client_id=client_id, staff=staff))
     if created:
         hub.publish(f"report:{report.id}", report.id, event.seq)
     return event, created
@@ -290,6 +292,51 @@ def answer_question(report, question_seq, choice, client_id):
         if created and tree:
             _ask_from_tree(report)
     hub.publish(f"report:{report.id}", report.id, report.last_seq)
+    return event, created
+
+
+# A page sends a fix every 30 s and on movement: one this soon after the last, and
+# this close to it, is a repeat (two tabs, a reconnect), not news.
+MIN_LOCATION_INTERVAL_S = 2
+SAME_PLACE_M = 10
+
+
+def _metres_between(lat1, lon1, lat2, lon2):
+    """Distance over the ground (equirectangular: exact enough at these distances)."""
+    x = math.radians(lon2 - lon1) * math.cos(math.radians((lat1 + lat2) / 2))
+    return 6_371_000 * math.hypot(x, math.radians(lat2 - lat1))
+
+
+def record_location(report, fix, client_id):
+    """A fresh position of the resident while the report is open (SPEC §3.3); returns ``(event, created)``.
+
+    The dispatcher's map draws the trail from these events' data. A report sent
+    before the phone had a fix takes its position from the first one.
+    """
+    check_client_id(client_id)
+    if fix is None:
+        raise InvalidInput("location", "位置情報がありません。", "No location was sent.")
+    if not report.is_open:
+        raise InvalidInput("location", "この通報は終了しています。", "This report is closed.")
+    stored = ReportEvent.get_or_none(report=report, client_id=client_id)
+    if stored is not None:
+        return stored, False
+    latest = (ReportEvent.select().where((ReportEvent.report == report) & (ReportEvent.kind == "location"))
+              .order_by(ReportEvent.seq.desc()).first())
+    if latest and (utcnow() - latest.created_at).total_seconds() < MIN_LOCATION_INTERVAL_S \
+            and _metres_between(latest.data["lat"], latest.data["lon"], fix.lat, fix.lon) < SAME_PLACE_M:
+        return latest, False
+    accuracy = round(fix.accuracy_m) if fix.accuracy_m is not None else None
+    with write_transaction():
+        if report.lat is None:
+            (Report.update(lat=fix.lat, lon=fix.lon, accuracy_m=fix.accuracy_m)
+             .where((Report.id == report.id) & Report.lat.is_null()).execute())
+        event, created = report.append_event(
+            kind="location", actor="resident", client_id=client_id,
+            body="現在地の更新" + (f"（誤差 約{accuracy} m）" if accuracy is not None else ""),
+            data={"lat": fix.lat, "lon": fix.lon, "accuracy": fix.accuracy_m})
+    if created:
+        hub.publish(f"report:{report.id}", report.id, event.seq)
     return event, created
 
 

@@ -4,7 +4,6 @@ from flask import abort, current_app, render_template, request, session
 from ..auth import current_staff
 from ..chat_socket import ReportFeed, frame_handler, render_refusal
 from ..extensions import db, sock
-from ..models import Report
 from ..realtime import AccessEnded, parse_frame, serve_socket
 from ..reporting import open_reports_of
 from ..websockets import guard_handshake, is_websocket_request
@@ -60,27 +59,24 @@ def queue_socket(ws):
 def case_socket(ws, report_id):
     """Live chat for the dispatcher, the same protocol as the resident's."""
     staff = current_staff()
-    feed = ReportFeed(report_id, "staff", sent=request.args.get("after", 0, type=int))
-    on_frame = frame_handler(feed, staff=staff, max_chars=current_app.config["MAX_MESSAGE_CHARS"])
 
-    def still_ours():
-        # Checked on every step: a case handed to another HQ leaves this console at once.
-        if not Report.select().where((Report.id == report_id)
-                                     & (Report.receiving_hq == staff.hq_id)).exists():
+    def still_ours(report):
+        # Checked on every read of the report: a case handed to another HQ
+        # (which is a ledger event, so every socket reads) leaves this console at once.
+        if report is None or report.receiving_hq_id != staff.hq_id:
             raise AccessEnded()
+
+    feed = ReportFeed(report_id, "staff", sent=request.args.get("after", 0, type=int), check=still_ours)
+    on_frame = frame_handler(feed, staff=staff, max_chars=current_app.config["MAX_MESSAGE_CHARS"])
 
     def on_notice(notices):
         claimed = [n for n in notices if n.channel == claim_channel(report_id)]
-        with db.connection_context():
-            still_ours()
-            frames = [render_template("dispatch/_claim.html", report=Report.get_by_id(report_id),
-                                      writable=True, oob=True)] if claimed else []
+        frames = []
+        if claimed:
+            with db.connection_context():
+                frames = [render_template("dispatch/_claim.html", report=feed.load(), writable=True, oob=True)]
         ledger = [n for n in notices if n not in claimed]
         return frames + (feed.catch_up(ledger) if ledger else [])
 
-    def on_staff_frame(raw):
-        still_ours()
-        return on_frame(raw)
-
     serve_socket(ws, session_id=session.id, channels=[f"report:{report_id}", claim_channel(report_id)],
-                 on_notice=on_notice, on_frame=on_staff_frame, on_error=render_refusal)
+                 on_notice=on_notice, on_frame=on_frame, on_error=render_refusal)
