@@ -5,7 +5,9 @@ Client frames are JSON:
 - ``{"type": "message", "client_id": ..., "body": ...}``: a retry repeats the client id;
 - ``{"type": "read", "seq": N}``: "I have displayed everything up to N" (既読);
 - ``{"type": "answer", "client_id": ..., "question_seq": N, "choice": ...}``: a tapped
-  answer chip (resident only), idempotent like a message.
+  answer chip (resident only), idempotent like a message;
+- ``{"type": "location", "client_id": ..., "lat": ..., "lon": ..., "accuracy": ...}``:
+  the resident's position while the report is open (resident only).
 
 Server frames are HTML fragments for htmx's ws extension: one event each, in
 sequence order, a read marker when the other side has displayed more, and the
@@ -19,9 +21,12 @@ from . import fixed_sql
 from .extensions import db
 from .models import Headquarters, Report, ReportEvent, Resident, Staff
 from .realtime import FrameError, parse_frame
-from .reporting import InvalidInput, answer_question, mark_displayed, open_questions, post_message
+from .reporting import (InvalidInput, answer_question, mark_displayed, open_questions, parse_fix,
+                        post_message, record_location)
 
-FRAME_TYPES = {"resume", "message", "read", "answer"}
+FRAME_TYPES = {"resume", "message", "read", "answer", "location"}
+RESIDENT_ONLY = {"answer": ("答えを送れるのは通報者だけです。", "Only the resident answers."),
+                 "location": ("位置情報を送れるのは通報者だけです。", "Only the resident sends a location.")}
 OTHER_SIDE = {"resident": "staff", "staff": "resident"}
 
 # Every message is read back by each socket of its report: fixed SQL (see fixed_sql).
@@ -116,11 +121,13 @@ def frame_handler(feed, *, staff=None, max_chars):
             mark_displayed(report, feed.viewer, seq)
             return []
         try:
+            if frame["type"] in RESIDENT_ONLY and feed.viewer != "resident":
+                raise InvalidInput("type", *RESIDENT_ONLY[frame["type"]])
             if frame["type"] == "answer":
-                if feed.viewer != "resident":
-                    raise InvalidInput("choice", "答えを送れるのは通報者だけです。", "Only the resident answers.")
                 event, _ = answer_question(report, frame.get("question_seq"), frame.get("choice"),
                                            frame.get("client_id"))
+            elif frame["type"] == "location":
+                event, _ = record_location(report, _location_fix(frame), frame.get("client_id"))
             else:
                 event, _ = post_message(report, actor=feed.viewer, body=frame.get("body"),
                                         client_id=frame.get("client_id"), staff=staff, max_chars=max_chars)
@@ -132,6 +139,15 @@ def frame_handler(feed, *, staff=None, max_chars):
         # acknowledged all the same, or the sender would wait for it forever.
         return [feed.render(report, event), *frames] if already_sent else frames
     return on_frame
+
+
+def _location_fix(frame):
+    """The fix in a location frame: numbers only (text is for forms), else InvalidInput."""
+    values = [frame.get(k) for k in ("lat", "lon", "accuracy")]
+    if any(isinstance(v, bool) or not isinstance(v, (int, float, type(None))) for v in values) \
+            or values[0] is None or values[1] is None:
+        raise InvalidInput("location", "位置情報の形式が正しくありません。", "The location is not in a valid format.")
+    return parse_fix(*values)
 
 
 def _sequence_number(value, ja, en):

@@ -30,6 +30,56 @@
     });
   }
 
+  function takeFix(pos) {
+    lastFix = { lat: pos.coords.latitude, lon: pos.coords.longitude, accuracy: pos.coords.accuracy };
+    geoMessage = "現在地を取得しました（誤差 約" + Math.round(pos.coords.accuracy) + " m）";
+    fillLocationFields(document);
+  }
+
+  // While a report is open its chat keeps sending the position (SPEC §3.3): every
+  // 30 s, and at once when the phone has moved beyond the fix's own error or the
+  // error has halved. The dispatcher's map draws the trail from these.
+  var LOCATION_EVERY_MS = 30000;
+  var MOVED_AT_LEAST_M = 25;
+
+  function metresBetween(a, b) {
+    var rad = Math.PI / 180;
+    var dLat = (b.lat - a.lat) * rad, dLon = (b.lon - a.lon) * rad;
+    var h = Math.pow(Math.sin(dLat / 2), 2) +
+      Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.pow(Math.sin(dLon / 2), 2);
+    return 2 * 6371000 * Math.asin(Math.sqrt(h));
+  }
+
+  function sendLocation(force) {
+    if (!lastFix) return;
+    document.querySelectorAll("[data-location-updates]").forEach(function (chat) {
+      var sent = chat._net119Fix;
+      var due = force || !sent || Date.now() - chat._net119FixAt >= LOCATION_EVERY_MS ||
+        metresBetween(sent, lastFix) >= Math.max(MOVED_AT_LEAST_M, lastFix.accuracy) ||
+        lastFix.accuracy <= sent.accuracy / 2;
+      // Offline, nothing is queued: the socket sends the newest fix when it opens.
+      if (!due || !chat._net119 || chat.hasAttribute("data-offline")) return;
+      chat._net119.wrapper.send(JSON.stringify({
+        type: "location", client_id: newClientId(),
+        lat: lastFix.lat, lon: lastFix.lon, accuracy: Math.round(lastFix.accuracy)
+      }));
+      chat._net119Fix = lastFix;
+      chat._net119FixAt = Date.now();
+    });
+  }
+
+  // Take a fresh fix now and send it to every open report on the page (also
+  // what a dispatcher's "send your location again" request runs).
+  function sendFreshLocation() {
+    if (!("geolocation" in navigator)) return;
+    navigator.geolocation.getCurrentPosition(function (pos) {
+      takeFix(pos);
+      sendLocation(true);
+    }, function () { sendLocation(true); }, { enableHighAccuracy: true, maximumAge: 0, timeout: 15000 });
+  }
+  window.NET119 = window.NET119 || {};
+  window.NET119.sendFreshLocation = sendFreshLocation;
+
   function startGeolocation() {
     if (geoStarted || !document.querySelector("[data-geo]")) return;
     geoStarted = true;
@@ -39,9 +89,8 @@
       return;
     }
     navigator.geolocation.watchPosition(function (pos) {
-      lastFix = { lat: pos.coords.latitude, lon: pos.coords.longitude, accuracy: pos.coords.accuracy };
-      geoMessage = "現在地を取得しました（誤差 約" + Math.round(pos.coords.accuracy) + " m）";
-      fillLocationFields(document);
+      takeFix(pos);
+      sendLocation(false);
     }, function () {
       geoMessage = "現在地を取得できません。自宅・登録した場所を選ぶか、場所の説明を入力してください。";
       fillLocationFields(document);
@@ -194,6 +243,8 @@
     readOutbox(chat).forEach(function (item) {
       wrapper.sendImmediately(JSON.stringify(item.frame || { type: "message", client_id: item.id, body: item.body }));
     });
+    chat._net119Fix = null;
+    sendLocation(false);
     sendRead(chat);
   });
 
@@ -226,6 +277,13 @@
       }
     }
     if (message.indexOf("data-alarm") >= 0) { beep(); alertUser(); }
+    if (chat.hasAttribute("data-location-updates") && message.indexOf("event--location") >= 0) {
+      var accuracy = attr(message, "data-accuracy");
+      var now = new Date();
+      geoMessage = "現在地を送りました（" + now.getHours() + ":" + String(now.getMinutes()).padStart(2, "0") +
+        (accuracy && accuracy !== "None" ? "、誤差 約" + Math.round(parseFloat(accuracy)) + " m" : "") + "）";
+      fillLocationFields(chat.closest("main") || document);
+    }
     markRead(chat);
     sendRead(chat);
   });
@@ -360,6 +418,9 @@
     }
     startGeolocation();
     initMaps(document);
+    setInterval(function () {
+      if (document.querySelector("[data-location-updates]")) sendFreshLocation();
+    }, LOCATION_EVERY_MS);
   }
 
   document.addEventListener("htmx:load", function (evt) {

@@ -1,0 +1,148 @@
+"""Answering by taps, quick phrases and location updates in a real browser, with and without JavaScript."""
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from .conftest import IN_CHITOSE, assert_accessible, assert_accessible_without_js, assert_log_frame_accessible
+from .test_journey import log_in, open_console
+
+pytestmark = pytest.mark.e2e
+
+# About 600 m north-east of IN_CHITOSE: far more than the fix's error, so it is news.
+MOVED = {"latitude": 42.8262, "longitude": 141.6548, "accuracy": 12}
+
+
+def report(phone, live_server, kind, place):
+    """Log in, tap ``kind`` then ``place``; return the case number."""
+    log_in(phone, live_server.base_url, live_server.account("residents"))
+    phone.get_by_role("button", name=re.compile("^" + kind)).click()
+    phone.get_by_role("button", name=re.compile("^" + place)).click()
+    expect(phone.get_by_text("千歳市消防本部")).to_be_visible()
+    return phone.locator(".case-number strong").inner_text()
+
+
+def open_case(console, case_number):
+    console.get_by_role("link", name=re.compile(case_number)).click()
+    expect(console.get_by_text("千歳 太郎（チトセ タロウ）")).to_be_visible()
+    return console.locator("#chat-log")
+
+
+def chips(page, question):
+    """The answer group asking ``question``."""
+    return page.get_by_role("group", name=re.compile("^" + re.escape(question)))
+
+
+def test_fire_at_home_answered_entirely_by_taps(live_server, new_context):
+    console = open_console(new_context, live_server)
+    phone = new_context(geolocation=IN_CHITOSE, permissions=["geolocation"]).new_page()
+    case_number = report(phone, live_server, "火事", "自宅")
+    console_log = open_case(console, case_number)
+
+    steps = [("何が燃えていますか？", "家"), ("逃げ遅れた人・けが人はいますか？", "いる"),
+             ("あなたは安全な場所にいますか？", "はい")]
+    for question, answer in steps:
+        group = chips(phone, question)
+        expect(group).to_be_visible()
+        assert_accessible(phone)
+        group.get_by_role("button", name=re.compile("^" + answer)).click()
+        # The dispatcher sees the answer as it is tapped, under its question.
+        expect(console_log.locator(".event--answer", has_text=answer)).to_be_visible()
+        expect(phone.locator("#chat-log .event--answer", has_text=answer)
+               .get_by_text(re.compile("^(届きました|既読)$"))).to_be_visible()
+        expect(group).to_have_count(0)
+    expect(phone.locator("#choices form")).to_have_count(0)
+    answers = console_log.locator(".event--answer .event__body").all_inner_texts()
+    assert answers == ["家", "いる", "はい"]  # each once, in order
+    assert_accessible(phone)
+
+    # A reload shows the same chat with no question left to answer.
+    phone.reload()
+    expect(phone.locator("#chat-log .event--answer")).to_have_count(3)
+    expect(phone.locator("#choices form")).to_have_count(0)
+
+
+def test_ambulance_from_where_i_am_with_location_updates(live_server, new_context):
+    console = open_console(new_context, live_server)
+    device = new_context(geolocation=IN_CHITOSE, permissions=["geolocation"])
+    phone = device.new_page()
+    case_number = report(phone, live_server, "救急", "外出先")
+    console_log = open_case(console, case_number)
+
+    # The chat sends the fix it has at once, with its accuracy, and shows that it did.
+    expect(phone.get_by_text(re.compile(r"現在地を送りました（.*誤差 約18 m）"))).to_be_visible()
+    first = console_log.locator(".event--location").first
+    expect(first).to_have_attribute("data-lat", "42.82102")
+    expect(first).to_contain_text("誤差 約18 m")
+    expect(phone.locator("#chat-log .event--location").first).to_be_hidden()
+    assert_accessible(phone)
+
+    # Moving far is sent at once (watchPosition), not 30 s later.
+    device.set_geolocation(MOVED)
+    moved = console_log.locator('.event--location[data-lat="42.8262"]')
+    expect(moved).to_have_count(1, timeout=10_000)
+    expect(moved).to_contain_text("誤差 約12 m")
+    expect(phone.get_by_text(re.compile(r"現在地を送りました（.*誤差 約12 m）"))).to_be_visible()
+
+    # The questions, with age and sex taken from the profile when the patient is the user.
+    for question, answer in [("病気ですか？けがですか？", "急病"), ("誰ですか？", "自分"), ("意識はありますか？", "ある"),
+                             ("呼吸はしていますか？", "している"), ("ひどい出血はありますか？", "ない")]:
+        chips(phone, question).get_by_role("button", name=re.compile("^" + answer)).click()
+        expect(console_log.locator(".event--answer", has_text=answer).first).to_be_visible()
+    expect(phone.locator("#chat-log").get_by_text("男性（登録情報から）")).to_be_visible()
+    expect(console_log.get_by_text("40代（登録情報から）")).to_be_visible()
+    expect(phone.locator("#choices form")).to_have_count(0)
+
+    # The console's "send your location again" hook: a fresh fix, sent at once.
+    device.set_geolocation(IN_CHITOSE)
+    before = console_log.locator(".event--location").count()
+    phone.evaluate("window.NET119.sendFreshLocation()")
+    expect(console_log.locator(".event--location")).to_have_count(before + 1)
+    expect(console_log.locator(".event--location").last).to_have_attribute("data-lat", "42.82102")
+    assert_accessible(phone)
+
+
+def test_quick_phrases_in_one_tap(live_server, new_context):
+    console = open_console(new_context, live_server)
+    phone = new_context(geolocation=IN_CHITOSE, permissions=["geolocation"]).new_page()
+    case_number = report(phone, live_server, "その他", "自宅")
+    console_log = open_case(console, case_number)
+    phrases = phone.get_by_role("group", name=re.compile("^すぐに送る"))
+    assert_accessible(phone)
+    phrases.get_by_role("button", name=re.compile("^動けません")).click()
+    phrases.get_by_role("button", name=re.compile("^ここにいます")).click()
+    expect(console_log.get_by_text("動けません", exact=True)).to_be_visible()
+    expect(console_log.get_by_text("ここにいます", exact=True)).to_be_visible()
+    sent = phone.locator("#chat-log li", has_text="動けません")
+    expect(sent.get_by_text(re.compile("^(届きました|既読)$"))).to_be_visible()
+    assert_accessible(phone)
+
+
+def test_without_javascript_questions_are_answered_by_taps(live_server, new_context):
+    console = open_console(new_context, live_server)
+    phone = new_context(java_script_enabled=False).new_page()
+    case_number = report(phone, live_server, "火事", "自宅")
+    console_log = open_case(console, case_number)
+    messages = phone.frame_locator("iframe[title^='メッセージ']")
+
+    for question, answer in [("何が燃えていますか？", "草・ゴミ"), ("逃げ遅れた人・けが人はいますか？", "わからない"),
+                             ("あなたは安全な場所にいますか？", "いいえ")]:
+        group = messages.get_by_role("group", name=re.compile("^" + re.escape(question)))
+        expect(group).to_be_visible()
+        if answer == "草・ゴミ":
+            assert_accessible_without_js(phone, new_context)
+            assert_log_frame_accessible(new_context, phone.context,
+                                        live_server.base_url + phone.locator("iframe").get_attribute("src"))
+        group.get_by_role("button", name=re.compile("^" + answer)).click()
+        # The tap loads the whole page (not just the frame), with the answer in the chat.
+        expect(phone).to_have_url(re.compile(r"/reports/[\d-]+#choices$"))
+        expect(messages.locator(".event--answer", has_text=answer)).to_be_visible()
+        expect(console_log.locator(".event--answer", has_text=answer)).to_be_visible()
+    expect(messages.locator("form")).to_have_count(0)
+
+    # Quick phrases are plain buttons too.
+    phone.get_by_role("button", name=re.compile("^早く来てください")).click()
+    expect(console_log.get_by_text("早く来てください", exact=True)).to_be_visible()
+    expect(messages.get_by_text("早く来てください", exact=True)).to_be_visible()
+    assert console_log.locator(".event--answer").count() == 3
+    assert_accessible_without_js(phone, new_context)
