@@ -87,7 +87,7 @@ def test_review_activation_and_account_pages(live_server, new_context):
     phone.get_by_role("button", name="設定して使い始める").click()
     expect(phone.get_by_role("button", name=re.compile("^火事"))).to_be_visible()
 
-    phone.goto(live_server.base_url + "/account/")
+    phone.get_by_role("link", name=re.compile("登録内容の確認・変更")).click()
     expect(phone.get_by_role("heading", name=re.compile("登録内容と設定"))).to_be_visible()
     assert_accessible(phone)
     admin.goto(live_server.base_url + "/admin/residents")
