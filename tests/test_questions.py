@@ -336,3 +336,16 @@ def test_answers_over_the_socket_are_acknowledged_once_and_the_dispatcher_sees_t
     assert "答えをボタンから選んでください。" in receive_until(mine, 'id="notice"')[-1]
     _, _, log = resident.request(f"/reports/{case_number}/log")
     assert log.count("event--answer") == 1
+
+
+def test_in_english_the_chips_speak_english_and_send_the_japanese_answer(resident_client):
+    chat_url = start_report(resident_client, kind="fire", place="home").headers["Location"]
+    resident_client.get("/language/en?next=/")
+    page = resident_client.get(chat_url)
+    assert '<legend class="answer-chips__question">What is burning?</legend>' in page.text
+    assert 'name="choice" value="家" class="button button--choice">A house</button>' in page.text
+    assert 'value="早く来てください" class="button button--phrase">Please come quickly</button>' in page.text
+    (seq, _), = chips(page)
+    resident_client.post(f"{chat_url}/answers", data={**form_fields(page), "question_seq": seq, "choice": "家"})
+    with db.connection_context():
+        assert answers_of(Report.get()) == [("家", "resident")]
