@@ -70,6 +70,21 @@ def with_english(message, **variables):
     return Markup('{} <span lang="en" class="en">{}</span>').format(japanese, english)
 
 
+def script_text():
+    """The words static/js/app.js writes on the page, in the current language."""
+    return {
+        "locating": gettext("現在地を取得しています…"),
+        "located": gettext("現在地を取得しました（誤差 約%(accuracy)s m）"),
+        "noGeolocation": gettext("この端末では現在地を取得できません。場所の説明を入力してください。"),
+        "geoFailed": gettext("現在地を取得できません。自宅・登録した場所を選ぶか、場所の説明を入力してください。"),
+        "locationSent": gettext("現在地を送りました（%(time)s）"),
+        "locationSentWithAccuracy": gettext("現在地を送りました（%(time)s、誤差 約%(accuracy)s m）"),
+        "sending": gettext("送信中"),
+        "notArrived": gettext("まだ届いていません"),
+        "read": gettext("既読"),
+    }
+
+
 def init_app(app):
     """Bind Babel (catalogues in translations/) and the template helpers."""
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
@@ -80,6 +95,7 @@ def init_app(app):
     app.add_template_filter(pick)
     app.add_template_global(mark, "N_")
     app.add_template_global(with_english)
+    app.add_template_global(script_text)
 
     @app.after_request
     def vary_on_language(response):

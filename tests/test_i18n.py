@@ -16,7 +16,7 @@ def test_japanese_is_the_default(client):
     assert '<html lang="ja">' in page.text
     assert "本文へ移動" in page.text
     # The way to English is written in English, for someone who cannot read Japanese.
-    assert 'lang="en" hreflang="en">English</a>' in page.text
+    assert 'lang="en" hreflang="en" hx-boost="false">English</a>' in page.text
     assert "Cookie" in page.headers["Vary"]
 
 
@@ -29,7 +29,7 @@ def test_english_is_chosen_by_a_link_and_remembered(client):
     page = client.get("/login")
     assert '<html lang="en">' in page.text
     assert "Skip to main content" in page.text and "本文へ移動" not in page.text
-    assert 'lang="ja" hreflang="ja">日本語</a>' in page.text
+    assert 'lang="ja" hreflang="ja" hx-boost="false">日本語</a>' in page.text
     client.get("/language/ja?next=/")
     assert '<html lang="ja">' in client.get("/login").text
 

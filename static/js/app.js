@@ -12,12 +12,21 @@
       .replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
   }
 
+  // ---- Words -------------------------------------------------------------
+  // What this script writes on the page comes from the server, translated into the
+  // page's language like every other string (app/i18n.py, script_text).
+  var WORDS = {};
+  try { WORDS = JSON.parse(document.getElementById("script-text").textContent); } catch (e) { /* none */ }
+  function uiText(key, values) {
+    return (WORDS[key] || key).replace(/%\((\w+)\)s/g, function (all, name) { return values[name]; });
+  }
+
   // ---- Location ----------------------------------------------------------
   // Started as soon as the page opens so the fix is usually ready by the second
   // tap; the report never waits for it (an empty fix is sent as "no position").
   var lastFix = null;
   var geoStarted = false;
-  var geoMessage = "現在地を取得しています…";
+  var geoMessage = uiText("locating");
 
   function fillLocationFields(root) {
     root.querySelectorAll("[data-geo]").forEach(function (el) {
@@ -32,7 +41,7 @@
 
   function takeFix(pos) {
     lastFix = { lat: pos.coords.latitude, lon: pos.coords.longitude, accuracy: pos.coords.accuracy };
-    geoMessage = "現在地を取得しました（誤差 約" + Math.round(pos.coords.accuracy) + " m）";
+    geoMessage = uiText("located", { accuracy: Math.round(pos.coords.accuracy) });
     fillLocationFields(document);
   }
 
@@ -84,7 +93,7 @@
     if (geoStarted || !document.querySelector("[data-geo]")) return;
     geoStarted = true;
     if (!("geolocation" in navigator)) {
-      geoMessage = "この端末では現在地を取得できません。場所の説明を入力してください。";
+      geoMessage = uiText("noGeolocation");
       fillLocationFields(document);
       return;
     }
@@ -92,7 +101,7 @@
       takeFix(pos);
       sendLocation(false);
     }, function () {
-      geoMessage = "現在地を取得できません。自宅・登録した場所を選ぶか、場所の説明を入力してください。";
+      geoMessage = uiText("geoFailed");
       fillLocationFields(document);
     }, { enableHighAccuracy: true, maximumAge: 30000, timeout: 20000 });
   }
@@ -191,14 +200,15 @@
     text.textContent = item.body;
     var meta = document.createElement("p");
     meta.className = "event__meta";
-    meta.innerHTML = '<span class="event__state" data-state="sending">送信中</span>';
+    meta.innerHTML = '<span class="event__state" data-state="sending"></span>';
+    meta.firstChild.textContent = uiText("sending");
     li.appendChild(text);
     li.appendChild(meta);
     log.appendChild(li);
     setTimeout(function () {
       if (!document.getElementById(li.id)) return;
       li.classList.add("event--failed");
-      li.querySelector(".event__state").textContent = "まだ届いていません";
+      li.querySelector(".event__state").textContent = uiText("notArrived");
       showNotice("メッセージがまだ届いていません。電波の良い場所で待つか、ほかの方法（周りの人に119番を頼む・FAX 119）も使ってください。",
         "Your message has not arrived yet. Please also use another way to call for help.");
     }, UNACKNOWLEDGED_MS);
@@ -218,7 +228,7 @@
       var state = li.querySelector(".event__state");
       if (state && parseInt(li.getAttribute("data-seq"), 10) <= upTo && state.getAttribute("data-state") !== "read") {
         state.setAttribute("data-state", "read");
-        state.textContent = "既読";
+        state.textContent = uiText("read");
       }
     });
   }
@@ -280,8 +290,10 @@
     if (chat.hasAttribute("data-location-updates") && message.indexOf("event--location") >= 0) {
       var accuracy = attr(message, "data-accuracy");
       var now = new Date();
-      geoMessage = "現在地を送りました（" + now.getHours() + ":" + String(now.getMinutes()).padStart(2, "0") +
-        (accuracy && accuracy !== "None" ? "、誤差 約" + Math.round(parseFloat(accuracy)) + " m" : "") + "）";
+      var time = now.getHours() + ":" + String(now.getMinutes()).padStart(2, "0");
+      geoMessage = accuracy && accuracy !== "None"
+        ? uiText("locationSentWithAccuracy", { time: time, accuracy: Math.round(parseFloat(accuracy)) })
+        : uiText("locationSent", { time: time });
       fillLocationFields(chat.closest("main") || document);
     }
     markRead(chat);
