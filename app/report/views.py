@@ -8,7 +8,7 @@ from ..forms import MessageForm, ReportForm, bilingual
 from ..models import REPORT_KINDS, Resident
 from ..pages import render_page
 from ..practice.stats import last_practised
-from ..reporting import (InvalidInput, answer_question as record_answer, latest_open_report,
+from ..reporting import (PLACE_LABELS, InvalidInput, answer_question as record_answer, latest_open_report,
                          mark_displayed, open_questions, open_report, own_report, parse_fix, post_message)
 from . import bp
 from .forms import AnswerForm, LoginForm
@@ -34,23 +34,35 @@ def logout():
     return redirect(url_for(".login"), 303)
 
 
-def _start_page(form=None, kind=None, status=200):
+def _place_name(value, places):
+    """The (ja, en) name of a place button's value, or None if it names no place of the resident's."""
+    if value in ("home", "current"):
+        return PLACE_LABELS[value]
+    spot = next((p for p in places if value == f"frequent-{p.id}"), None)
+    return (spot.label, spot.label) if spot else None
+
+
+def _start_page(form=None, kind=None, place=None, status=200):
     resident = current_resident()
     ongoing = latest_open_report(resident)
+    places = list(resident.places.order_by("position"))
     return render_page("report/start.html", "report/_start.html", status=status,
                        form=form or ReportForm(), kind=kind, ongoing=ongoing,
-                       last_practised=last_practised(resident.id),
-                       places=list(resident.places.order_by("position")))
+                       last_practised=last_practised(resident.id), places=places,
+                       tap_order=resident.hq.tap_order, place=place,
+                       place_name=_place_name(place, places) if place else None)
 
 
 @bp.get("/")
 @resident_required
 def start():
-    """First tap: the kind of emergency; with ?kind= chosen, the second tap: the place."""
-    kind = request.args.get("kind")
+    """First tap: the kind of emergency (or, where the HQ asks place first, the place); then the other."""
+    kind, place = request.args.get("kind"), request.args.get("place")
     if kind is not None and kind not in REPORT_KINDS:
         abort(400)
-    return _start_page(kind=kind)
+    if place is not None and _place_name(place, current_resident().places) is None:
+        abort(400)
+    return _start_page(kind=kind, place=place)
 
 
 def _place_choice(value):
@@ -77,6 +89,9 @@ def create_report():
             form.form_errors.append(bilingual(error.ja, error.en))
         else:
             return redirect(url_for(".chat", case_number=report.case_number), 303)
+    resident = current_resident()
+    if resident.hq.tap_order == "place-first" and _place_name(form.place.data or "", resident.places):
+        return _start_page(form=form, place=form.place.data, status=400)
     kind = form.kind.data if form.kind.data in REPORT_KINDS else None
     return _start_page(form=form, kind=kind, status=400)
 

@@ -146,3 +146,30 @@ def test_without_javascript_questions_are_answered_by_taps(live_server, new_cont
     expect(messages.get_by_text("早く来てください", exact=True)).to_be_visible()
     assert console_log.locator(".event--answer").count() == 3
     assert_accessible_without_js(phone, new_context)
+
+
+def test_place_first_when_the_hq_asks_for_it(served, new_context):
+    server = served()  # its own database: the setting must not reach the other journeys
+    admin = new_context().new_page()
+    log_in(admin, server.base_url, server.account("admins"), path="/dispatch/login")
+    expect(admin).not_to_have_url(re.compile("/login"))
+    admin.goto(server.base_url + "/admin/")
+    admin.get_by_role("link", name=re.compile("通報ボタンの順番")).click()
+    assert_accessible(admin)
+    admin.get_by_role("radio", name=re.compile("^場所が先")).check()
+    admin.get_by_role("button", name=re.compile("^保存")).click()
+    expect(admin.get_by_role("status").filter(has_text="保存しました")).to_be_visible()
+    assert_accessible(admin)
+
+    phone = new_context(geolocation=IN_CHITOSE, permissions=["geolocation"]).new_page()
+    log_in(phone, server.base_url, server.account("residents"))
+    expect(phone.get_by_role("heading", name=re.compile("^どこですか？"))).to_be_visible()
+    assert phone.get_by_role("button", name=re.compile("^火事")).count() == 0
+    assert_accessible(phone)
+    phone.get_by_role("button", name=re.compile("^外出先")).click()
+    expect(phone.get_by_role("heading", name=re.compile("外出先（現在地）：何がありましたか？"))).to_be_visible()
+    expect(phone.get_by_text(re.compile("現在地を取得しました"))).to_be_visible()
+    assert_accessible(phone)
+    phone.get_by_role("button", name=re.compile("^救急")).click()
+    expect(phone.get_by_text("千歳市消防本部")).to_be_visible()
+    expect(chips(phone, "病気ですか？けがですか？")).to_be_visible()
