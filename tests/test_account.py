@@ -3,7 +3,7 @@ import re
 
 from app.auth import verify_password
 from app.extensions import db
-from app.models import Resident
+from app.models import FrequentPlace, Resident
 
 from .conftest import form_fields, login_as, start_report
 
@@ -89,3 +89,39 @@ def test_start_page_links_to_the_account_page_away_from_the_report_buttons(app, 
     assert link and client.get(link.group(1)).status_code == 200
     # Below every report button, with the logout, where a stray tap costs nothing.
     assert start.index('value="ambulance"') < link.start()
+
+
+def places_of(app):
+    with app.app_context(), db.connection_context():
+        return [(p.id, p.position, p.label, p.address, p.lat, p.lon)
+                for p in FrequentPlace.select().join(Resident).where(
+                    Resident.login == app.accounts["residents"][0]["login"]).order_by(FrequentPlace.position)]
+
+
+def test_frequent_places_are_edited_in_place_and_emptied_slots_removed(app, client):
+    login_as(client, app.accounts["residents"][0])
+    before = places_of(app)
+    page = client.get("/account/").text
+    assert f'value="{before[0][2]}"' in page  # the form shows what is registered
+
+    response = post_form(client, "/account/places", place1_label="職場", place1_address="千歳市千代田町7丁目",
+                         place1_lat="42.82868", place1_lon="141.65234", place2_label="", place2_address="",
+                         place3_label="実家", place3_address="恵庭市恵み野西2丁目")
+    assert response.status_code == 303
+
+    after = places_of(app)
+    assert after[0] == (before[0][0], 1, "職場", "千歳市千代田町7丁目", 42.82868, 141.65234)
+    assert [place[1:4] for place in after[1:]] == [(3, "実家", "恵庭市恵み野西2丁目")]
+    buttons = re.findall(r'value="frequent-(\d+)" class="button button--place">([^<]+)</button>',
+                         client.get("/?kind=fire").text)
+    assert buttons == [(str(after[0][0]), "職場"), (str(after[1][0]), "実家")]
+
+
+def test_frequent_place_errors_are_explained(app, client):
+    login_as(client, app.accounts["residents"][0])
+    before = places_of(app)
+    response = post_form(client, "/account/places", place1_label="職場", place1_lat="42.82868")
+
+    assert response.status_code == 400 and "<title>エラー：" in response.text
+    assert "緯度と経度は両方入力してください" in response.text
+    assert places_of(app) == before

@@ -4,6 +4,8 @@ from flask import redirect, request, url_for
 from ..auth import (current_resident, end_session, end_sessions_of, hash_password, log_in,
                     resident_required, verify_password)
 from ..pages import render_page
+from ..registration.applications import place_form_data, save_frequent_places
+from ..registration.forms import FrequentPlacesForm
 from . import bp
 from .forms import WRONG_PASSWORD, CancelForm, PasswordForm, ProfileForm
 
@@ -13,6 +15,7 @@ def _page(status=200, **forms):
     forms.setdefault("profile", ProfileForm(obj=resident, formdata=None))
     forms.setdefault("password", PasswordForm(formdata=None))
     forms.setdefault("cancel", CancelForm(formdata=None))
+    forms.setdefault("places", FrequentPlacesForm(formdata=None, data=place_form_data(resident)))
     return render_page("account/index.html", resident=resident, done=request.args.get("done"),
                        status=status, **forms)
 
@@ -35,6 +38,17 @@ def profile():
     form.populate_obj(resident)
     resident.save()
     return redirect(url_for(".index", done="profile"), 303)
+
+
+@bp.post("/places")
+@resident_required
+def places():
+    """Save the frequent places offered on the start page."""
+    form = FrequentPlacesForm()
+    if not form.validate_on_submit():
+        return _page(400, places=form)
+    save_frequent_places(current_resident(), form.data)
+    return redirect(url_for(".index", done="places", _anchor="places"), 303)
 
 
 @bp.post("/password")

@@ -9,12 +9,11 @@ from peewee import IntegrityError
 from ..auth import hash_password
 from ..mail.outbox import send_mail
 from ..models import ActivationToken, Application, FrequentPlace, Resident, utcnow, write_transaction
-from .forms import degrees
+from .forms import FREQUENT_PLACE_SLOTS, degrees
 from .links import external_url
 
 # A password no Argon2 hash can match: the resident cannot log in before activation.
 UNUSABLE_PASSWORD = "!"
-FREQUENT_PLACE_SLOTS = 3
 
 
 class ActivationFailed(Exception):
@@ -135,15 +134,43 @@ def profile_fields(draft):
 
 def frequent_places(draft):
     """The frequent places filled in on the form, as FrequentPlace fields."""
-    places = []
-    for slot in range(1, FREQUENT_PLACE_SLOTS + 1):
-        label = draft.get(f"place{slot}_label", "").strip()
-        address = draft.get(f"place{slot}_address", "").strip()
-        lat, lon = draft.get(f"place{slot}_lat", "").strip(), draft.get(f"place{slot}_lon", "").strip()
-        if label or address:
-            places.append({"label": label or address, "address": address,
-                           "lat": degrees(lat) if lat else None, "lon": degrees(lon) if lon else None})
-    return places
+    return [place for slot in range(1, FREQUENT_PLACE_SLOTS + 1) if (place := _place_in(draft, slot))]
+
+
+def save_frequent_places(resident, fields):
+    """Make the resident's places those of the (valid) form ``fields``, slot n at position n."""
+    with write_transaction():
+        rows = {place.position: place for place in resident.places}
+        for slot in range(1, FREQUENT_PLACE_SLOTS + 1):
+            place, row = _place_in(fields, slot), rows.get(slot)
+            if place and row:
+                # Updated, not replaced: a start page open elsewhere still names this place by its id.
+                FrequentPlace.update(**place).where(FrequentPlace.id == row.id).execute()
+            elif place:
+                FrequentPlace.create(resident=resident, position=slot, **place)
+            elif row:
+                row.delete_instance()
+
+
+def place_form_data(resident):
+    """The resident's places as the form's fields, slot n from position n."""
+    data = {}
+    for place in resident.places:
+        data.update({f"place{place.position}_label": place.label, f"place{place.position}_address": place.address,
+                     f"place{place.position}_lat": "" if place.lat is None else f"{place.lat:.5f}",
+                     f"place{place.position}_lon": "" if place.lon is None else f"{place.lon:.5f}"})
+    return data
+
+
+def _place_in(fields, slot):
+    """FrequentPlace fields of form slot ``slot``, or None when it is empty."""
+    label = (fields.get(f"place{slot}_label") or "").strip()
+    address = (fields.get(f"place{slot}_address") or "").strip()
+    lat, lon = (fields.get(f"place{slot}_lat") or "").strip(), (fields.get(f"place{slot}_lon") or "").strip()
+    if not (label or address):
+        return None
+    return {"label": label or address, "address": address,
+            "lat": degrees(lat) if lat else None, "lon": degrees(lon) if lon else None}
 
 
 def _new_login(hq):

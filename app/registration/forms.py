@@ -15,6 +15,7 @@ from ..forms import bilingual
 KATAKANA = re.compile(r"[\u30A0-\u30FF\u3000 ・ー]+")
 PHONE = re.compile(r"[0-9０-９\-－ー() ]{6,20}")
 MIN_PASSWORD = 8
+FREQUENT_PLACE_SLOTS = 3
 
 
 def same_labels(*values):
@@ -90,6 +91,44 @@ class LinkRequestForm(FlaskForm):
         max_chars(254, "メールアドレス", "Mail address")])
 
 
+def place_fields(slot):
+    """The fields of frequent place ``slot``: a name, the address as typed, and a point (all optional)."""
+    return (StringField(f"よく行く場所{slot}の名前（任意）", validators=[max_chars(40, "場所の名前", "Place")]),
+            StringField(f"よく行く場所{slot}の住所（任意）", validators=[max_chars(200, "住所", "Address")]),
+            StringField(f"よく行く場所{slot}の緯度（任意）", validators=[latitude()]),
+            StringField(f"よく行く場所{slot}の経度（任意）", validators=[longitude()]))
+
+
+def check_places(form, valid):
+    """``valid`` and every frequent place of ``form`` makes sense as a whole."""
+    for slot in range(1, FREQUENT_PLACE_SLOTS + 1):
+        valid = _check_place(form, slot) and valid
+    return valid
+
+
+def _check_place(form, slot):
+    """A place needs both coordinates or none, a point on land in Japan, and a name to show."""
+    label, address = form[f"place{slot}_label"], form[f"place{slot}_address"]
+    lat, lon = form[f"place{slot}_lat"], form[f"place{slot}_lon"]
+    if lat.errors or lon.errors:
+        return False
+    typed_lat, typed_lon = (lat.data or "").strip(), (lon.data or "").strip()
+    if bool(typed_lat) != bool(typed_lon):
+        missing = lon if typed_lat else lat
+        missing.errors.append(bilingual("緯度と経度は両方入力してください（地図で選ぶと両方入ります）。",
+                                        "Enter both latitude and longitude (picking on the map fills both)."))
+        return False
+    if typed_lat and routing.locate(degrees(typed_lat), degrees(typed_lon)) is None:
+        lat.errors.append(bilingual("この座標は日本国内の陸地ではありません。地図で選び直してください。",
+                                    "These coordinates are not on land in Japan. Pick the place on the map again."))
+        return False
+    if typed_lat and not ((label.data or "").strip() or (address.data or "").strip()):
+        label.errors.append(bilingual("地図で選んだ場所に、名前をつけてください。例：職場",
+                                      "Give the place you picked on the map a name, e.g. Work."))
+        return False
+    return True
+
+
 class ApplicationForm(FlaskForm):
     """The application of SPEC §7.3."""
 
@@ -123,18 +162,9 @@ class ApplicationForm(FlaskForm):
     contact_phone = StringField("緊急連絡先の電話番号（任意）",
                                 validators=phone_number("緊急連絡先の電話番号", "Contact phone"))
     contact_consent = BooleanField("緊急時にこの連絡先へ連絡することに同意します")
-    place1_label = StringField("よく行く場所1の名前（任意）", validators=[max_chars(40, "場所の名前", "Place")])
-    place1_address = StringField("よく行く場所1の住所（任意）", validators=[max_chars(200, "住所", "Address")])
-    place2_label = StringField("よく行く場所2の名前（任意）", validators=[max_chars(40, "場所の名前", "Place")])
-    place2_address = StringField("よく行く場所2の住所（任意）", validators=[max_chars(200, "住所", "Address")])
-    place3_label = StringField("よく行く場所3の名前（任意）", validators=[max_chars(40, "場所の名前", "Place")])
-    place3_address = StringField("よく行く場所3の住所（任意）", validators=[max_chars(200, "住所", "Address")])
-    place1_lat = StringField("よく行く場所1の緯度（任意）", validators=[latitude()])
-    place1_lon = StringField("よく行く場所1の経度（任意）", validators=[longitude()])
-    place2_lat = StringField("よく行く場所2の緯度（任意）", validators=[latitude()])
-    place2_lon = StringField("よく行く場所2の経度（任意）", validators=[longitude()])
-    place3_lat = StringField("よく行く場所3の緯度（任意）", validators=[latitude()])
-    place3_lon = StringField("よく行く場所3の経度（任意）", validators=[longitude()])
+    place1_label, place1_address, place1_lat, place1_lon = place_fields(1)
+    place2_label, place2_address, place2_lat, place2_lon = place_fields(2)
+    place3_label, place3_address, place3_lat, place3_lon = place_fields(3)
     eligibility = RadioField("消防本部の管轄区域との関係", choices=same_labels(
         "住んでいる", "働いている", "通学している"),
         validators=[InputRequired(message=bilingual("管轄区域との関係を選んでください。",
@@ -148,32 +178,7 @@ class ApplicationForm(FlaskForm):
 
     def validate(self, extra_validators=None):
         """The fields one by one, then each frequent place as a whole."""
-        valid = super().validate(extra_validators)
-        for slot in range(1, 4):
-            valid = self._check_place(slot) and valid
-        return valid
-
-    def _check_place(self, slot):
-        """A place needs both coordinates or none, a point on land in Japan, and a name to show."""
-        label, address = self[f"place{slot}_label"], self[f"place{slot}_address"]
-        lat, lon = self[f"place{slot}_lat"], self[f"place{slot}_lon"]
-        if lat.errors or lon.errors:
-            return False
-        typed_lat, typed_lon = (lat.data or "").strip(), (lon.data or "").strip()
-        if bool(typed_lat) != bool(typed_lon):
-            missing = lon if typed_lat else lat
-            missing.errors.append(bilingual("緯度と経度は両方入力してください（地図で選ぶと両方入ります）。",
-                                            "Enter both latitude and longitude (picking on the map fills both)."))
-            return False
-        if typed_lat and routing.locate(degrees(typed_lat), degrees(typed_lon)) is None:
-            lat.errors.append(bilingual("この座標は日本国内の陸地ではありません。地図で選び直してください。",
-                                        "These coordinates are not on land in Japan. Pick the place on the map again."))
-            return False
-        if typed_lat and not ((label.data or "").strip() or (address.data or "").strip()):
-            label.errors.append(bilingual("地図で選んだ場所に、名前をつけてください。例：職場",
-                                          "Give the place you picked on the map a name, e.g. Work."))
-            return False
-        return True
+        return check_places(self, super().validate(extra_validators))
 
     def validate_contact_consent(self, field):
         if self.contact_name.data.strip() and not field.data:
@@ -192,3 +197,15 @@ class ActivationForm(FlaskForm):
     confirm = PasswordField("パスワード（確認）", validators=[
         required("確認のためもう一度入力してください。", "Enter the password again."),
         EqualTo("password", message=bilingual("2つのパスワードが違います。", "The passwords do not match."))])
+
+
+class FrequentPlacesForm(FlaskForm):
+    """A resident's frequent places, changed on the account page."""
+
+    place1_label, place1_address, place1_lat, place1_lon = place_fields(1)
+    place2_label, place2_address, place2_lat, place2_lon = place_fields(2)
+    place3_label, place3_address, place3_lat, place3_lon = place_fields(3)
+
+    def validate(self, extra_validators=None):
+        """The fields one by one, then each frequent place as a whole."""
+        return check_places(self, super().validate(extra_validators))
