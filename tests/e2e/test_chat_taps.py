@@ -117,6 +117,18 @@ def test_quick_phrases_in_one_tap(live_server, new_context):
     expect(sent.get_by_text(re.compile("^(届きました|既読)$"))).to_be_visible()
     assert_accessible(phone)
 
+    # A dispatcher's question comes with its own chips and はい / いいえ / わからない.
+    console.get_by_label("質問", exact=True).fill("外に出られますか？")
+    console.get_by_label(re.compile("^独自の選択肢")).fill("階段で")
+    console.get_by_role("button", name="質問を送る").click()
+    group = chips(phone, "外に出られますか？")
+    expect(group.get_by_role("button")).to_have_count(4)
+    assert [b.split()[0] for b in group.get_by_role("button").all_inner_texts()] == ["階段で", "はい", "いいえ", "わからない"]
+    assert_accessible(phone)
+    group.get_by_role("button", name=re.compile("^わからない")).click()
+    expect(console_log.locator(".event--answer", has_text="わからない")).to_be_visible()
+    expect(group).to_have_count(0)
+
 
 def test_without_javascript_questions_are_answered_by_taps(live_server, new_context):
     console = open_console(new_context, live_server)
