@@ -1,6 +1,8 @@
 """The standard 119 question trees (SPEC §3.2): data files, validated on load, walked one question at a time.
 
-A tree is a JSON file per report kind in app/data/questions/. An HQ's own
+A tree is a JSON file per report kind in app/data/questions/; a choice may
+lead to the next question of its tree (``next``) or to the start of another
+tree (``then``: the one-tap report asks the kind first). An HQ's own
 version, when there is one, is the file of the same name under
 ``<QUESTION_TREES_DIR>/<hq code>/``; it replaces the default for that HQ only.
 """
@@ -9,7 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_DIR = Path(__file__).parent / "data" / "questions"
-TREE_KINDS = ("fire", "ambulance")
+KIND_TREES = ("fire", "ambulance")
+# A one-tap report (kind unknown) is first asked which kind it is.
+TREE_KINDS = (*KIND_TREES, "unknown")
 # Profile facts a question may be answered from when the patient is the user.
 PREFILLS = ("age", "sex")
 MAX_TEXT = 200
@@ -27,6 +31,7 @@ class Choice:
     en: str
     next: str | None
     patient_is_user: bool = False
+    then: str | None = None
 
 
 @dataclass(frozen=True)
@@ -54,7 +59,7 @@ class Tree:
             for choice in self.questions[node].choices:
                 step = [*path, (node, choice.ja)]
                 if choice.next is None:
-                    yield step
+                    yield step  # a "then" continues in another tree, walked on its own
                 else:
                     yield from walk(choice.next, step)
         return list(walk(self.start, []))
@@ -86,8 +91,13 @@ def parse_tree(document, kind):
                 raise TreeError(f"{node}, choice {i + 1}: must be an object")
             choices.append(Choice(ja=_text(raw.get("ja"), f"{node}, choice {i + 1} (ja)"),
                                   en=_text(raw.get("en"), f"{node}, choice {i + 1} (en)"),
-                                  next=raw.get("next", spec.get("next")),
-                                  patient_is_user=raw.get("patient_is_user") is True))
+                                  next=None if "then" in raw else raw.get("next", spec.get("next")),
+                                  patient_is_user=raw.get("patient_is_user") is True,
+                                  then=raw.get("then")))
+            # Only the kind-less tree hands over, and only to a kind's tree: no loops between trees.
+            if choices[-1].then is not None and (kind != "unknown" or choices[-1].then not in KIND_TREES):
+                raise TreeError(f"{node}, choice {i + 1}: only the unknown tree has then, naming "
+                                f"{' or '.join(KIND_TREES)}")
         if len({c.ja for c in choices}) != len(choices):
             raise TreeError(f"{node}: two choices have the same text")
         prefill = spec.get("prefill")
@@ -163,10 +173,15 @@ def tree_for(hq, kind, override_dir=None):
 
 
 def next_node(tree, node, answer):
-    """The question after answering ``node`` with ``answer`` (None at the end of the tree)."""
-    question = tree.questions.get(node)
-    choice = question.choice(answer) if question else None
+    """The question after answering ``node`` with ``answer`` in the same tree (None at its end)."""
+    choice = chosen(tree, node, answer)
     return choice.next if choice else None
+
+
+def chosen(tree, node, answer):
+    """The Choice ``answer`` made at ``node``, or None (say, the HQ has changed its tree since)."""
+    question = tree.questions.get(node)
+    return question.choice(answer) if question else None
 
 
 AGE_BANDS = ((10, "10歳未満"), (20, "10代"), (30, "20代"), (40, "30代"), (50, "40代"),

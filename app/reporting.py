@@ -179,23 +179,30 @@ def _ask_from_tree(report):
     A question the profile answers (age or sex, when the patient is the user) is
     answered at once, and the one after it asked.
     """
-    tree = questions.tree_for(report.receiving_hq, report.kind, _trees_dir())
-    if tree is None:
-        return
+    trees_dir = _trees_dir()
     ledger = list(ReportEvent.select().where(
         (ReportEvent.report == report) & (ReportEvent.kind.in_(("question", "answer"))))
         .order_by(ReportEvent.seq))
-    asked = [e for e in ledger if e.kind == "question" and e.data.get("tree") == tree.kind]
+    asked = [e for e in ledger if e.kind == "question" and "tree" in e.data]
     answers = {e.data.get("question_seq"): e for e in ledger if e.kind == "answer"}
+    choices = [questions.chosen(questions.tree_for(report.receiving_hq, q.data["tree"], trees_dir),
+                                q.data.get("node"), answers[q.seq].body) for q in asked if q.seq in answers]
     if not asked:
-        node = tree.start
-    elif asked[-1].seq in answers:
-        node = questions.next_node(tree, asked[-1].data.get("node"), answers[asked[-1].seq].body)
-    else:
+        tree = questions.tree_for(report.receiving_hq, report.kind, trees_dir)
+        node = tree.start if tree else None
+    elif asked[-1].seq not in answers:
         return
-    chosen = [tree.questions[q.data["node"]].choice(answers[q.seq].body)
-              for q in asked if q.seq in answers and q.data.get("node") in tree.questions]
-    patient_is_user = any(choice and choice.patient_is_user for choice in chosen)
+    elif choices[-1] and choices[-1].then:
+        # The one-tap report's first answer names the kind: its tree follows.
+        tree = questions.tree_for(report.receiving_hq, choices[-1].then, trees_dir)
+        node = tree.start
+        if report.kind == "unknown":
+            Report.update(kind=tree.kind).where(Report.id == report.id).execute()
+            report.kind = tree.kind
+    else:
+        tree = questions.tree_for(report.receiving_hq, asked[-1].data["tree"], trees_dir)
+        node = choices[-1].next if choices[-1] else None
+    patient_is_user = any(choice and choice.patient_is_user for choice in choices)
     while node is not None:
         question = tree.questions[node]
         event, _ = report.append_event(kind="question", actor="system", body=question.ja, data={
@@ -279,7 +286,7 @@ def answer_question(report, question_seq, choice, client_id):
         raise InvalidInput("choice", "答えをボタンから選んでください。", "Choose one of the answer buttons.")
     if not report.is_open:
         raise InvalidInput("choice", "この通報は終了しています。", "This report is closed.")
-    tree = {k: question.data[k] for k in ("tree", "node") if k in question.data}
+    tree, kind = {k: question.data[k] for k in ("tree", "node") if k in question.data}, report.kind
     with write_transaction():
         if not is_sqlite(db):
             # PostgreSQL: one answer per question even when two taps race.
@@ -292,6 +299,8 @@ def answer_question(report, question_seq, choice, client_id):
         if created and tree:
             _ask_from_tree(report)
     hub.publish(f"report:{report.id}", report.id, report.last_seq)
+    if report.kind != kind:  # the one-tap report's kind is known now: the queue shows it
+        hub.publish(f"hq:{report.receiving_hq_id}", report.id)
     return event, created
 
 

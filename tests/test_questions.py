@@ -46,7 +46,10 @@ def test_the_default_trees_ask_the_spec_questions_in_order():
     ambulance = tree_for(None, "ambulance")
     assert [ambulance.questions[n].ja for n, _ in ambulance.paths()[0]][:5] == [
         "病気ですか？けがですか？", "誰ですか？", "意識はありますか？", "呼吸はしていますか？", "ひどい出血はありますか？"]
-    assert tree_for(None, "other") is None and tree_for(None, "unknown") is None
+    assert tree_for(None, "other") is None
+    kind = tree_for(None, "unknown").questions["kind"]
+    assert kind.ja == "火事ですか？救急ですか？"
+    assert [(c.ja, c.then) for c in kind.choices] == [("火事", "fire"), ("救急", "ambulance"), ("その他", None)]
 
 
 @pytest.mark.parametrize("change, problem", [
@@ -58,6 +61,7 @@ def test_the_default_trees_ask_the_spec_questions_in_order():
     ({"b": {"ja": "二", "en": "Two", "choices": [{"ja": "", "en": "Z"}]}}, r"choice 1 \(ja\)"),
     ({"b": {"ja": "二", "en": "Two", "choices": []}}, "at least one choice"),
     ({"b": {"ja": "二", "en": "Two", "prefill": "income", "choices": [{"ja": "z", "en": "Z"}]}}, "prefill"),
+    ({"b": {"ja": "二", "en": "Two", "choices": [{"ja": "z", "en": "Z", "then": "ambulance"}]}}, "only the unknown tree"),
 ])
 def test_a_broken_tree_is_refused_with_the_reason(change, problem):
     with pytest.raises(TreeError, match=problem):
@@ -121,7 +125,7 @@ def covering_paths(tree):
     return chosen
 
 
-@pytest.mark.parametrize("kind", questions.TREE_KINDS)
+@pytest.mark.parametrize("kind", questions.KIND_TREES)
 def test_tapping_along_every_choice_ends_the_tree_with_each_answer_recorded_once(ledger, kind):
     tree = tree_for(None, kind)
     for path in covering_paths(tree):
@@ -177,9 +181,27 @@ def test_age_and_sex_are_asked_when_the_patient_is_someone_else(ledger):
     assert open_questions(report) == [] and all(actor == "resident" for _, actor in answers_of(report))
 
 
-def test_no_tree_for_other_and_one_tap_reports(ledger):
+def test_no_tree_for_other(ledger):
     assert open_questions(new_report(ledger, "other")) == []
-    assert open_questions(new_report(ledger, "unknown", "current")) == []
+
+
+def test_a_one_tap_report_is_asked_its_kind_and_then_that_kinds_questions(ledger):
+    report = new_report(ledger, "unknown", "current")
+    question, = open_questions(report)
+    assert question.data["tree"] == "unknown" and question.body == "火事ですか？救急ですか？"
+    tap(ledger, report, "救急")
+    assert Report.get_by_id(report.id).kind == "ambulance"
+    assert [q.body for q in open_questions(report)] == ["病気ですか？けがですか？"]
+    for answer in ["けが", "他の人", "ない", "していない", "ある", "80代以上", "わからない"]:
+        tap(ledger, report, answer)
+    assert open_questions(report) == []
+    assert [b for b, _ in answers_of(report)][:2] == ["救急", "けが"]
+
+
+def test_a_one_tap_report_that_is_neither_stays_unknown_with_no_more_questions(ledger):
+    report = new_report(ledger, "unknown", "current")
+    tap(ledger, report, "その他")
+    assert open_questions(report) == [] and Report.get_by_id(report.id).kind == "unknown"
 
 
 def test_the_receiving_hqs_own_tree_is_asked(app, ledger, tmp_path):
