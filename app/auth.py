@@ -45,7 +45,7 @@ def login_flow(form, model, template, home):
     """
     if form.validate_on_submit():
         login = form.login.data.strip()
-        attempt = login_limits.Attempt(model._meta.table_name, login, request.remote_addr or "")
+        attempt = login_limits.Attempt(model._meta.table_name, login, login_limits.client_address())
         wait = math.ceil(login_limits.wait_before(attempt).total_seconds())
         if wait:
             form.form_errors.append(wait_to_log_in(wait))

@@ -73,3 +73,7 @@ class Defaults:
     # Empty mails accepted by the intake: (count, per seconds), per sender and per HQ.
     INTAKE_LIMIT_PER_SENDER = (5, 3600)
     INTAKE_LIMIT_PER_HQ = (300, 3600)
+    # Proxies in front of the app that append to X-Forwarded-For (SPEC §9: several processes
+    # behind a proxy). 0 trusts no header; failed logins are then limited per socket address,
+    # which behind an unconfigured proxy is the proxy's, shared by everyone.
+    TRUSTED_PROXY_HOPS = 0

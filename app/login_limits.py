@@ -8,7 +8,7 @@ import hmac
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import current_app
+from flask import current_app, request
 
 from .models import LoginFailure, utcnow, write_transaction
 
@@ -56,6 +56,16 @@ class Attempt:
         login = self.login.strip().casefold()
         return ((BY_LOGIN, _key(f"{self.kind}:login:{login}")),
                 (BY_ADDRESS, _key(f"address:{self.address}")))
+
+
+def client_address():
+    """The address of the client: the socket's, or the one the trusted proxies saw (TRUSTED_PROXY_HOPS)."""
+    hops = current_app.config["TRUSTED_PROXY_HOPS"]
+    forwarded = [part.strip() for part in request.headers.get("X-Forwarded-For", "").split(",") if part.strip()]
+    if hops and len(forwarded) >= hops:
+        # Each trusted proxy appends the address it saw; anything further left the client could have typed.
+        return forwarded[-hops]
+    return request.remote_addr or ""
 
 
 def wait_before(attempt):

@@ -194,3 +194,30 @@ def test_back_off_never_waits_longer_than_its_ceiling():
     now = utcnow()
     assert backoff.wait([now] * 60, now) == timedelta(minutes=5)
     assert login_limits.BY_LOGIN.longest_wait <= timedelta(minutes=5)
+
+
+def test_behind_trusted_proxies_the_forwarded_client_address_counts(app, client):
+    app.config["TRUSTED_PROXY_HOPS"] = 1
+
+    def fail(client_address, typed_chain="", login="guess-new"):
+        page = client.get("/login")
+        return client.post("/login", data={"csrf_token": form_fields(page)["csrf_token"],
+                                           "login": login, "password": "wrong"},
+                           environ_base={"REMOTE_ADDR": "10.0.0.2"},
+                           headers={"X-Forwarded-For": f"{typed_chain}{client_address}"})
+
+    for n in range(BY_ADDRESS.free):
+        # A client typing its own X-Forwarded-For does not escape: the proxy's entry is the last.
+        assert fail("198.51.100.20", typed_chain=f"10.9.9.{n}, ", login=f"guess-{n}").status_code == 400
+    assert fail("198.51.100.20").status_code == 429
+    # Another client behind the same proxy is not held back.
+    assert fail("198.51.100.21").status_code == 400
+
+
+def test_without_trusted_proxies_a_typed_forwarded_header_is_ignored(app, client):
+    for n in range(BY_ADDRESS.free):
+        page = client.get("/login")
+        client.post("/login", data={"csrf_token": form_fields(page)["csrf_token"], "login": f"guess-{n}",
+                                    "password": "wrong"}, environ_base={"REMOTE_ADDR": "192.0.2.60"},
+                    headers={"X-Forwarded-For": f"203.0.113.{n}"})
+    assert post_login(client, "guess-new", "wrong", address="192.0.2.60").status_code == 429
