@@ -19,20 +19,18 @@
       .indexOf((el.type || "text").toLowerCase()) < 0;
   }
 
-  // A canned phrase goes into the reply box and out through the chat's socket and
-  // outbox (送信中 -> 届きました), exactly like a typed reply; a draft being typed is kept.
+  // A canned phrase goes out through the chat's socket and outbox (送信中 -> 届きました),
+  // like a typed reply, by the hidden #phrase-send form; the reply box is left alone.
   document.addEventListener("submit", function (evt) {
     var form = evt.target;
     if (!form.matches || !form.matches(".phrases__form")) return;
-    var compose = document.getElementById("compose");
-    var body = compose && compose.querySelector("textarea");
-    if (!body || !compose.hasAttribute("ws-send") || !compose.closest("[data-last-seq]")._net119) return;
+    var sender = document.getElementById("phrase-send");
+    var chat = sender && sender.closest("[data-last-seq]");
+    if (!chat || !chat._net119) return;  // no live socket yet: the plain form post sends it
     evt.preventDefault();
     evt.stopPropagation();
-    var draft = body.value;
-    body.value = form.getAttribute("data-phrase");
-    compose.requestSubmit();
-    body.value = draft;
+    sender.querySelector("textarea").value = form.getAttribute("data-phrase");
+    sender.requestSubmit();
   }, true);
 
   function press(key) {
