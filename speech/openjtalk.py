@@ -129,7 +129,9 @@ def _phrases(labels: list[str]) -> list[list[str]]:
     """The labels of a sentence cut before each pause, so that one long sentence is voiced by every core.
 
     Each label keeps its context in the whole sentence, so durations and accents are those of the
-    sentence; only the loudness and pitch range are evened out per phrase instead of per sentence.
+    sentence; only HTS's global-variance correction (how widely pitch and timbre swing) is worked
+    out per phrase instead of per sentence. Each phrase ends as the voice falls silent before the
+    pause, so the joins do not click.
     """
     cuts = [i for i, label in enumerate(labels) if i and _PHONEME.search(label)[1] == "pau"]
     return [labels[start:end] for start, end in zip([0, *cuts], [*cuts, len(labels)])]

@@ -1,5 +1,6 @@
 """Sentences every card shares are voiced once and kept; long sentences are voiced phrase by phrase."""
 
+import numpy as np
 import pytest
 
 import speech
@@ -82,3 +83,15 @@ def test_long_sentence_is_voiced_phrase_by_phrase_keeping_every_label():
     assert len(phrases) == 4
     assert [label for phrase in phrases for label in phrase] == labels
     assert all(openjtalk._PHONEME.search(phrase[0])[1] == "pau" for phrase in phrases[1:])
+
+
+def test_phrases_join_in_near_silence():
+    sentence = "場所は千歳市、千歳駅東口の駐車場、北緯42.82345、東経141.65432です。"
+    phrases = openjtalk._phrases(openjtalk.pyopenjtalk.extract_fullcontext(sentence))
+
+    voiced = [openjtalk._voice(phrase) for phrase in phrases]
+
+    # The last and first millisecond of each join, against a voice at thousands: no click.
+    assert all(np.abs(samples[-48:]).max() < 300 for samples in voiced[:-1])
+    assert all(np.abs(samples[:48]).max() < 300 for samples in voiced[1:])
+    assert all(np.sqrt(np.mean(samples ** 2)) > 1000 for samples in voiced)
