@@ -6,7 +6,7 @@ from flask import Flask
 
 from . import config as config_module
 from .database import open_database
-from .extensions import csrf, db, htmx, sock
+from .extensions import compress, csrf, db, htmx, sock
 from .sessions import DatabaseSessionInterface
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -65,6 +65,7 @@ def init_database(app):
 
 def init_extensions(app):
     """Bind the unbound extensions and the server-side session store."""
+    compress.init_app(app)
     csrf.init_app(app)
     sock.init_app(app)
     htmx.init_app(app)
