@@ -7,8 +7,12 @@ version, when there is one, is the file of the same name under
 ``<QUESTION_TREES_DIR>/<hq code>/``; it replaces the default for that HQ only.
 """
 import json
+import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from flask import current_app, has_app_context
 
 DEFAULT_DIR = Path(__file__).parent / "data" / "questions"
 KIND_TREES = ("fire", "ambulance")
@@ -166,10 +170,50 @@ def tree_for(hq, kind, override_dir=None):
     if kind not in TREE_KINDS:
         return None
     if override_dir and hq is not None:
-        own = Path(override_dir) / hq.code / f"{kind}.json"
+        own = own_tree_path(override_dir, hq, kind)
         if own.is_file():
             return load_tree(own, kind)
     return load_tree(DEFAULT_DIR / f"{kind}.json", kind)
+
+
+def own_trees_dir():
+    """Where the HQs' own trees are kept: QUESTION_TREES_DIR, else instance/questions (None outside an app)."""
+    if not has_app_context():
+        return None
+    return Path(current_app.config["QUESTION_TREES_DIR"] or Path(current_app.instance_path) / "questions")
+
+
+def own_tree_path(override_dir, hq, kind):
+    """The file holding ``hq``'s own tree of ``kind`` (which may not exist)."""
+    return Path(override_dir) / hq.code / f"{kind}.json"
+
+
+def save_own_tree(override_dir, hq, kind, text):
+    """Check ``text`` as a tree of ``kind`` and make it ``hq``'s own; return the Tree (TreeError if wrong).
+
+    Written to a temporary file and renamed over the old one, so a report never
+    reads half a file.
+    """
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise TreeError(f"not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})") from None
+    tree = parse_tree(document, kind)
+    path = own_tree_path(override_dir, hq, kind)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, suffix=".tmp", delete=False) as out:
+        json.dump(document, out, ensure_ascii=False, indent=2)
+    os.replace(out.name, path)
+    return tree
+
+
+def remove_own_tree(override_dir, hq, kind):
+    """Go back to the default tree of ``kind`` for ``hq``; True if it had its own."""
+    path = own_tree_path(override_dir, hq, kind)
+    if not path.is_file():
+        return False
+    path.unlink()
+    return True
 
 
 def next_node(tree, node, answer):

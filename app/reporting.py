@@ -1,9 +1,6 @@
 """Opening a report and writing to its ledger: the domain behind the report views and sockets."""
 import math
 from datetime import timezone
-from pathlib import Path
-
-from flask import current_app, has_app_context
 from peewee import IntegrityError, fn
 
 from . import jurisdictions, questions
@@ -166,20 +163,13 @@ def mark_displayed(report, side, seq):
         hub.publish(f"report:{report.id}", report.id)
 
 
-def _trees_dir():
-    """Where HQs keep their own question trees (None outside an app)."""
-    if not has_app_context():
-        return None
-    return current_app.config["QUESTION_TREES_DIR"] or Path(current_app.instance_path) / "questions"
-
-
 def _ask_from_tree(report):
     """Ask the report's next tree question, if the last one is answered; call inside a transaction.
 
     A question the profile answers (age or sex, when the patient is the user) is
     answered at once, and the one after it asked.
     """
-    trees_dir = _trees_dir()
+    trees_dir = questions.own_trees_dir()
     ledger = list(ReportEvent.select().where(
         (ReportEvent.report == report) & (ReportEvent.kind.in_(("question", "answer"))))
         .order_by(ReportEvent.seq))

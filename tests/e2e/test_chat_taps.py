@@ -172,6 +172,14 @@ def test_place_first_when_the_hq_asks_for_it(served, new_context):
     admin.get_by_role("button", name=re.compile("^保存")).click()
     expect(admin.get_by_role("status").filter(has_text="保存しました")).to_be_visible()
     assert_accessible(admin)
+    # The question trees: listed, and an edit that would break one is refused, saying why.
+    admin.goto(server.base_url + "/admin/questions")
+    assert_accessible(admin)
+    admin.get_by_role("link", name="火事の質問を編集する").click()
+    admin.get_by_label(re.compile("^質問の内容")).fill('{"kind": "fire"}')
+    admin.get_by_role("button", name=re.compile("^保存")).click()
+    expect(admin.locator(".error-summary")).to_contain_text("質問の内容に誤りがあるため保存していません")
+    assert_accessible(admin)
 
     phone = new_context(geolocation=IN_CHITOSE, permissions=["geolocation"]).new_page()
     log_in(phone, server.base_url, server.account("residents"))
