@@ -145,6 +145,26 @@ def test_resident_pages_are_big_clear_and_reflow(live_server, new_context):
     check(phone)
 
 
+def test_reduced_motion_and_forced_colours_are_respected(live_server, new_context):
+    phone = new_context().new_page()
+    log_in(phone, live_server.base_url, live_server.account("residents"))
+    flash = "(() => { document.body.classList.add('flash'); const s = getComputedStyle(document.body);" \
+            " return {animation: s.animationName, outline: s.outlineStyle}; })()"
+    # A new message flashes the screen; with reduced motion it is a still frame instead.
+    assert phone.evaluate(flash)["animation"] == "flash"
+    phone.emulate_media(reduced_motion="reduce")
+    assert phone.evaluate(flash) == {"animation": "none", "outline": "solid"}
+
+    # Forced colours drop backgrounds: the big buttons keep a border, focus keeps a ring.
+    phone.emulate_media(forced_colors="active")
+    fire = phone.get_by_role("button", name=re.compile("^火事"))
+    assert fire.evaluate("el => getComputedStyle(el).borderTopStyle") == "solid"
+    fire.focus()
+    phone.keyboard.press("Shift+Tab")
+    phone.keyboard.press("Tab")
+    assert fire.evaluate("el => el.matches(':focus-visible') && parseFloat(getComputedStyle(el).outlineWidth)") >= 3
+
+
 def test_the_checks_catch_what_they_look_for(live_server, new_context):
     """Each check fails on a page broken on purpose (so a passing run means something)."""
     phone = new_context().new_page()

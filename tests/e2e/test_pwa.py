@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from .conftest import CHROMIUM, CHROMIUM_ARGS, assert_accessible
+from .test_accessibility import assert_big_enough, assert_reflows
 
 pytestmark = pytest.mark.e2e
 
@@ -90,6 +91,7 @@ def test_offline_the_start_page_opens_and_other_pages_say_so(live_server, new_co
     expect(alert).to_be_visible()
     expect(alert.get_by_text("周りの人に、119番に電話してもらう")).to_be_visible()
     assert_accessible(phone)
+    assert_big_enough(phone)
 
     # A page never saved: the offline page, from the worker's cache, styled.
     phone.goto(live_server.base_url + "/account")
@@ -124,6 +126,8 @@ def test_a_report_made_offline_is_kept_and_sent_once_when_online(live_server, ne
     expect(unsent.get_by_text("この端末に保存しました。通信が戻ると自動で送ります。")).to_be_visible()
     expect(unsent.get_by_text("FAXで119番に送る")).to_be_visible()
     assert_accessible(phone)
+    assert_big_enough(phone)
+    assert_reflows(phone)
     # A panicked second tap waits with the first: the same report, not a second one.
     phone.get_by_role("button", name=re.compile("^自宅")).click()
     kept = phone.evaluate("JSON.parse(localStorage.getItem('net119-unsent-report'))")
