@@ -91,7 +91,8 @@ def record_failure(attempt):
 def forget_failures(attempt):
     """After a successful login, the ID starts afresh (the address does not: it may be guessing others)."""
     (_, login_key), _ = attempt.keys()
-    LoginFailure.delete().where(LoginFailure.key == login_key).execute()
+    with write_transaction():
+        LoginFailure.delete().where(LoginFailure.key == login_key).execute()
 
 
 def _key(text):
