@@ -123,7 +123,7 @@ def test_a_report_made_offline_is_kept_and_sent_once_when_online(live_server, ne
     phone.get_by_role("button", name=re.compile("^自宅")).click()
     unsent = phone.get_by_role("alert").filter(has_text=UNSENT)
     expect(unsent).to_be_visible()
-    expect(unsent.get_by_text("この端末に保存しました。通信が戻ると自動で送ります。")).to_be_visible()
+    expect(unsent.get_by_text(re.compile("^この端末に保存しました。通信が戻ると自動で送ります"))).to_be_visible()
     expect(unsent.get_by_text("FAXで119番に送る")).to_be_visible()
     assert_accessible(phone)
     assert_big_enough(phone)
@@ -176,3 +176,45 @@ def test_a_report_the_server_could_not_take_is_resent_with_the_same_id(live_serv
     expect(phone).to_have_url(re.compile(r"/reports/\d{6}-\d{4}$"), timeout=20_000)
     assert len(set(sent_ids)) == 1 and len(sent_ids) >= 2
     assert reports_with(live_server, sent_ids[0]) == 1
+
+
+def queue_a_report_offline(context, phone, base_url):
+    """Offline: the two taps; returns the kept report."""
+    context.set_offline(True)
+    phone.goto(base_url + "/")
+    phone.get_by_role("button", name=re.compile("^救急")).click()
+    phone.get_by_role("button", name=re.compile("^自宅")).click()
+    expect(phone.get_by_role("alert").filter(has_text=UNSENT)).to_be_visible()
+    return phone.evaluate("JSON.parse(localStorage.getItem('net119-unsent-report'))")
+
+
+def test_a_kept_report_is_sent_when_the_app_is_next_opened(live_server, new_context):
+    context = new_context()
+    phone = context.new_page()
+    log_in(phone, live_server.base_url, live_server.account("residents"))
+    wait_until_saved(phone)
+    kept = queue_a_report_offline(context, phone, live_server.base_url)
+    phone.close()
+
+    context.set_offline(False)
+    again = context.new_page()
+    again.goto(live_server.base_url + "/")
+    expect(again).to_have_url(re.compile(r"/reports/\d{6}-\d{4}$"), timeout=20_000)
+    assert reports_with(live_server, kept["id"]) == 1
+
+
+def test_the_resident_can_withdraw_a_kept_report(live_server, new_context):
+    context = new_context()
+    phone = context.new_page()
+    log_in(phone, live_server.base_url, live_server.account("residents"))
+    wait_until_saved(phone)
+    kept = queue_a_report_offline(context, phone, live_server.base_url)
+
+    phone.once("dialog", lambda dialog: dialog.accept())
+    phone.get_by_role("button", name=re.compile("^送るのをやめる")).click()
+    expect(phone.get_by_role("alert").filter(has_text=UNSENT)).to_have_count(0)
+    assert phone.evaluate("localStorage.getItem('net119-unsent-report')") is None
+    context.set_offline(False)
+    phone.wait_for_timeout(6000)  # longer than a retry interval
+    assert reports_with(live_server, kept["id"]) == 0
+    expect(phone).to_have_url(re.compile(r"/(\?kind=ambulance)?$"))
