@@ -1,6 +1,6 @@
 """Draw the app icons in static/icons/ (run after changing this file; the PNGs are committed).
 
-    .venv/bin/pip install pillow && .venv/bin/python scripts/make_icons.py
+    .venv/bin/pip install -e ".[icons]" && .venv/bin/python scripts/make_icons.py
 
 Drawn from shapes and Pillow's built-in font, so the same Pillow version gives the same
 bytes on any machine; no image editor or downloaded font is involved.
