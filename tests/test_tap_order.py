@@ -107,3 +107,16 @@ def test_kind_first_is_the_default(resident_client):
     first = resident_client.get("/")
     assert buttons(first, "kind")[:3] == ["fire", "ambulance", "other"]
     assert "どこですか？" not in first.text
+
+
+def test_practice_rehearses_the_same_order(app, resident_client):
+    set_order(admin_of(app), "place-first")
+    first = resident_client.get("/practice")
+    assert "どこですか？" in first.text and 'action="/practice"' in first.text
+    second = resident_client.get("/practice?place=home")
+    assert "自宅：何がありましたか？" in second.text and 'action="/practice/reports"' in second.text
+    response = resident_client.post("/practice/reports", data={**form_fields(second), "place": "home", "kind": "fire"})
+    assert response.status_code == 303 and response.headers["Location"].startswith("/practice/reports/")
+    assert resident_client.get("/practice?place=frequent-99999").status_code == 400
+    with db.connection_context():
+        assert Report.select().count() == 0  # practice never reaches the real ledger

@@ -17,23 +17,38 @@ def practice_context():
     return {"practice": True, "flow": "practice"}
 
 
-def _start_page(form=None, kind=None, status=200):
+def _frequent_name(value, places):
+    """The (ja, en) name of a registered place's button value, or None (home and current are named by the page)."""
+    spot = next((p for p in places if value == f"frequent-{p.id}"), None)
+    return (spot.label, spot.label) if spot else None
+
+
+def _is_place(value, places):
+    return value in ("home", "current") or _frequent_name(value, places) is not None
+
+
+def _start_page(form=None, kind=None, place=None, status=200):
     resident = current_resident()
+    places = list(resident.places.order_by("position"))
+    # The same order of taps as the resident's real reports: practice rehearses what they will do.
     return render_page("report/start.html", "report/_start.html", status=status,
                        form=form or ReportForm(), kind=kind,
                        ongoing=store.latest_open_session(resident.id),
-                       last_practised=last_practised(resident.id),
-                       places=list(resident.places.order_by("position")))
+                       last_practised=last_practised(resident.id), places=places,
+                       tap_order=resident.hq.tap_order, place=place,
+                       place_name=_frequent_name(place, places) if place else None)
 
 
 @bp.get("/practice")
 @resident_required
 def start():
-    """First tap of a practice report; with ?kind=, the second."""
-    kind = request.args.get("kind")
+    """First tap of a practice report (kind, or place where the HQ asks place first); then the other."""
+    kind, place = request.args.get("kind"), request.args.get("place")
     if kind is not None and kind not in coach.KINDS:
         abort(400)
-    return _start_page(kind=kind)
+    if place is not None and not _is_place(place, current_resident().places):
+        abort(400)
+    return _start_page(kind=kind, place=place)
 
 
 def _place_label(resident, place, place_text):
@@ -66,6 +81,8 @@ def create_report():
             form.form_errors.append(bilingual(error.ja, error.en))
         else:
             return redirect(url_for(".chat", case_number=session.case_number), 303)
+    if resident.hq.tap_order == "place-first" and _is_place(form.place.data or "", resident.places):
+        return _start_page(form=form, place=form.place.data, status=400)
     kind = form.kind.data if form.kind.data in coach.KINDS else None
     return _start_page(form=form, kind=kind, status=400)
 
