@@ -7,11 +7,13 @@ from ..auth import current_staff, end_session, login_flow, staff_required
 from ..forms import bilingual
 from ..models import CannedPhrase, Headquarters, ReportEvent, Staff
 from ..pages import render_page
-from ..reporting import (InvalidInput, ask_question, mark_displayed, open_reports_of, post_message,
-                         set_status, transfer_report)
+from ..realtime import hub
+from ..reporting import (InvalidInput, ask_question, mark_displayed, post_message, set_status,
+                         transfer_report)
 from . import bp, claims, phrases, records
-from .access import case_for
+from .access import case_for, handed_away_by
 from .locating import request_location
+from .queue import queue_of
 from .forms import ClaimForm, LoginForm, MessageForm, QuestionForm, StatusForm, TransferForm
 
 
@@ -33,8 +35,9 @@ def logout():
 @staff_required()
 def console():
     """The live queue of the HQ's open reports."""
-    return render_page("dispatch/console.html", "dispatch/_queue.html",
-                       reports=list(open_reports_of(current_staff().hq)))
+    hq = current_staff().hq
+    return render_page("dispatch/console.html", "dispatch/_queue.html", **queue_of(hq),
+                       handed_away=handed_away_by(hq, limit=20))
 
 
 def own_case(report_id, write=True):
@@ -60,14 +63,18 @@ def _transfer_form(report, form=None):
 
 def _case_page(report, form=None, transfer_form=None, status_form=None, claim_form=None,
                question_form=None, status=200):
+    first_look = report.staff_read_seq == 0
     mark_displayed(report, "staff", report.last_seq)
+    if first_look:
+        # Someone has opened it: every console of the HQ stops flashing it as new.
+        hub.publish(f"hq:{report.receiving_hq_id}", report.id)
     return render_page("dispatch/case.html", status=status, report=report, writable=True,
                        question_form=question_form or QuestionForm(prefix="ask"),
                        claim_form=claim_form, phrases=list(CannedPhrase.of(current_staff().hq)),
                        events=list(report.events_after(0)), form=form or MessageForm(),
                        transfer_form=_transfer_form(report, transfer_form),
                        status_form=status_form or StatusForm(),
-                       reports=list(open_reports_of(current_staff().hq)),
+                       **queue_of(current_staff().hq),
                        today=date.today(), tile_url=current_app.config["TILE_URL"],
                        tile_attribution=current_app.config["TILE_ATTRIBUTION"])
 

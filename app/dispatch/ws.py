@@ -5,11 +5,11 @@ from ..auth import current_staff
 from ..chat_socket import ReportFeed, frame_handler, render_refusal
 from ..extensions import db, sock
 from ..realtime import AccessEnded, parse_frame, serve_socket
-from ..reporting import open_reports_of
 from ..websockets import guard_handshake, is_websocket_request
 from . import bp
 from .access import case_for
 from .claims import claim_channel
+from .queue import queue_of
 
 
 @bp.before_request
@@ -40,7 +40,7 @@ def queue_socket(ws):
     hq = current_staff().hq
 
     def queue_frame(alarm):
-        return [render_template("dispatch/_queue.html", reports=list(open_reports_of(hq)),
+        return [render_template("dispatch/_queue.html", **queue_of(hq),
                                 oob=True, alarm=alarm)]
 
     def on_frame(raw):

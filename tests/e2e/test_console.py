@@ -35,9 +35,16 @@ def add_dispatcher(new_context, live_server):
     admin.get_by_role("button", name="追加する").click()
     expect(admin.get_by_role("cell", name=login)).to_be_visible()
     assert_accessible(admin)
-    admin.get_by_role("link", name="管理のトップへ").click()
+    for path in ("/admin/residents", "/admin/applications"):
+        admin.goto(live_server.base_url + path)
+        assert_accessible(admin)
+    admin.goto(live_server.base_url + "/admin/")
     admin.get_by_role("link", name="定型文の管理").click()
     expect(admin.get_by_label(re.compile("^1番の定型文"))).to_have_value(re.compile("119番消防です"))
+    assert_accessible(admin)
+    admin.get_by_role("button", name="追加する").click()  # empty: explained, nothing added
+    expect(admin.get_by_role("alert").filter(has_text="定型文を入力してください")).to_be_visible()
+    assert admin.title().startswith("エラー：")
     assert_accessible(admin)
     return {"login": login, "password": "e2e-password-123"}
 
@@ -166,7 +173,10 @@ def test_a_case_from_alarm_to_transfer_by_phrases_keys_a_question_stages_and_a_f
     expect(phone.get_by_text("恵庭市消防本部").first).to_be_visible()
     expect(queue_item(eniwa, case_number)).to_be_visible()
     expect(eniwa.get_by_role("alert").filter(has_text="新しい通報があります")).to_be_visible()
-    console.goto(case_url)
+    handed = console.get_by_role("region", name=re.compile("他の本部に引き継いだ通報"))
+    expect(handed.get_by_role("link", name=re.compile(case_number))).to_be_visible()
+    assert_accessible(console)
+    handed.get_by_role("link", name=re.compile(case_number)).click()
     expect(console.get_by_text(re.compile("引き継ぐまでの記録を閲覧できます"))).to_be_visible()
     expect(console.get_by_role("button", name=re.compile("送信|担当|引き継ぐ"))).to_have_count(0)
     assert_accessible(console)
