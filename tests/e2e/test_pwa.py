@@ -218,3 +218,19 @@ def test_the_resident_can_withdraw_a_kept_report(live_server, new_context):
     phone.wait_for_timeout(6000)  # longer than a retry interval
     assert reports_with(live_server, kept["id"]) == 0
     expect(phone).to_have_url(re.compile(r"/(\?kind=ambulance)?$"))
+
+
+def test_a_new_worker_deletes_the_caches_of_old_ones(live_server, new_context):
+    phone = new_context().new_page()
+    log_in(phone, live_server.base_url, live_server.account("residents"))
+    wait_until_saved(phone)
+    version = re.search(r'"version": "(\w+)"', phone.request.get(live_server.base_url + "/sw.js").text()).group(1)
+    assert sorted(phone.evaluate("caches.keys()")) == ["net119-resident-v1", f"net119-shell-{version}"]
+
+    # What an older worker left behind, then a new worker installing and taking over.
+    phone.evaluate("caches.open('net119-shell-0ld').then(c => c.put('/static/css/app.css', new Response('old')))")
+    phone.evaluate("navigator.serviceWorker.getRegistration().then(r => r.unregister())")
+    phone.reload()
+    phone.wait_for_function("navigator.serviceWorker.controller !== null", timeout=30_000)
+    phone.wait_for_function("caches.keys().then(k => !k.includes('net119-shell-0ld'))")
+    assert sorted(phone.evaluate("caches.keys()")) == ["net119-resident-v1", f"net119-shell-{version}"]
