@@ -15,6 +15,8 @@ resident's answer chips whenever a question is asked or answered. The
 event a client sent comes back as its acknowledgement (届きました only once it
 is stored), also when a retry finds it already stored.
 """
+import time
+
 from flask import render_template
 
 from . import fixed_sql
@@ -31,7 +33,14 @@ OTHER_SIDE = {"resident": "staff", "staff": "resident"}
 
 # Every message is read back by each socket of its report: fixed SQL (see fixed_sql).
 REPORT_ROW = 'SELECT * FROM "report" WHERE "id" = {p}'
-EVENTS_AFTER = 'SELECT * FROM "report_event" WHERE "report_id" = {p} AND "seq" > {p} ORDER BY "seq"'
+REPORT_AND_EVENTS_AFTER = (
+    'SELECT {parent}, {child} FROM "report" AS "parent" LEFT JOIN "report_event" AS "child" '
+    'ON "child"."report_id" = "parent"."id" AND "child"."seq" > {p} WHERE "parent"."id" = {p} '
+    'ORDER BY "child"."seq"')
+# Names shown in the frames (resident, HQ, staff) are read at most this often
+# per person: a renamed account shows its new name within this many seconds.
+NAMES_TTL_S = 5
+_names = {}  # (model, id) -> (monotonic expiry, row)
 
 
 def load_report(report_id):
@@ -69,8 +78,9 @@ class ReportFeed:
 
     def pending(self):
         """Frames for every event after the last one sent, then the read marker if it moved."""
-        report = self.load()
-        events = fixed_sql.rows(ReportEvent, EVENTS_AFTER, self.report_id, self.sent)
+        report, events = fixed_sql.with_children(Report, ReportEvent, REPORT_AND_EVENTS_AFTER,
+                                                 self.sent, self.report_id)
+        self.check(report)
         if events:
             self._attach_people(report, events)
         frames = [self.render(report, event) for event in events]
@@ -92,21 +102,29 @@ class ReportFeed:
         staff's; anything else a template touches is still loaded by peewee.
         """
         if self.viewer == "staff":
-            report.resident = fixed_sql.by_id(Resident, report.resident_id)
+            report.resident = _named(Resident, report.resident_id)
         else:
-            report.receiving_hq = fixed_sql.by_id(Headquarters, report.receiving_hq_id)
-        staff = {}
+            report.receiving_hq = _named(Headquarters, report.receiving_hq_id)
         for event in events:
             if event.staff_id is not None:
-                if event.staff_id not in staff:
-                    staff[event.staff_id] = fixed_sql.by_id(Staff, event.staff_id)
-                event.staff = staff[event.staff_id]
+                event.staff = _named(Staff, event.staff_id)
             event.report = report
 
     def render(self, report, event):
         """One event as a frame for this viewer."""
         return render_template("_partials/_event_frame.html", report=report, event=event,
                                viewer=self.viewer)
+
+
+def _named(model, row_id):
+    """The row of a person or HQ whose name a frame shows, read again after NAMES_TTL_S."""
+    now = time.monotonic()
+    kept = _names.get((model, row_id))
+    if kept is None or kept[0] < now:
+        if len(_names) > 10_000:
+            _names.clear()  # a bound, not a policy: entries are cheap to read again
+        kept = _names[(model, row_id)] = (now + NAMES_TTL_S, fixed_sql.by_id(model, row_id))
+    return kept[1]
 
 
 def frame_handler(feed, *, staff=None, max_chars):

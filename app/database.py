@@ -42,10 +42,11 @@ class GroupCommit:
     With ``synchronous=FULL`` a commit waits for the disk, and SQLite has one
     writer at a time, so writers committing one by one queue behind each other
     (and, with hundreds of socket threads, behind the GIL at every statement).
-    Here a single thread takes whatever has queued, runs each write in its own
-    savepoint (one failing write does not undo the others) and commits once.
-    ``run`` returns only after that COMMIT did, so nothing is acknowledged
-    before it is durable.
+    Here a single thread takes whatever has queued, runs the writes one after
+    the other and commits once. ``run`` returns only after that COMMIT did, so
+    nothing is acknowledged before it is durable. A write must be atomic on
+    its own (``write_transaction`` nests as a savepoint), so that one failing
+    does not leave half its changes in the others' commit.
     """
 
     def __init__(self, database, transaction, max_batch=200):
@@ -85,8 +86,7 @@ class GroupCommit:
                 with self._database.connection_context(), self._transaction():
                     for job in batch:
                         try:
-                            with self._database.atomic():
-                                job.result = job.write()
+                            job.result = job.write()
                         except Exception as error:  # noqa: BLE001 (handed to its caller)
                             job.error = error
             except Exception as error:  # noqa: BLE001 (the commit failed: nothing of it is stored)

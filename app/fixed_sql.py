@@ -7,6 +7,7 @@ the column mapping are made once and kept, and the rows are the same model
 instances peewee would return. Use it only where a profile says so; everywhere
 else peewee's query builder reads better.
 """
+from .database import is_sqlite
 from .extensions import db
 
 _ROW_PLANS = {}  # (model, column names) -> [(field name, field.python_value)]
@@ -57,9 +58,53 @@ def insert(model, **values):
         columns = ", ".join(f'"{field.column_name}"' for field in fields)
         marks = ", ".join("{p}" for _ in fields)
         statement = _INSERTS[key] = (
-            f'INSERT INTO "{model._meta.table_name}" ({columns}) VALUES ({marks}) RETURNING "id"',
+            f'INSERT INTO "{model._meta.table_name}" ({columns}) VALUES ({marks})',
             [field.db_value for field in fields])
     sql, adapters = statement
-    row.id = scalar(sql, *(adapt(value) for adapt, value in zip(adapters, data.values())))
+    values = [adapt(value) for adapt, value in zip(adapters, data.values())]
+    if is_sqlite(db):
+        # No RETURNING: each step of a statement is a release and re-take of
+        # the GIL, which hundreds of socket threads make slow to get back.
+        row.id = db.execute_sql(sql.format(p=db.param), values).lastrowid
+    else:
+        row.id = scalar(sql + ' RETURNING "id"', *values)
     row._dirty.clear()
+    return row
+
+
+def with_children(parent, child, sql, *params):
+    """``(parent row or None, [child rows])`` for ``sql`` joining one parent row to its children.
+
+    ``sql`` selects ``{parent}`` then ``{child}`` (each model's columns in field
+    order, from tables aliased ``parent`` and ``child``) with a LEFT JOIN; a
+    parent without matching children comes back with an empty list. One
+    statement instead of two.
+    """
+    key = (parent, child, sql)
+    text = _JOINS.get(key)
+    if text is None:
+        text = _JOINS[key] = sql.format(parent=_select_list(parent, "parent"),
+                                        child=_select_list(child, "child"), p="{p}")
+    cursor = db.execute_sql(text.format(p=db.param), params)
+    width = len(parent._meta.sorted_fields)
+    found, children = None, []
+    for values in cursor.fetchall():
+        if found is None:
+            found = _instance(parent, values[:width])
+        if values[width] is not None:
+            children.append(_instance(child, values[width:]))
+    return found, children
+
+
+_JOINS = {}  # (parent, child, sql) -> the SQL with its select lists filled in
+
+
+def _select_list(model, alias):
+    return ", ".join(f'"{alias}"."{field.column_name}"' for field in model._meta.sorted_fields)
+
+
+def _instance(model, values):
+    row = model(__no_default__=1)
+    row.__data__ = {field.name: field.python_value(value)
+                    for field, value in zip(model._meta.sorted_fields, values)}
     return row

@@ -11,7 +11,7 @@ Run: python bench/realtime/echo_server.py --port 8120 --threads 512
 import argparse
 import threading
 
-from flask import Flask
+from flask import Flask, request
 from flask_sock import ConnectionClosed, Sock
 
 # As in app/config.py, so that pings and frame limits cost the same.
@@ -68,6 +68,11 @@ def create_app():
     app.config["SOCK_SERVER_OPTIONS"] = SOCK_SERVER_OPTIONS
     sock = Sock(app)
     relay = Relay()
+
+    @app.before_request
+    def decline_compression():
+        # As NET119 does (app/websockets.py): no permessage-deflate, whatever the client offers.
+        request.environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)
 
     @app.get("/healthz")
     def healthz():
