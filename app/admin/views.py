@@ -4,7 +4,7 @@ from datetime import timedelta
 from flask import abort, redirect, request, url_for
 from flask_wtf import FlaskForm
 
-from ..auth import current_staff, end_sessions_of, staff_required
+from ..auth import current_staff, staff_required
 from ..dispatch import phrases
 from ..forms import bilingual
 from ..models import Application, CannedPhrase, Resident, Staff, utcnow
@@ -13,7 +13,7 @@ from ..practice.stats import practised_counts
 from ..registration import applications
 from ..registration.forms import ApplicationForm
 from ..reporting import InvalidInput
-from . import bp, staffing
+from . import bp, staffing, suspension
 from .forms import DecisionForm, PhraseForm, StaffForm
 
 # SPEC §6 / issue 7: how many residents rehearsed recently (counts only, never who).
@@ -51,9 +51,9 @@ def application(application_id):
     form = DecisionForm()
     if item.status == "submitted" and form.validate_on_submit():
         if request.form.get("action") == "approve":
-            applications.approve(item)
+            applications.approve(item, by=current_staff())
         else:
-            applications.reject(item, form.reason.data.strip())
+            applications.reject(item, form.reason.data.strip(), by=current_staff())
         return redirect(url_for(".application_list"), 303)
     status = 400 if request.method == "POST" and item.status == "submitted" else 200
     return render_page("admin/application.html", item=item, form=form,
@@ -76,16 +76,9 @@ def resident_status(resident_id):
     resident = Resident.get_or_none((Resident.id == resident_id) & (Resident.hq == current_staff().hq))
     if resident is None:
         abort(404)
-    form = FlaskForm()
-    if form.validate_on_submit():
-        wanted = request.form.get("status")
-        if wanted == "suspended" and resident.status == "active":
-            resident.status = "suspended"
-            resident.save()
-            end_sessions_of(resident)
-        elif wanted == "active" and resident.status == "suspended":
-            resident.status = "active"
-            resident.save()
+    wanted = request.form.get("status")
+    if FlaskForm().validate_on_submit() and wanted in ("suspended", "active"):
+        suspension.set_suspended(current_staff(), resident, wanted == "suspended")
     return redirect(url_for(".resident_list"), 303)
 
 

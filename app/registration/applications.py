@@ -8,7 +8,7 @@ from peewee import IntegrityError
 
 from ..auth import hash_password
 from ..mail.outbox import send_mail
-from ..models import ActivationToken, Application, FrequentPlace, Resident, utcnow, write_transaction
+from ..models import ActivationToken, Application, AuditEntry, FrequentPlace, Resident, utcnow, write_transaction
 from .forms import FREQUENT_PLACE_SLOTS, degrees
 from .links import external_url
 
@@ -43,13 +43,14 @@ def pending(hq):
             .order_by(Application.submitted_at))
 
 
-def approve(application):
+def approve(application, by=None):
     """Create the resident (not yet active) and mail the login ID and a one-time activation link.
 
     Returns the resident, or None when the application was decided already (two clicks, two admins).
+    ``by`` is the administrator deciding, for the audit log.
     """
     with write_transaction():
-        if not _decide(application, "approved"):
+        if not _decide(application, "approved", by=by):
             return None
         resident = Resident.create(login=_new_login(application.hq), password_hash=UNUSABLE_PASSWORD,
                                    hq=application.hq, status="pending", email=application.email,
@@ -64,23 +65,25 @@ def approve(application):
     return resident
 
 
-def reject(application, reason):
+def reject(application, reason, by=None):
     """Close the application and mail the applicant the HQ's reason; False if decided already."""
     with write_transaction():
-        if not _decide(application, "rejected", reason=reason):
+        if not _decide(application, "rejected", reason=reason, by=by):
             return False
     send_mail(application.email, "rejected", hq=application.hq, reason=reason)
     return True
 
 
-def _decide(application, status, reason=""):
-    """Move a submitted application to ``status``; False if someone decided it first."""
+def _decide(application, status, reason="", by=None):
+    """Move a submitted application to ``status`` (audited as ``by``'s); False if someone decided it first."""
     now = utcnow()
     claimed = (Application.update(status=status, reason=reason, decided_at=now)
                .where((Application.id == application.id) & (Application.status == "submitted"))
                .execute())
     if claimed:
         application.status, application.reason, application.decided_at = status, reason, now
+        if by is not None:
+            AuditEntry.record(f"application_{status}", staff=by, application=application.id)
     return bool(claimed)
 
 
