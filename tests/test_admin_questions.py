@@ -27,8 +27,8 @@ def edited_fire_tree():
 
 
 def post_tree(admin, text, action="save", kind="fire"):
-    page = admin.get(f"/admin/questions/{kind}")
-    return admin.post(f"/admin/questions/{kind}", data={"csrf_token": form_fields(page)["csrf_token"],
+    page = admin.get(f"/admin/questions/edit?kind={kind}")
+    return admin.post(f"/admin/questions/edit?kind={kind}", data={"csrf_token": form_fields(page)["csrf_token"],
                                                         "tree": text, "action": action})
 
 
@@ -48,7 +48,7 @@ def test_the_list_shows_each_tree_and_whether_it_is_the_default(admin):
 
 
 def test_an_edited_tree_is_asked_in_this_hqs_next_report_and_audited(app, admin):
-    editor = admin.get("/admin/questions/fire")
+    editor = admin.get("/admin/questions/edit?kind=fire")
     assert '"start": "burning"' in html.unescape(editor.text)  # the default, ready to edit
     response = post_tree(admin, edited_fire_tree())
     assert response.status_code == 303
@@ -83,7 +83,7 @@ def test_back_to_the_default(app, admin):
 
 
 def test_only_administrators_and_only_known_trees(app, admin):
-    assert admin.get("/admin/questions/other").status_code == 404
+    assert admin.get("/admin/questions/edit?kind=other").status_code == 404
     dispatcher = app.test_client()
     login_as(dispatcher, next(a for a in app.accounts["dispatchers"] if a["hq"] == "chitose"), path="/dispatch/login")
-    assert dispatcher.get("/admin/questions/fire").status_code in (302, 403)
+    assert dispatcher.get("/admin/questions/edit?kind=fire").status_code in (302, 403)

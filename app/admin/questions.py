@@ -43,11 +43,12 @@ def question_trees():
     return render_page("admin/questions.html", hq=hq, trees=trees)
 
 
-@bp.route("/questions/<kind>", methods=["GET", "POST"])
+# ?kind= rather than a path argument: the page only ever edits the administrator's own HQ's trees.
+@bp.route("/questions/edit", methods=["GET", "POST"])
 @staff_required("admin")
-def question_tree(kind):
+def question_tree():
     """Edit one tree: saved only when every question is complete and every path ends."""
-    kind, staff = _kind(kind), current_staff()
+    kind, staff = _kind(request.args.get("kind")), current_staff()
     hq, own_dir = staff.hq, questions.own_trees_dir()
     form = TreeForm()
     if form.validate_on_submit():
