@@ -139,7 +139,7 @@ def test_resident_pages_are_big_clear_and_reflow(live_server, new_context):
     expect(live).to_have_count(1)
     expect(phone.get_by_role("status").filter(has_text="受付しました")).to_be_visible()
     check(phone)
-    assert_contrast(phone, "#chat-log, .compose, .status-banner, .case-head")
+    assert_contrast(phone, ".chat, .status-banner, .case-head")
 
     phone.goto(live_server.base_url + "/offline")
     check(phone)
