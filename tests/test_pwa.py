@@ -62,3 +62,8 @@ def test_pages_carry_the_unsent_report_notice_for_the_script(client, app):
     assert 'id="connection" class="connection" role="alert"' in page
     assert '<template id="connection-unsent">' in page and "通報はまだ送られていません。" in page
     assert 'data-reports="/reports"' in page
+
+
+def test_staff_pages_carry_no_resident_alternatives(client):
+    assert 'id="connection"' in client.get("/login").text
+    assert 'id="connection"' not in client.get("/dispatch/login").text
