@@ -387,6 +387,19 @@
     });
   }
 
+  // An answer still waiting in the outbox (offline, or after a reload) hides its
+  // question's chips: a second tap would only be refused as a second answer.
+  function hidePendingAnswers(chat) {
+    if (!chat) return;
+    readOutbox(chat).forEach(function (item) {
+      if (!item.frame || item.frame.type !== "answer") return;
+      chat.querySelectorAll('form[data-socket-frame="answer"]').forEach(function (form) {
+        var seq = form.querySelector("[name=question_seq]");
+        if (seq && parseInt(seq.value, 10) === item.frame.question_seq) form.hidden = true;
+      });
+    });
+  }
+
   // ---- Map ---------------------------------------------------------------
   // Leaflet is fetched only when a map is on the page (the console's case view),
   // which also works after a boosted navigation, where <head> scripts do not run.
@@ -440,6 +453,7 @@
     fillLocationFields(evt.target);
     initMaps(evt.target);
     restoreOutbox(evt.target);
+    hidePendingAnswers(chatOf(evt.target) || evt.target.querySelector("[data-outbox]"));
   });
   document.addEventListener("DOMContentLoaded", init);
 })();

@@ -193,3 +193,33 @@ def test_place_first_when_the_hq_asks_for_it(served, new_context):
     phone.get_by_role("button", name=re.compile("^救急")).click()
     expect(phone.get_by_text("千歳市消防本部")).to_be_visible()
     expect(chips(phone, "病気ですか？けがですか？")).to_be_visible()
+
+
+def test_an_answer_not_yet_delivered_is_sent_once_and_its_chips_stay_hidden_across_reloads(live_server, new_context):
+    console = open_console(new_context, live_server)
+    phone = new_context(geolocation=IN_CHITOSE, permissions=["geolocation"]).new_page()
+    case_number = report(phone, live_server, "火事", "自宅")
+    console_log = open_case(console, case_number)
+    # A socket that seems open but reaches nothing (a dead connection), until let through.
+    network = {"up": False}
+    phone.route_web_socket(re.compile(r"/reports/.+/ws"),
+                           lambda ws: ws.connect_to_server() if network["up"] else None)
+    phone.reload()
+    chips(phone, "何が燃えていますか？").get_by_role("button", name=re.compile("^車")).click()
+    pending = phone.locator("#chat-log li.event--pending", has_text="車")
+    expect(pending.get_by_text("送信中", exact=True)).to_be_visible()
+    expect(chips(phone, "何が燃えていますか？")).to_have_count(0)
+
+    # Reloaded, the page still has the answer waiting, so it does not offer the question again.
+    phone.reload()
+    expect(pending.get_by_text("送信中", exact=True)).to_be_visible()
+    expect(chips(phone, "何が燃えていますか？")).to_have_count(0)
+    assert_accessible(phone)
+
+    network["up"] = True
+    phone.reload()
+    expect(chips(phone, "逃げ遅れた人・けが人はいますか？")).to_be_visible()
+    expect(console_log.locator(".event--answer", has_text="車")).to_have_count(1)
+    expect(phone.locator("#chat-log .event--answer", has_text="車")).to_have_count(1)
+    expect(phone.locator("#chat-log li.event--pending")).to_have_count(0)
+    expect(phone.get_by_role("alert").filter(has_text="もう答えています")).to_have_count(0)
