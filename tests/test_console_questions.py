@@ -7,6 +7,7 @@ from app.extensions import db
 from app.models import Report, ReportEvent
 
 from .conftest import form_fields, login_as, start_report
+from .test_sockets import open_socket  # noqa: F401  (fixture)
 
 
 @pytest.fixture
@@ -75,3 +76,43 @@ def test_another_hq_cannot_ask(app, case):
         "ask-csrf_token": form_fields(eniwa.get("/dispatch/"))["csrf_token"], "ask-body": "？",
         "ask-client_id": "other-hq-question-1"})
     assert response.status_code == 404 and questions_of(report_id) == []
+
+
+def test_the_summary_lists_each_question_with_its_answer(case):
+    resident, chat_url, console, case_url, report_id = case
+    ask(console, case_url, "煙は見えますか？", "黒い煙")
+    ask(console, case_url, "けが人はいますか？")
+    summary = console.get(case_url).text.split('id="answers"')[1].split("</section>")[0]
+    assert "煙は見えますか？" in summary and summary.count("まだ答えがありません") == 2
+    first, _ = questions_of(report_id)
+    chips = resident.get(chat_url).text.split('id="choices"')[1].split("</form>")[0]
+    resident.post(f"{chat_url}/answers", data={
+        "csrf_token": form_fields(resident.get(chat_url))["csrf_token"], "question_seq": str(first.seq),
+        "choice": "黒い煙", "client_id": re.search(r'name="client_id" value="([^"]+)"', chips).group(1)})
+    summary = console.get(case_url).text.split('id="answers"')[1].split("</section>")[0]
+    answered = summary.split("煙は見えますか？")[1].split("</dd>")[0]
+    assert "<strong>黒い煙</strong>" in answered and "千歳市消防本部 指令員" in answered
+    assert summary.count("まだ答えがありません") == 1
+
+
+def test_an_answer_refreshes_the_summary_on_the_console_socket(live_server, open_socket):  # noqa: F811
+    import json
+
+    from .http_session import HttpSession
+    from .test_sockets import receive_until
+
+    resident = HttpSession(live_server.base_url).login(live_server.account("residents"))
+    console = HttpSession(live_server.base_url).login(live_server.account("dispatchers"), path="/dispatch/login")
+    case_number = resident.start_report(kind="fire")  # the fire tree asks its first question at once
+    report_id = console.report_id(case_number)
+    sock = open_socket(console, f"/dispatch/cases/{report_id}/ws")
+    sock.send(json.dumps({"type": "resume", "after": 0}))
+    frames = receive_until(sock, 'id="answers"')
+    assert "何が燃えていますか？" in frames[-1] and "まだ答えがありません" in frames[-1]
+    _, _, chat = resident.request(f"/reports/{case_number}")
+    seq = re.search(r'name="question_seq" value="(\d+)"', chat).group(1)
+    mine = open_socket(resident, f"/reports/{case_number}/ws")
+    mine.send(json.dumps({"type": "answer", "client_id": "summary-answer-01", "question_seq": int(seq),
+                          "choice": "家"}))
+    frame = receive_until(sock, 'id="answers"')[-1]
+    assert 'hx-swap-oob="true"' in frame and "<strong>家</strong>" in frame

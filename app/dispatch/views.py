@@ -14,6 +14,7 @@ from . import bp, claims, phrases, records
 from .access import case_for, handed_away_by
 from .locating import request_location
 from .queue import queue_of
+from .summary import answers_of
 from .forms import ClaimForm, LoginForm, MessageForm, QuestionForm, StatusForm, TransferForm
 
 
@@ -69,7 +70,7 @@ def _case_page(report, form=None, transfer_form=None, status_form=None, claim_fo
         # Someone has opened it: every console of the HQ stops flashing it as new.
         hub.publish(f"hq:{report.receiving_hq_id}", report.id)
     return render_page("dispatch/case.html", status=status, report=report, writable=True,
-                       question_form=question_form or QuestionForm(prefix="ask"),
+                       question_form=question_form or QuestionForm(prefix="ask"), answers=answers_of(report),
                        claim_form=claim_form, phrases=list(CannedPhrase.of(current_staff().hq)),
                        events=list(report.events_after(0)), form=form or MessageForm(),
                        transfer_form=_transfer_form(report, transfer_form),

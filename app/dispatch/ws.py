@@ -1,4 +1,6 @@
 """Console sockets: the HQ's queue, and one case's chat."""
+from contextlib import nullcontext
+
 from flask import abort, current_app, render_template, request, session
 
 from ..auth import current_staff
@@ -10,6 +12,7 @@ from . import bp
 from .access import case_for
 from .claims import claim_channel
 from .queue import queue_of
+from .summary import SUMMARY_MARKERS, answers_of
 
 
 @bp.before_request
@@ -67,7 +70,18 @@ def case_socket(ws, report_id):
             raise AccessEnded()
 
     feed = ReportFeed(report_id, "staff", sent=request.args.get("after", 0, type=int), check=still_ours)
-    on_frame = frame_handler(feed, staff=staff, max_chars=current_app.config["MAX_MESSAGE_CHARS"])
+    handle_frame = frame_handler(feed, staff=staff, max_chars=current_app.config["MAX_MESSAGE_CHARS"])
+
+    def with_summary(frames):
+        # A question or an answer among the frames (live, or caught up on a resume): the summary follows.
+        if any(marker in frame for frame in frames for marker in SUMMARY_MARKERS):
+            # A frame from the client is already handled inside a connection; a hub notice is not.
+            with db.connection_context() if db.is_closed() else nullcontext():
+                frames.append(render_template("dispatch/_answers.html", answers=answers_of(report_id), oob=True))
+        return frames
+
+    def on_frame(raw):
+        return with_summary(handle_frame(raw))
 
     def on_notice(notices):
         claimed = [n for n in notices if n.channel == claim_channel(report_id)]
@@ -76,7 +90,7 @@ def case_socket(ws, report_id):
             with db.connection_context():
                 frames = [render_template("dispatch/_claim.html", report=feed.load(), writable=True, oob=True)]
         ledger = [n for n in notices if n not in claimed]
-        return frames + (feed.catch_up(ledger) if ledger else [])
+        return frames + with_summary(feed.catch_up(ledger) if ledger else [])
 
     serve_socket(ws, session_id=session.id, channels=[f"report:{report_id}", claim_channel(report_id)],
                  on_notice=on_notice, on_frame=on_frame, on_error=render_refusal)

@@ -135,6 +135,8 @@ def test_a_case_from_alarm_to_transfer_by_phrases_keys_a_question_stages_and_a_f
     group.get_by_role("button", name=re.compile("^たくさん")).click()
     log = console.locator("#chat-log")
     expect(log.locator(".event--answer", has_text="たくさん")).to_be_visible()
+    expect(console.get_by_role("region", name="答えのまとめ")).to_contain_text("煙は見えますか？")
+    expect(console.get_by_role("region", name="答えのまとめ").locator("strong")).to_have_text("たくさん")
 
     # Status stages by key, on the resident's banner.
     console.locator("h1").click()
