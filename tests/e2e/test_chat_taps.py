@@ -159,6 +159,15 @@ def test_without_javascript_questions_are_answered_by_taps(live_server, new_cont
     assert console_log.locator(".event--answer").count() == 3
     assert_accessible_without_js(phone, new_context)
 
+    # A dispatcher's question reaches the self-refreshing frame with its chips.
+    console.get_by_label("質問", exact=True).fill("窓から出られますか？")
+    console.get_by_role("button", name="質問を送る").click()
+    group = messages.get_by_role("group", name=re.compile("^窓から出られますか？"))
+    expect(group).to_be_visible(timeout=15_000)
+    group.get_by_role("button", name=re.compile("^いいえ")).click()
+    expect(console_log.locator(".event--answer", has_text="いいえ")).to_have_count(2)  # this and the tree's
+    expect(messages.get_by_role("group")).to_have_count(0)
+
 
 def test_place_first_when_the_hq_asks_for_it(served, new_context):
     server = served()  # its own database: the setting must not reach the other journeys
