@@ -71,6 +71,8 @@ def _case_page(report, form=None, transfer_form=None, status_form=None, claim_fo
         hub.publish(f"hq:{report.receiving_hq_id}", report.id)
     return render_page("dispatch/case.html", status=status, report=report, writable=True,
                        question_form=question_form or QuestionForm(prefix="ask"), answers=answers_of(report),
+                       latest_fix=report.events_after(0).where(ReportEvent.kind == "location")
+                       .order_by(ReportEvent.seq.desc()).first(),
                        claim_form=claim_form, phrases=list(CannedPhrase.of(current_staff().hq)),
                        events=list(report.events_after(0)), form=form or MessageForm(),
                        transfer_form=_transfer_form(report, transfer_form),

@@ -428,9 +428,12 @@
       var lat = parseFloat(el.dataset.lat), lon = parseFloat(el.dataset.lon);
       var map = L.map(el, { keyboard: false }).setView([lat, lon], 16);
       L.tileLayer(el.dataset.tileUrl, { attribution: el.dataset.tileAttribution, maxZoom: 18 }).addTo(map);
-      L.marker([lat, lon], { keyboard: false }).addTo(map);
+      var marker = L.marker([lat, lon], { keyboard: false }).addTo(map);
       var accuracy = parseFloat(el.dataset.accuracy);
-      if (accuracy > 0) L.circle([lat, lon], { radius: accuracy }).addTo(map);
+      var circle = accuracy > 0 ? L.circle([lat, lon], { radius: accuracy }).addTo(map) : null;
+      // The console draws the trail of location updates on it (static/js/console.js).
+      el._net119Map = { map: map, marker: marker, circle: circle };
+      el.dispatchEvent(new CustomEvent("net119:map", { bubbles: true }));
     });
   }
 

@@ -72,4 +72,58 @@
   }
   document.addEventListener("htmx:load", function (evt) { initToggle(evt.target); });
   initToggle(document);
+
+  // ---- The map's trail --------------------------------------------------------
+  // Location updates arrive in the chat log as events carrying lat/lon/accuracy:
+  // the map (drawn by app.js) gets the trail, the marker and circle move to the
+  // newest fix, and the place section says where that is in words and numbers.
+  function fixes() {
+    var points = [];
+    document.querySelectorAll("#chat-log .event--location[data-lat]").forEach(function (li) {
+      var lat = parseFloat(li.getAttribute("data-lat")), lon = parseFloat(li.getAttribute("data-lon"));
+      if (isFinite(lat) && isFinite(lon)) {
+        points.push({ lat: lat, lon: lon, accuracy: parseFloat(li.getAttribute("data-accuracy")) });
+      }
+    });
+    return points;
+  }
+
+  function drawTrail(el) {
+    var drawn = el && el._net119Map;
+    if (!drawn || !window.L) return;
+    var points = fixes();
+    var path = [[parseFloat(el.dataset.lat), parseFloat(el.dataset.lon)]].concat(
+      points.map(function (p) { return [p.lat, p.lon]; }));
+    if (!drawn.trail) drawn.trail = L.polyline(path, { weight: 4, dashArray: "6 6" }).addTo(drawn.map);
+    else drawn.trail.setLatLngs(path);
+    var latest = points[points.length - 1];
+    if (!latest) return;
+    drawn.marker.setLatLng([latest.lat, latest.lon]);
+    if (drawn.circle) drawn.circle.setLatLng([latest.lat, latest.lon]);
+    if (isFinite(latest.accuracy) && latest.accuracy > 0) {
+      if (drawn.circle) drawn.circle.setRadius(latest.accuracy);
+      else drawn.circle = L.circle([latest.lat, latest.lon], { radius: latest.accuracy }).addTo(drawn.map);
+    }
+    drawn.map.panTo([latest.lat, latest.lon]);
+  }
+
+  function showLatest(message) {
+    var target = document.getElementById("latest-fix");
+    var lat = parseFloat(/data-lat="([^"]+)"/.exec(message)[1]), lon = parseFloat(/data-lon="([^"]+)"/.exec(message)[1]);
+    var accuracy = parseFloat((/data-accuracy="([^"]+)"/.exec(message) || [])[1]);
+    var now = new Date();
+    if (!target || !isFinite(lat) || !isFinite(lon)) return;
+    target.textContent = "北緯 " + lat.toFixed(5) + "・東経 " + lon.toFixed(5) +
+      (isFinite(accuracy) ? "（誤差 約" + Math.round(accuracy) + " m）" : "") +
+      "・" + now.getHours() + ":" + String(now.getMinutes()).padStart(2, "0") + " 更新";
+  }
+
+  document.addEventListener("net119:map", function (evt) { drawTrail(evt.target); });
+  document.addEventListener("htmx:wsAfterMessage", function (evt) {
+    var message = evt.detail.message;
+    if (message.indexOf("event--location") < 0 || message.indexOf("data-lat=") < 0) return;
+    showLatest(message);
+    drawTrail(document.getElementById("map"));
+  });
+  drawTrail(document.getElementById("map"));
 })();

@@ -154,6 +154,11 @@ def test_a_case_from_alarm_to_transfer_by_phrases_keys_a_question_stages_and_a_f
     console.keyboard.press("l")
     expect(phone_log.get_by_text(re.compile("現在地をもう一度送ってください"))).to_be_visible()
     expect(console.locator("#chat-log .event--location[data-lat='42.8262']")).to_have_count(1)
+    expect(console.locator("#latest-fix")).to_contain_text("北緯 42.82620・東経 141.65480（誤差 約12 m）")
+    # The map's marker moved to the new fix, with the trail drawn from where the report began.
+    expect(console.locator("#map path.leaflet-interactive")).to_have_count(2)  # accuracy circle and trail
+    marker_at = console.evaluate("() => document.getElementById('map')._net119Map.marker.getLatLng()")
+    assert (round(marker_at["lat"], 4), round(marker_at["lng"], 4)) == (42.8262, 141.6548)
     assert_accessible(console)
 
     # The printable record has everything so far.
