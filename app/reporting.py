@@ -246,6 +246,16 @@ def open_questions(report):
     return [e for e in ledger if e.kind == "question" and e.seq not in answered]
 
 
+def _stored_retry(report, client_id, kind):
+    """The ``kind`` event this client id already stored (a retry), or None; InvalidInput if it named another."""
+    check_client_id(client_id)
+    stored = ReportEvent.get_or_none(report=report, client_id=client_id)
+    if stored is not None and stored.kind != kind:
+        raise InvalidInput("client_id", "送信IDが正しくありません。ページを読み込み直してください。",
+                           "The send id is not valid. Please reload the page.")
+    return stored
+
+
 def _positive_int(value):
     """``value`` (a form string or a JSON number) as an int above 0, else None."""
     if isinstance(value, bool) or not isinstance(value, (int, str)):
@@ -263,9 +273,8 @@ def answer_question(report, question_seq, choice, client_id):
     Idempotent by ``client_id``: a retry returns the stored answer, even once the
     question is closed. A tree answer asks the tree's next question.
     """
-    check_client_id(client_id)
-    stored = ReportEvent.get_or_none(report=report, client_id=client_id)
-    if stored is not None and stored.kind == "answer":
+    stored = _stored_retry(report, client_id, "answer")
+    if stored is not None:
         return stored, False
     seq = _positive_int(question_seq)
     question = seq and ReportEvent.get_or_none(report=report, seq=seq, kind="question")
@@ -312,12 +321,11 @@ def record_location(report, fix, client_id):
     The dispatcher's map draws the trail from these events' data. A report sent
     before the phone had a fix takes its position from the first one.
     """
-    check_client_id(client_id)
+    stored = _stored_retry(report, client_id, "location")
     if fix is None:
         raise InvalidInput("location", "位置情報がありません。", "No location was sent.")
     if not report.is_open:
         raise InvalidInput("location", "この通報は終了しています。", "This report is closed.")
-    stored = ReportEvent.get_or_none(report=report, client_id=client_id)
     if stored is not None:
         return stored, False
     latest = (ReportEvent.select().where((ReportEvent.report == report) & (ReportEvent.kind == "location"))

@@ -106,3 +106,11 @@ def test_the_dispatcher_receives_each_update_with_its_position(live_server, open
     assert "誤差 約18 m" in seen and "hidden" not in seen
     console.send(json.dumps({"type": "location", "client_id": "loc-frame-0003", "lat": 1, "lon": 1}))
     assert "Only the resident sends a location." in receive_until(console, 'id="notice"')[-1]
+
+
+def test_a_client_id_already_used_for_something_else_is_refused(ledger):
+    from app.reporting import post_message
+    post_message(ledger.report, actor="resident", body="ここにいます", client_id="reused-loc-0001")
+    with pytest.raises(InvalidInput, match="send id"):
+        record_location(ledger.report, Fix(42.8, 141.6, 10), "reused-loc-0001")
+    assert locations(ledger.report) == []

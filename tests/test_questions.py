@@ -371,3 +371,14 @@ def test_in_english_the_chips_speak_english_and_send_the_japanese_answer(residen
     resident_client.post(f"{chat_url}/answers", data={**form_fields(page), "question_seq": seq, "choice": "家"})
     with db.connection_context():
         assert answers_of(Report.get()) == [("家", "resident")]
+
+
+def test_a_client_id_already_used_for_a_message_is_not_taken_for_an_answer(ledger):
+    from app.reporting import post_message
+    report = new_report(ledger, "fire")
+    question, = open_questions(report)
+    post_message(report, actor="resident", body="煙が見えます", client_id="reused-id-0001")
+    with pytest.raises(InvalidInput) as refused:
+        answer_question(report, question.seq, "家", "reused-id-0001")
+    assert refused.value.field == "client_id"
+    assert answers_of(report) == [] and open_questions(report) == [question]
