@@ -25,8 +25,10 @@
     var form = evt.target;
     if (!form.matches || !form.matches(".phrases__form")) return;
     var sender = document.getElementById("phrase-send");
-    var chat = sender && sender.closest("[data-last-seq]");
-    if (!chat || !chat._net119) return;  // no live socket yet: the plain form post sends it
+    // Until htmx has wired the form to the socket, the phrase's own plain form post sends it.
+    // Once wired, a closed socket is no reason to fall back: the outbox keeps the phrase
+    // (送信中) and sends it as the socket opens, as it does a typed reply.
+    if (!sender || !sender["htmx-internal-data"]) return;
     evt.preventDefault();
     evt.stopPropagation();
     sender.querySelector("textarea").value = form.getAttribute("data-phrase");

@@ -114,6 +114,16 @@ def test_a_case_from_alarm_to_transfer_by_phrases_keys_a_question_stages_and_a_f
     expect(phone_log.get_by_text("消防車が向かっています。")).to_have_count(1)
     expect(log.get_by_text("消防車が向かっています。").locator("xpath=ancestor::li")
            .get_by_text(re.compile("^(届きました|既読)$"))).to_be_visible()
+    # Single-key shortcuts can be turned off (WCAG 2.1.4), and on again.
+    toggle = console.get_by_label("1文字キーのショートカットを使う")
+    toggle.uncheck()
+    console.locator("h1").click()
+    console.keyboard.press("3")
+    toggle.check()
+    console.locator("h1").click()
+    console.keyboard.press("4")
+    expect(phone_log.get_by_text("安全な場所にいてください。")).to_be_visible()
+    expect(phone_log.get_by_text("救急車が向かっています。")).to_have_count(0)
     # In a text field a number is text, not a shortcut; Ctrl+Enter sends.
     console.get_by_label("返信").click()
     console.keyboard.type("2階にいますか")
