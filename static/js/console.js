@@ -35,6 +35,20 @@
     sender.requestSubmit();
   }, true);
 
+  // A boosted action (claim, a status stage, a question) redraws the page; a reply
+  // being typed meanwhile must survive it. Not after sending the reply itself.
+  var draft = "";
+  document.addEventListener("htmx:beforeSwap", function (evt) {
+    var reply = document.querySelector("#compose textarea");
+    var from = evt.detail.requestConfig && evt.detail.requestConfig.elt;
+    draft = reply && !(from && from.closest && from.closest("#compose")) ? reply.value : "";
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    var reply = document.querySelector("#compose textarea");
+    if (draft && reply && !reply.value) reply.value = draft;
+    draft = "";
+  });
+
   function press(key) {
     // R and Q: the reply and question boxes (text fields drawn by the shared field macro).
     var target = key === "r" ? document.querySelector("#compose textarea")
