@@ -21,19 +21,22 @@ def console_of(new_context, live_server, account, **options):
 
 def add_dispatcher(new_context, live_server):
     """An administrator creates a second Chitose dispatcher at /admin/staff; return its account."""
+    login = new_context().new_page()
+    login.goto(live_server.base_url + "/dispatch/login")
+    assert_accessible(login)
     admin = console_of(new_context, live_server, live_server.account("admins"))
     expect(admin.get_by_role("heading", name=re.compile("の管理"))).to_be_visible()
     assert_accessible(admin)
     admin.get_by_role("link", name="職員アカウントの管理").click()
     expect(admin.get_by_role("heading", name=re.compile("職員アカウント"))).to_be_visible()
     assert_accessible(admin)
-    login = f"chitose-e2e-{secrets.token_hex(3)}"
-    admin.get_by_label(re.compile("職員ID")).fill(login)
+    staff_id = f"chitose-e2e-{secrets.token_hex(3)}"
+    admin.get_by_label(re.compile("職員ID")).fill(staff_id)
     admin.get_by_label("氏名").fill("千歳 二郎")
     admin.get_by_label("指令員").check()
     admin.get_by_label(re.compile("初期パスワード")).fill("e2e-password-123")
     admin.get_by_role("button", name="追加する").click()
-    expect(admin.get_by_role("cell", name=login)).to_be_visible()
+    expect(admin.get_by_role("cell", name=staff_id)).to_be_visible()
     assert_accessible(admin)
     for path in ("/admin/residents", "/admin/applications"):
         admin.goto(live_server.base_url + path)
@@ -46,7 +49,7 @@ def add_dispatcher(new_context, live_server):
     expect(admin.get_by_role("alert").filter(has_text="定型文を入力してください")).to_be_visible()
     assert admin.title().startswith("エラー：")
     assert_accessible(admin)
-    return {"login": login, "password": "e2e-password-123"}
+    return {"login": staff_id, "password": "e2e-password-123"}
 
 
 def queue_item(page, case_number):
