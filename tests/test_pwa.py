@@ -59,7 +59,7 @@ def test_the_offline_page_needs_no_login_and_names_the_alternatives(client):
 def test_pages_carry_the_unsent_report_notice_for_the_script(client, app):
     login_as(client, app.accounts["residents"][0])
     page = client.get("/").text
-    assert 'id="connection" class="connection" role="alert"' in page
+    assert 'id="connection" class="connection" role="alert" data-owner="' in page
     assert '<template id="connection-unsent">' in page and "通報はまだ送られていません。" in page
     assert 'data-reports="/reports"' in page
 

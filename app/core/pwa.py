@@ -1,11 +1,13 @@
 """The installable app: web manifest, service worker and offline page (SPEC §2, §3.5)."""
 import hashlib
+import hmac
 import json
 from functools import cache
 from pathlib import Path
 
 from flask import current_app, render_template, url_for
 
+from ..auth import current_resident
 from ..models import REPORT_KINDS
 from ..proxy.views import card_worker_settings
 from . import bp
@@ -19,6 +21,16 @@ bp.add_app_template_global(THEME_COLOUR, "THEME_COLOUR")
 ICONS = [("icon-192.png", "192x192", "any"), ("icon-512.png", "512x512", "any"),
          ("maskable-192.png", "192x192", "maskable"), ("maskable-512.png", "512x512", "maskable"),
          ("monochrome-192.png", "192x192", "monochrome"), ("monochrome-512.png", "512x512", "monochrome")]
+
+
+@bp.app_template_global()
+def device_owner():
+    """An opaque name for the logged-in resident, under which the page keeps an unsent report."""
+    resident = current_resident()
+    if resident is None:
+        return ""
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, f"unsent-report:{resident.id}".encode(), hashlib.sha256).hexdigest()[:24]
 
 
 @bp.get("/manifest.webmanifest")

@@ -5,7 +5,8 @@
 // "Never twice" rests on the server: a report is stored once per client id, so a resend
 // of the same id answers with the report already made. This page therefore keeps one
 // unsent report at a time, and a second attempt while it waits reuses its id: a panicked
-// second tap can never become a second report.
+// second tap can never become a second report. It is kept per resident (an opaque name
+// from the server): on a shared phone, one resident's report is never sent as another's.
 (function () {
   "use strict";
 
@@ -13,7 +14,7 @@
   if (!script) return;
   var REPORTS_URL = script.getAttribute("data-reports");  // where the second tap posts
   var START_URL = script.getAttribute("data-start");
-  var KEY = "net119-unsent-report";
+  var KEY = "net119-unsent-report:";
   var RETRY_MS = 5000;
   // A report request on a weak connection gives up after this and is kept for a resend.
   var TIMEOUT_MS = 15000;
@@ -24,18 +25,27 @@
   var memory = null;  // the kept report, also here in case storage is blocked
 
   // ---- The kept report (localStorage: it survives a reload or a closed tab) ----------
+  // Read from the page each time: logging in is a boosted swap, which runs no script again.
+  function owner() {
+    var region = document.getElementById("connection");
+    return region ? region.getAttribute("data-owner") || "" : "";
+  }
   function readUnsent() {
-    try { return JSON.parse(localStorage.getItem(KEY) || "null"); } catch (e) { return null; }
+    try { return JSON.parse(localStorage.getItem(KEY + owner()) || "null"); } catch (e) { return null; }
   }
   function keep(item) {
-    try { localStorage.setItem(KEY, JSON.stringify(item)); } catch (e) { /* storage blocked: resent while open */ }
+    try { localStorage.setItem(KEY + owner(), JSON.stringify(item)); } catch (e) { /* blocked: resent while open */ }
     memory = item;
   }
   function forget() {
-    try { localStorage.removeItem(KEY); } catch (e) { /* nothing kept */ }
+    try { localStorage.removeItem(KEY + owner()); } catch (e) { /* nothing kept */ }
     memory = null;
   }
-  function unsent() { return readUnsent() || memory; }
+  function unsent() {
+    if (!owner()) return null;
+    var item = readUnsent() || memory;
+    return item && item.owner === owner() ? item : null;
+  }
 
   function isReportForm(elt) {
     return Boolean(REPORTS_URL && elt && elt.tagName === "FORM" &&
@@ -75,7 +85,7 @@
 
   // ---- The second tap, through htmx ---------------------------------------------------
   document.addEventListener("htmx:configRequest", function (evt) {
-    if (!isReportForm(evt.detail.elt) || evt.detail.verb !== "post") return;
+    if (!owner() || !isReportForm(evt.detail.elt) || evt.detail.verb !== "post") return;
     var waiting = unsent();
     if (waiting) evt.detail.parameters.client_id = waiting.id;
     var fields = [];
@@ -83,7 +93,7 @@
       if (name !== "csrf_token") fields.push([name, name === "client_id" && waiting ? waiting.id : value]);
     });
     // Kept before it is sent: a tab closed mid-request still has it.
-    keep({ id: waiting ? waiting.id : evt.detail.parameters.client_id, fields: fields, at: Date.now() });
+    keep({ id: waiting ? waiting.id : evt.detail.parameters.client_id, fields: fields, owner: owner(), at: Date.now() });
     evt.detail.timeout = TIMEOUT_MS;
   });
 
@@ -192,6 +202,8 @@
     var region = document.getElementById("connection");
     if (region && !region.hasChildNodes()) region.removeAttribute("data-state");
     render();
+    // Logging in is such a swap too: a report kept for this resident goes now.
+    sendUnsent();
   });
   document.addEventListener("DOMContentLoaded", function () {
     renewClientIds(document);

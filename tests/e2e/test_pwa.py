@@ -6,12 +6,20 @@ import struct
 import pytest
 from playwright.sync_api import expect
 
+from app import create_app
+from app.auth import hash_password
+from app.extensions import db
+from app.models import Headquarters, Resident
+
 from .conftest import CHROMIUM, CHROMIUM_ARGS, assert_accessible
 from .test_accessibility import assert_big_enough, assert_reflows
 
 pytestmark = pytest.mark.e2e
 
 UNSENT = "通報はまだ送られていません。"
+# The report this device keeps unsent, whoever it belongs to (one key per resident).
+KEPT = ("Object.keys(localStorage).filter(k => k.startsWith('net119-unsent-report:'))"
+        ".map(k => JSON.parse(localStorage.getItem(k)))[0] || null")
 
 
 def log_in(page, base_url, account):
@@ -31,6 +39,17 @@ def wait_until_saved(page):
 def reports_with(live_server, client_id):
     with sqlite3.connect(f"file:{live_server.data_dir / 'net119.sqlite3'}?mode=ro", uri=True) as db:
         return db.execute("SELECT count(*) FROM report WHERE client_id = ?", (client_id,)).fetchone()[0]
+
+
+def second_resident(live_server):
+    """Another resident of the demo HQ, written straight into the live server's database."""
+    account = {"login": "shared-phone-hanako", "password": "pass-word-2"}
+    create_app({"DATABASE_URL": f"sqlite:///{live_server.data_dir / 'net119.sqlite3'}", "SECRET_KEY": "unused"})
+    with db.connection_context():
+        if not Resident.select().where(Resident.login == account["login"]).exists():
+            Resident.create(login=account["login"], password_hash=hash_password(account["password"]),
+                            hq=Headquarters.get(code="chitose"), name="恵庭 花子", address="北海道恵庭市京町1番地")
+    return account
 
 
 def png_size(body):
@@ -130,7 +149,7 @@ def test_a_report_made_offline_is_kept_and_sent_once_when_online(live_server, ne
     assert_reflows(phone)
     # A panicked second tap waits with the first: the same report, not a second one.
     phone.get_by_role("button", name=re.compile("^自宅")).click()
-    kept = phone.evaluate("JSON.parse(localStorage.getItem('net119-unsent-report'))")
+    kept = phone.evaluate(KEPT)
     assert ["kind", "fire"] in kept["fields"] and ["place", "home"] in kept["fields"]
 
     # Kept on the device: a reload (still offline) still shows it and still holds it.
@@ -142,7 +161,7 @@ def test_a_report_made_offline_is_kept_and_sent_once_when_online(live_server, ne
     expect(phone).to_have_url(re.compile(r"/reports/\d{6}-\d{4}$"), timeout=20_000)
     expect(phone.get_by_text("受信した消防本部")).to_be_visible()
     assert reports_with(live_server, kept["id"]) == 1
-    assert phone.evaluate("localStorage.getItem('net119-unsent-report')") is None
+    assert phone.evaluate(KEPT) is None
     expect(phone.get_by_role("alert").filter(has_text=UNSENT)).to_have_count(0)
     # Online, a later page view sends nothing more.
     phone.goto(live_server.base_url + "/")
@@ -185,7 +204,7 @@ def queue_a_report_offline(context, phone, base_url):
     phone.get_by_role("button", name=re.compile("^救急")).click()
     phone.get_by_role("button", name=re.compile("^自宅")).click()
     expect(phone.get_by_role("alert").filter(has_text=UNSENT)).to_be_visible()
-    return phone.evaluate("JSON.parse(localStorage.getItem('net119-unsent-report'))")
+    return phone.evaluate(KEPT)
 
 
 def test_a_kept_report_is_sent_when_the_app_is_next_opened(live_server, new_context):
@@ -213,7 +232,7 @@ def test_the_resident_can_withdraw_a_kept_report(live_server, new_context):
     phone.once("dialog", lambda dialog: dialog.accept())
     phone.get_by_role("button", name=re.compile("^送るのをやめる")).click()
     expect(phone.get_by_role("alert").filter(has_text=UNSENT)).to_have_count(0)
-    assert phone.evaluate("localStorage.getItem('net119-unsent-report')") is None
+    assert phone.evaluate(KEPT) is None
     context.set_offline(False)
     phone.wait_for_timeout(6000)  # longer than a retry interval
     assert reports_with(live_server, kept["id"]) == 0
@@ -234,3 +253,32 @@ def test_a_new_worker_deletes_the_caches_of_old_ones(live_server, new_context):
     phone.wait_for_function("navigator.serviceWorker.controller !== null", timeout=30_000)
     phone.wait_for_function("caches.keys().then(k => !k.includes('net119-shell-0ld'))")
     assert sorted(phone.evaluate("caches.keys()")) == ["net119-resident-v1", f"net119-shell-{version}"]
+
+
+def test_on_a_shared_phone_a_kept_report_waits_for_its_own_resident(live_server, new_context):
+    context = new_context()
+    phone = context.new_page()
+    owner, other = live_server.account("residents"), second_resident(live_server)
+    log_in(phone, live_server.base_url, owner)
+    wait_until_saved(phone)
+    kept = queue_a_report_offline(context, phone, live_server.base_url)
+    phone.close()
+
+    # Someone else logs in on the same phone: the report is neither shown nor sent as theirs.
+    context.set_offline(False)
+    context.clear_cookies()
+    phone = context.new_page()
+    log_in(phone, live_server.base_url, other)
+    phone.wait_for_timeout(6000)  # longer than a retry interval
+    expect(phone.get_by_role("alert").filter(has_text=UNSENT)).to_have_count(0)
+    assert reports_with(live_server, kept["id"]) == 0
+
+    # Its own resident is back: sent.
+    context.clear_cookies()
+    log_in_again = context.new_page()
+    log_in_again.goto(live_server.base_url + "/login")
+    log_in_again.get_by_label(re.compile("ID")).fill(owner["login"])
+    log_in_again.get_by_label("パスワード").fill(owner["password"])
+    log_in_again.get_by_role("button", name="ログイン").click()
+    expect(log_in_again).to_have_url(re.compile(r"/reports/\d{6}-\d{4}$"), timeout=20_000)
+    assert reports_with(live_server, kept["id"]) == 1
