@@ -14,8 +14,7 @@ def handed_away_upto(report_id, hq):
 
 
 def case_for(report_id, hq):
-    """``(report, upto)``: the HQ's own case with ``upto`` None, a case it handed away with
-    ``upto`` the transfer's sequence number (read-only), or ``(None, None)``."""
+    """``(report, upto)``: own case (``upto`` None), handed away (read-only up to seq ``upto``), or Nones."""
     report = Report.get_or_none(Report.id == report_id)
     if report is None:
         return None, None

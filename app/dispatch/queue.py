@@ -2,7 +2,8 @@
 from peewee import fn
 
 from ..models import Report, ReportEvent, utcnow
-from ..reporting import open_reports_of
+from ..realtime import hub
+from ..reporting import mark_displayed, open_reports_of
 
 # What the resident says, not the location updates their phone sends every 30 s.
 UNREAD_KINDS = ("message", "answer")
@@ -17,3 +18,11 @@ def queue_of(hq):
                          & ReportEvent.kind.in_(UNREAD_KINDS) & (ReportEvent.seq > Report.staff_read_seq))
                   .group_by(ReportEvent.report).tuples()) if reports else {}
     return {"reports": reports, "unread": unread, "now": utcnow()}
+
+
+def seen_by_staff(report):
+    """A console shows the whole case (既読); the first time, every queue of the HQ stops flashing it."""
+    first_look = report.staff_read_seq == 0
+    mark_displayed(report, "staff", report.last_seq)
+    if first_look:
+        hub.publish(f"hq:{report.receiving_hq_id}", report.id)

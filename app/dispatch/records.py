@@ -13,7 +13,6 @@ ACTION_LABELS = {
     "transfer": "引き継ぎ", "system": "システム", "claim": "担当", "take_over": "担当を交代",
     "release": "担当を解除", "export": "記録を出力",
 }
-ACTOR_LABELS = {"resident": "通報者", "staff": "職員", "system": "システム"}
 
 
 @dataclass(frozen=True)

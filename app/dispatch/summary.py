@@ -1,4 +1,4 @@
-"""The answers given so far, question by question: what the dispatcher reads at a glance."""
+"""What the dispatcher reads at a glance: the answers so far, question by question, and the newest fix."""
 from dataclasses import dataclass
 
 from ..models import ReportEvent
@@ -31,3 +31,9 @@ def answers_of(report):
                              (question.staff.name if question.staff else "指令員"),
                              from_profile=bool(answer and answer.data.get("prefilled"))))
     return rows
+
+
+def latest_fix(report):
+    """The case's newest location update, or None."""
+    return (ReportEvent.select().where((ReportEvent.report == report) & (ReportEvent.kind == "location"))
+            .order_by(ReportEvent.seq.desc()).first())

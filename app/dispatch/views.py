@@ -7,15 +7,13 @@ from ..auth import current_staff, end_session, login_flow, staff_required
 from ..forms import bilingual
 from ..models import CannedPhrase, Headquarters, ReportEvent, Staff
 from ..pages import render_page
-from ..realtime import hub
-from ..reporting import (InvalidInput, ask_question, mark_displayed, post_message, set_status,
-                         transfer_report)
+from ..reporting import InvalidInput, ask_question, post_message, set_status, transfer_report
 from . import bp, claims, phrases, records
 from .access import case_for, handed_away_by
-from .locating import request_location
-from .queue import queue_of
-from .summary import answers_of
 from .forms import ClaimForm, LoginForm, MessageForm, QuestionForm, StatusForm, TransferForm
+from .locating import request_location
+from .queue import queue_of, seen_by_staff
+from .summary import answers_of, latest_fix
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -42,8 +40,7 @@ def console():
 
 
 def own_case(report_id, write=True):
-    """``(report, upto)`` for the current HQ, as access.case_for; 404 for any other HQ's case
-    (never revealing whether it exists), 403 for writing to a case this HQ handed away."""
+    """access.case_for for the current HQ: 404 for others' cases, exist or not; 403 to write a handed-away one."""
     report, upto = case_for(report_id, current_staff().hq)
     if report is None:
         abort(404)
@@ -64,15 +61,10 @@ def _transfer_form(report, form=None):
 
 def _case_page(report, form=None, transfer_form=None, status_form=None, claim_form=None,
                question_form=None, status=200):
-    first_look = report.staff_read_seq == 0
-    mark_displayed(report, "staff", report.last_seq)
-    if first_look:
-        # Someone has opened it: every console of the HQ stops flashing it as new.
-        hub.publish(f"hq:{report.receiving_hq_id}", report.id)
+    seen_by_staff(report)
     return render_page("dispatch/case.html", status=status, report=report, writable=True,
                        question_form=question_form or QuestionForm(prefix="ask"), answers=answers_of(report),
-                       latest_fix=report.events_after(0).where(ReportEvent.kind == "location")
-                       .order_by(ReportEvent.seq.desc()).first(),
+                       latest_fix=latest_fix(report),
                        claim_form=claim_form, phrases=list(CannedPhrase.of(current_staff().hq)),
                        events=list(report.events_after(0)), form=form or MessageForm(),
                        transfer_form=_transfer_form(report, transfer_form),
