@@ -79,6 +79,11 @@ def test_a_claim_shows_at_once_on_a_colleagues_console_and_another_hq_sees_nothi
     expect(second.get_by_role("button", name=re.compile("^担当を代わる"))).to_be_visible()
     expect(queue_item(second, case_number)).to_contain_text("担当：千歳市消防本部 指令員")
     assert_accessible(second)
+    # The colleague takes over with the button the socket just drew (its form's token included).
+    second.get_by_role("button", name=re.compile("^担当を代わる")).click()
+    expect(second.locator("#claim")).to_contain_text("千歳 二郎（あなた）")
+    expect(first.locator("#claim")).to_contain_text("千歳 二郎")
+    expect(queue_item(first, case_number)).to_contain_text("担当：千歳 二郎")
 
     # Another HQ: nothing in its queue, and the case's address is simply not found.
     expect(queue_item(eniwa, case_number)).to_have_count(0)
