@@ -25,7 +25,7 @@ def test_unopened_cases_and_unread_messages_are_marked_until_read(app):
         resident.post(f"{chat_url}/messages", data={**form_fields(resident.get(chat_url)), "body": text})
     queue = item(console.get("/dispatch/").text, report_id)
     assert "queue__item--unopened" not in queue  # the class sits on the <li>, before the link
-    assert "未確認" in queue and "未読 2件" in queue and re.search(r"受信（\d+分経過）", queue)
+    assert "未確認" in queue and "未読 2件" in queue and re.search(r"受信（<span data-since=\"[^\"]+Z\">\d+分経過", queue)
     console.get(f"/dispatch/cases/{report_id}")
     queue = console.get("/dispatch/").text
     assert "queue__item--unopened" not in queue

@@ -89,6 +89,14 @@
   document.addEventListener("htmx:load", function (evt) { initToggle(evt.target); });
   initToggle(document);
 
+  // The queue's "minutes since the report" keeps counting between pushes.
+  setInterval(function () {
+    document.querySelectorAll("[data-since]").forEach(function (el) {
+      var since = Date.parse(el.getAttribute("data-since"));
+      if (isFinite(since)) el.textContent = Math.max(0, Math.floor((Date.now() - since) / 60000)) + "分経過";
+    });
+  }, 15000);
+
   // ---- The map's trail --------------------------------------------------------
   // Location updates arrive in the chat log as events carrying lat/lon/accuracy:
   // the map (drawn by app.js) gets the trail, the marker and circle move to the

@@ -238,3 +238,14 @@ def test_the_console_works_without_javascript(live_server, new_context):
     assert console.title().startswith("エラー：")
     assert_accessible_without_js(console, new_context)
     expect(chips(phone, "歩けますか？")).to_be_visible()
+
+
+def test_the_queue_keeps_counting_the_minutes_since_each_report(live_server, new_context):
+    console = new_context().new_page()
+    console.clock.install()
+    log_in(console, live_server.base_url, live_server.account("dispatchers"), path="/dispatch/login")
+    phone = new_context(geolocation=IN_CHITOSE, permissions=["geolocation"]).new_page()
+    case_number = report(phone, live_server, "救急", "自宅")
+    expect(queue_item(console, case_number)).to_contain_text("0分経過")
+    console.clock.fast_forward("07:00")
+    expect(queue_item(console, case_number)).to_contain_text("7分経過")
