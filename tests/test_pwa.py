@@ -29,12 +29,14 @@ def test_every_page_links_the_manifest_and_the_theme_colour(client):
 
 def test_the_worker_is_told_the_shell_and_the_start_pages(client):
     settings = json.loads(client.get("/sw.js").text.splitlines()[0].removeprefix("self.NET119 = ").rstrip(";"))
-    assert {"/offline", "/manifest.webmanifest", "/static/css/app.css", "/static/js/offline.js",
+    assert {"/offline", "/static/css/app.css", "/static/js/offline.js",
             "/static/vendor/htmx/htmx.min.js"} <= set(settings["shell"])
     for url in settings["shell"]:
         with client.get(url) as answer:
             assert answer.status_code == 200, url
-    assert settings["startPages"] == ["/", "/?kind=fire", "/?kind=ambulance", "/?kind=other"]
+    assert settings["startPages"] == ["/", "/?kind=fire", "/?kind=ambulance", "/?kind=other",
+                                      "/?place=home", "/?place=current"]
+    assert settings["start"] == "/"
     assert settings["offline"] == "/offline" and settings["static"] == "/static/"
     assert len(settings["version"]) == 12
 

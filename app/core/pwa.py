@@ -65,21 +65,23 @@ def offline():
 
 
 def _start_pages():
-    """The start page and its second-tap pages, kept per resident for reporting offline."""
+    """The start page and its second-tap pages (kind first or place first, an HQ setting), saved ahead."""
     start = url_for("report.start")
-    return [start] + [url_for("report.start", kind=kind) for kind in REPORT_KINDS if kind != "unknown"]
+    return ([start] + [url_for("report.start", kind=kind) for kind in REPORT_KINDS if kind != "unknown"]
+            + [url_for("report.start", place=place) for place in ("home", "current")])
 
 
 @cache
 def _shell_version(static_folder, template_folder):
-    """A digest of every static file and the offline page: a new one installs a new worker.
+    """A digest of every static file and the offline page's templates: a new one installs a new worker.
 
     Static URLs carry no version, so the worker serves them from its cache; any change
     here changes the worker's bytes, the browser installs it, and it replaces the cache.
     """
     digest = hashlib.sha256()
-    files = sorted(Path(static_folder).rglob("*")) + [Path(template_folder) / "offline.html",
-                                                      Path(template_folder) / "base.html"]
+    templates = Path(template_folder)
+    files = (sorted(Path(static_folder).rglob("*")) + [templates / "offline.html", templates / "base.html"]
+             + sorted((templates / "_partials").glob("*.html")))
     for path in files:
         if path.is_file():
             digest.update(str(path.relative_to(path.parent.parent)).encode())
@@ -93,10 +95,10 @@ def service_worker():
     settings = card_worker_settings()
     settings.update(
         version=_shell_version(current_app.static_folder, current_app.template_folder),
-        shell=[url_for(".offline"), url_for(".web_manifest")]
-        + [url_for("static", filename=name) for name in SHELL_STATIC],
+        shell=[url_for(".offline")] + [url_for("static", filename=name) for name in SHELL_STATIC],
         static=url_for("static", filename=""),
         offline=url_for(".offline"),
+        start=url_for("report.start"),
         startPages=_start_pages(),
     )
     worker = Path(current_app.static_folder) / "js" / "sw.js"

@@ -1,5 +1,5 @@
 // NET119 service worker. The server prepends self.NET119 = {manifest, card, audio,
-// version, shell, static, offline, startPages}: every path comes from the app's url_for.
+// version, shell, static, offline, start, startPages}: every path comes from the app's url_for.
 //
 // Its jobs (SPEC §3.5, §5): open the app and report with no network, and keep the
 // proxy-call card working with no network at all. It is deliberately conservative:
@@ -37,9 +37,10 @@ function isCardAudio(request, url) {
   return CONFIG.audio.indexOf(url.pathname) >= 0;
 }
 
-// A navigation, or htmx's boosted request for the same page (the second tap's page).
+// The start page and its second-tap pages (?kind=fire, ?place=home, ?place=frequent-3),
+// as a navigation or as htmx's boosted request for the same page.
 function isStartPage(request, url) {
-  return CONFIG.startPages.indexOf(url.pathname + url.search) >= 0;
+  return url.pathname === CONFIG.start && /^(\?(kind|place)=[\w-]+)?$/.test(url.search);
 }
 
 function isShellFile(request, url) {
@@ -152,7 +153,14 @@ function cacheFirst(request) {
 // The start page from the server when it answers, so it shows a report opened on
 // another device; else the copy kept for this resident, else the offline page.
 function startPage(request, url) {
-  return fetchWithTimeout(request).catch(function () {
+  return fetchWithTimeout(request).then(function (response) {
+    // Kept as it is shown, so a frequent place's page (not in startPages) works offline too.
+    if (response.ok && !response.redirected && response.type === "basic") {
+      var copy = response.clone();
+      caches.open(RESIDENT_CACHE).then(function (cache) { return cache.put(url.href, copy); });
+    }
+    return response;
+  }).catch(function () {
     return caches.open(RESIDENT_CACHE).then(function (cache) {
       return cache.match(url.href, { ignoreVary: true });
     }).then(function (saved) { return saved || offlinePage(request); });
@@ -232,7 +240,9 @@ function fillCache(cache, manifest, manifestResponse) {
     return cache.keys();
   }).then(function (keys) {
     var keep = wanted.concat([new URL(CONFIG.manifest, self.location.origin).href]);
-    return Promise.all(keys.filter(function (key) { return keep.indexOf(key.url) < 0; })
+    return Promise.all(keys.filter(function (key) {
+      return keep.indexOf(key.url) < 0 && !isStartPage(null, new URL(key.url));
+    })
       .map(function (key) { return cache.delete(key); }));
   });
 }

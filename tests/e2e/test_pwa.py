@@ -282,3 +282,30 @@ def test_on_a_shared_phone_a_kept_report_waits_for_its_own_resident(live_server,
     log_in_again.get_by_role("button", name="ログイン").click()
     expect(log_in_again).to_have_url(re.compile(r"/reports/\d{6}-\d{4}$"), timeout=20_000)
     assert reports_with(live_server, kept["id"]) == 1
+
+
+def test_place_first_reporting_works_offline_too(served, new_context):
+    server = served()  # its own database: the HQ setting must not reach the other journeys
+    with sqlite3.connect(server.database) as database:
+        database.execute("UPDATE headquarters SET tap_order = 'place-first' WHERE code = 'chitose'")
+    context = new_context()
+    phone = context.new_page()
+    phone.goto(server.base_url + "/login")
+    phone.get_by_label(re.compile("ID")).fill(server.account("residents")["login"])
+    phone.get_by_label("パスワード").fill(server.account("residents")["password"])
+    phone.get_by_role("button", name="ログイン").click()
+    expect(phone.get_by_role("heading", name=re.compile("^どこですか？"))).to_be_visible()
+    wait_until_saved(phone)
+
+    context.set_offline(True)
+    phone.goto(server.base_url + "/")
+    phone.get_by_role("button", name=re.compile("^自宅")).click()
+    phone.get_by_role("button", name=re.compile("^火事")).click()
+    expect(phone.get_by_role("alert").filter(has_text=UNSENT)).to_be_visible()
+    kept = phone.evaluate(KEPT)
+    assert ["kind", "fire"] in kept["fields"] and ["place", "home"] in kept["fields"]
+
+    context.set_offline(False)
+    expect(phone).to_have_url(re.compile(r"/reports/\d{6}-\d{4}$"), timeout=20_000)
+    with sqlite3.connect(server.database) as database:
+        assert database.execute("SELECT count(*) FROM report WHERE client_id = ?", (kept["id"],)).fetchone()[0] == 1
