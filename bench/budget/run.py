@@ -15,7 +15,9 @@ this process die), logs the demo resident in, and measures in Debian's chromium:
 2. A repeat visit, once the service worker is installed: every static file must come from
    the service worker's cache, and the worker must fetch none of them from the network.
 3. Lighthouse (mobile emulation, simulated slow 4G and 4x CPU slowdown, its defaults) on `/`
-   and on the chat of a report. Targets: performance >= 0.95, accessibility = 1.0.
+   and on the chat of a report, the median of --runs runs (Lighthouse's own advice: its
+   simulation scales the main-thread time it observes, which a busy machine inflates).
+   Targets: performance >= 0.95, accessibility = 1.0.
 """
 import argparse
 import ctypes
@@ -23,6 +25,7 @@ import json
 import os
 import re
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -116,11 +119,11 @@ def repeat_visit(browser, base, account):
     return from_page, from_worker, chat_url, cookies
 
 
-def lighthouse(url, cookies, out_dir):
+def lighthouse(url, cookies, out_dir, run=0):
     """Lighthouse's mobile defaults, in Debian's chromium with the machine's flags."""
     header = {"Cookie": "; ".join(f"{c['name']}={c['value']}" for c in cookies)}
     name = "start" if url.endswith("/") else "chat"
-    report = Path(out_dir) / f"lighthouse-{name}.json"
+    report = Path(out_dir) / f"lighthouse-{name}-{run + 1}.json"
     flags = " ".join(["--headless=new", *CHROMIUM_ARGS])
     subprocess.run([str(LIGHTHOUSE), url, "--quiet", "--output=json", f"--output-path={report}",
                     "--only-categories=performance,accessibility", f"--chrome-flags={flags}",
@@ -145,6 +148,8 @@ def verdict(ok):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-lighthouse", action="store_true", help="skip the Lighthouse runs")
+    parser.add_argument("--runs", type=int, default=3, help="Lighthouse runs per page (the median counts)")
+    parser.add_argument("--reports", type=Path, help="keep Lighthouse's JSON reports in this folder")
     args = parser.parse_args()
     base = f"http://{HOST}:{PORT}"
     with tempfile.TemporaryDirectory(prefix="net119-budget-") as data_dir:
@@ -180,12 +185,17 @@ def main():
                 print("\n3. Lighthouse", subprocess.run([str(LIGHTHOUSE), "--version"], capture_output=True,
                                                        text=True).stdout.strip(), "(mobile, simulated throttling)")
                 for url in (base + "/", chat_url):
-                    result = lighthouse(url, cookies, data_dir)
-                    ok = (result["performance"] >= PERFORMANCE_TARGET
-                          and result["accessibility"] >= ACCESSIBILITY_TARGET)
-                    print(f"   {url.removeprefix(base):24} performance {result['performance']:.2f}  "
+                    out_dir = args.reports or Path(data_dir)
+                    out_dir.mkdir(parents=True, exist_ok=True)
+                    runs = sorted((lighthouse(url, cookies, out_dir, i) for i in range(args.runs)),
+                                  key=lambda r: r["performance"])
+                    result = runs[len(runs) // 2]
+                    performance = statistics.median(r["performance"] for r in runs)
+                    ok = performance >= PERFORMANCE_TARGET and result["accessibility"] >= ACCESSIBILITY_TARGET
+                    scores = ", ".join(f"{r['performance']:.2f}" for r in runs)
+                    print(f"   {url.removeprefix(base):24} performance {performance:.2f} (median of {scores})  "
                           f"accessibility {result['accessibility']:.2f}  [{verdict(ok)}]")
-                    print("     " + ", ".join(f"{k} {v}" for k, v in result["metrics"].items()))
+                    print("     median run: " + ", ".join(f"{k} {v}" for k, v in result["metrics"].items()))
                     if result["accessibility_failures"]:
                         print("     accessibility audits failed:", ", ".join(result["accessibility_failures"]))
         finally:

@@ -22,9 +22,14 @@
     }
   });
 
-  navigator.serviceWorker.register(workerUrl).then(askForRefresh, function () {
-    // No worker (private mode, an old browser): the card still works online.
-  });
+  function register() {
+    navigator.serviceWorker.register(workerUrl).then(askForRefresh, function () {
+      // No worker (private mode, an old browser): the card still works online.
+    });
+  }
+  // After the page has loaded: the worker's start and its saving must not slow the first paint
+  // and the first tap of someone reporting right now.
+  if (document.readyState === "complete") register(); else window.addEventListener("load", register);
   // A boosted navigation (logging in or out, for example) loads no new page: refresh then too.
   document.addEventListener("htmx:pushedIntoHistory", askForRefresh);
 })();
