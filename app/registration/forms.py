@@ -4,6 +4,7 @@ import re
 import unicodedata
 from datetime import date
 
+from flask_babel import lazy_gettext as _  # labels are translated when a page shows them
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, PasswordField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -93,10 +94,10 @@ class LinkRequestForm(FlaskForm):
 
 def place_fields(slot):
     """The fields of frequent place ``slot``: a name, the address as typed, and a point (all optional)."""
-    return (StringField(f"よく行く場所{slot}の名前（任意）", validators=[max_chars(40, "場所の名前", "Place")]),
-            StringField(f"よく行く場所{slot}の住所（任意）", validators=[max_chars(200, "住所", "Address")]),
-            StringField(f"よく行く場所{slot}の緯度（任意）", validators=[latitude()]),
-            StringField(f"よく行く場所{slot}の経度（任意）", validators=[longitude()]))
+    return (StringField(_("よく行く場所%(slot)sの名前（任意）", slot=slot), validators=[max_chars(40, "場所の名前", "Place")]),
+            StringField(_("よく行く場所%(slot)sの住所（任意）", slot=slot), validators=[max_chars(200, "住所", "Address")]),
+            StringField(_("よく行く場所%(slot)sの緯度（任意）", slot=slot), validators=[latitude()]),
+            StringField(_("よく行く場所%(slot)sの経度（任意）", slot=slot), validators=[longitude()]))
 
 
 def check_places(form, valid):

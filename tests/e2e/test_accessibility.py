@@ -217,6 +217,11 @@ def test_the_english_ui_from_the_switch_to_the_chat(live_server, new_context):
     check(phone)
     assert_no_japanese(phone)
 
+    # The account page the start page links to.
+    phone.goto(live_server.base_url + "/account")
+    expect(phone.get_by_role("heading", level=1, name="Your account")).to_be_visible()
+    assert_no_japanese(phone)
+
     # Remembered: the next visit is in English too.
     phone.goto(live_server.base_url + "/")
     expect(phone.get_by_role("heading", level=1, name="What happened?")).to_be_visible()
