@@ -42,15 +42,15 @@ class GroupCommit:
     With ``synchronous=FULL`` a commit waits for the disk, and SQLite has one
     writer at a time, so writers committing one by one queue behind each other
     (and, with hundreds of socket threads, behind the GIL at every statement).
-    Here a single thread takes whatever has queued, runs the writes one after
-    the other and commits once. ``run`` returns only after that COMMIT did, so
-    nothing is acknowledged before it is durable. A write must be atomic on
-    its own (``write_transaction`` nests as a savepoint), so that one failing
-    does not leave half its changes in the others' commit.
+    Here a single thread takes whatever has queued, hands it to ``store``
+    (items -> a result or an exception for each) and commits once. ``run``
+    returns only after that COMMIT did, so nothing is acknowledged before it
+    is durable.
     """
 
-    def __init__(self, database, transaction, max_batch=200):
-        self._database, self._transaction, self._max_batch = database, transaction, max_batch
+    def __init__(self, database, transaction, store, max_batch=200):
+        self._database, self._transaction, self._store = database, transaction, store
+        self._max_batch = max_batch
         self._reset()
         os.register_at_fork(after_in_child=self._reset)
 
@@ -60,11 +60,13 @@ class GroupCommit:
         self._ready = threading.Condition()
         self._thread = None
 
-    def run(self, write):
-        """Run ``write()`` in a shared transaction; return its result once that has committed."""
+    def run(self, item):
+        """Store ``item`` with whatever else is queued; return its result once that has committed."""
         if self._database.in_transaction():
-            return write()  # inside the caller's own transaction, which commits it
-        job = _Job(write)
+            job = _Job(item)  # inside the caller's own transaction, which commits it
+            job.settle(self._store([item])[0])
+            return job.outcome()
+        job = _Job(item)
         with self._ready:
             self._queue.append(job)
             if self._thread is None:
@@ -72,9 +74,7 @@ class GroupCommit:
                 self._thread.start()
             self._ready.notify()
         job.done.wait()
-        if job.error is not None:
-            raise job.error
-        return job.result
+        return job.outcome()
 
     def _serve(self):
         while True:
@@ -84,25 +84,34 @@ class GroupCommit:
                 batch = [self._queue.popleft() for _ in range(min(len(self._queue), self._max_batch))]
             try:
                 with self._database.connection_context(), self._transaction():
-                    for job in batch:
-                        try:
-                            job.result = job.write()
-                        except Exception as error:  # noqa: BLE001 (handed to its caller)
-                            job.error = error
+                    results = self._store([job.item for job in batch])
+                for job, result in zip(batch, results):
+                    job.settle(result)
             except Exception as error:  # noqa: BLE001 (the commit failed: nothing of it is stored)
                 log.exception("group commit of %d writes failed", len(batch))
                 for job in batch:
-                    job.error = job.error or error
+                    job.settle(error)
             finally:
                 for job in batch:
                     job.done.set()
 
 
 class _Job:
-    """One queued write and, once its batch committed, its result or error."""
+    """One queued item and, once its batch committed, its result or error."""
 
-    __slots__ = ("write", "result", "error", "done")
+    __slots__ = ("item", "result", "error", "done")
 
-    def __init__(self, write):
-        self.write, self.result, self.error = write, None, None
+    def __init__(self, item):
+        self.item, self.result, self.error = item, None, None
         self.done = threading.Event()
+
+    def settle(self, result):
+        if isinstance(result, Exception):
+            self.error = result
+        else:
+            self.result = result
+
+    def outcome(self):
+        if self.error is not None:
+            raise self.error
+        return self.result

@@ -8,7 +8,7 @@ from .database import GroupCommit, is_sqlite
 from .extensions import db
 from .forms import MAX_PLACE_TEXT
 from .models import (JST, PLACE_KINDS, REPORT_KINDS, REPORT_STATUSES, FrequentPlace, Report,
-                     ReportEvent, utcnow, write_transaction)
+                     ReportEvent, append_messages, utcnow, write_transaction)
 from .realtime import CLIENT_ID, hub
 from .routing import Fix
 
@@ -33,7 +33,7 @@ STATUS_LABELS = {
 assert set(KIND_LABELS) == set(REPORT_KINDS) and set(STATUS_LABELS) == set(REPORT_STATUSES)
 assert set(PLACE_LABELS) == set(PLACE_KINDS)
 # Chat messages are the busiest writes: they are committed in batches (see GroupCommit).
-message_writes = GroupCommit(db, write_transaction)
+message_writes = GroupCommit(db, write_transaction, append_messages)
 
 
 
@@ -149,8 +149,8 @@ def post_message(report, *, actor, body, client_id, staff=None, max_chars=1000):
                            f"Keep the message to {max_chars} characters or fewer.")
     if not report.is_open:
         raise InvalidInput("body", "この通報は終了しています。", "This report is closed.")
-    event, created = message_writes.run(lambda: report.append_event(
-        kind="message", actor=actor, body=body, client_id=client_id, staff=staff))
+    event, created = message_writes.run(dict(report=report, actor=actor, body=body, client_id=client_id,
+                                             staff=staff))
     if created:
         hub.publish(f"report:{report.id}", report.id, event.seq)
     return event, created
