@@ -1,13 +1,19 @@
 """The hub, the wake-up of a waiting socket, read receipts and retried acknowledgements."""
 import json
 import socket
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import websocket
 from simple_websocket.ws import Base
 from wsproto import ConnectionType
 
+from app.extensions import db
+from app.models import (AuditEntry, Report, ReportEvent, Resident, append_messages,
+                        write_transaction)
 from app.realtime import LocalHub, Notice, _wake
+from app.reporting import open_report, post_message
+from app.routing import Fix
 
 from .http_session import HttpSession
 from .test_sockets import open_socket, pair, receive_until  # noqa: F401  (fixtures)
@@ -91,3 +97,60 @@ def test_a_retry_after_a_lost_acknowledgement_is_acknowledged_and_stored_once(op
     assert 'data-client-id="lost-ack-0001"' in ack
     status, _, log = resident.request(f"/reports/{case_number}/log")
     assert status == 200 and log.count("届いていますか") == 1
+
+
+def _open_reports(count):
+    resident = Resident.get(Resident.login == "chitose-taro")
+    return [open_report(resident, kind="fire", place_kind="current", client_id=f"group-commit-{n:04d}",
+                        fix=Fix(42.82102, 141.65088, 15))[0] for n in range(count)]
+
+
+def test_group_commit_numbers_messages_without_gaps_and_stores_each_client_id_once(app):
+    # Many sockets' threads at once, every message sent twice (a retry): the
+    # batches must keep each report's numbers gap-free, store one event and one
+    # audit entry per client id, and give the retry the stored event.
+    with db.connection_context():
+        reports = _open_reports(3)
+    failures = []
+
+    def sender(n):
+        with db.connection_context():
+            report = Report.get_by_id(reports[n % 3].id)
+            for m in range(40):
+                client_id = f"gc-{n:02d}-{m:04d}"
+                first, created = post_message(report, actor="resident", body=f"m{m}", client_id=client_id)
+                again, created_again = post_message(report, actor="resident", body=f"m{m}", client_id=client_id)
+                if not created or created_again or again.seq != first.seq or again.id != first.id:
+                    failures.append(client_id)
+
+    with ThreadPoolExecutor(12) as pool:
+        list(pool.map(sender, range(12)))
+    assert failures == []
+    with db.connection_context():
+        for report in reports:
+            events = list(ReportEvent.select().where(ReportEvent.report == report).order_by(ReportEvent.seq))
+            assert [e.seq for e in events] == list(range(1, len(events) + 1))
+            assert Report.get_by_id(report.id).last_seq == len(events)
+            messages = [e for e in events if e.kind == "message"]
+            assert len(messages) == 4 * 40 and len({e.client_id for e in messages}) == len(messages)
+            audited = {a.event_seq for a in AuditEntry.select().where(AuditEntry.report == report)}
+            assert audited == {e.seq for e in events}
+
+
+def test_a_batch_with_a_message_that_cannot_be_stored_fails_only_that_message(app):
+    with db.connection_context():
+        report, other = _open_reports(2)
+        before = report.last_seq
+        with write_transaction():
+            results = append_messages([
+                dict(report=report, actor="resident", body="一つ目", client_id="batch-ok-0001", staff=None),
+                dict(report=other, actor="resident", body=None, client_id="batch-bad-001", staff=None),
+                dict(report=report, actor="resident", body="二つ目", client_id="batch-ok-0002", staff=None),
+                dict(report=report, actor="resident", body="一つ目", client_id="batch-ok-0001", staff=None),
+            ])
+        assert isinstance(results[1], Exception)
+        (first, made_first), (second, made_second), (repeat, made_repeat) = results[0], results[2], results[3]
+        assert (made_first, made_second, made_repeat) == (True, True, False)
+        assert (first.seq, second.seq, repeat.seq) == (before + 1, before + 2, before + 1)
+        assert Report.get_by_id(other.id).last_seq == other.last_seq
+        assert not ReportEvent.select().where(ReportEvent.client_id == "batch-bad-001").exists()

@@ -165,3 +165,19 @@ def test_logout_closes_an_open_socket_with_the_session_ended_code(open_socket, l
         opcode, data = sock.recv_data(control_frame=True)
     assert opcode == websocket.ABNF.OPCODE_CLOSE
     assert int.from_bytes(data[:2], "big") == 4401
+
+
+def test_the_handshake_declines_compression_a_browser_offers(open_socket, live_server, pair):
+    # Frames are a few hundred bytes; deflate would cost ~100 KiB of zlib state
+    # per socket and CPU per frame (app/websockets.py decline_compression).
+    resident, _, case_number, _ = pair
+    sock = websocket.WebSocket()
+    try:
+        sock.connect(ws_url(live_server, f"/reports/{case_number}/ws"), cookie=resident.cookie_header(),
+                     origin=live_server.base_url,
+                     header=["Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits"])
+        assert "sec-websocket-extensions" not in {name.lower() for name in sock.getheaders()}
+        sock.send(json.dumps({"type": "resume", "after": 0}))
+        assert 'data-seq="1"' in sock.recv()
+    finally:
+        sock.shutdown()
