@@ -87,9 +87,14 @@ def free_port():
 
 def cpu_seconds(pid):
     """User + system CPU time of process ``pid`` (all its threads), from /proc."""
+    return sum(user_system_seconds(pid))
+
+
+def user_system_seconds(pid):
+    """(user, system) CPU time of process ``pid`` (all its threads), from /proc."""
     with open(f"/proc/{pid}/stat") as stat:
         fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / os.sysconf("SC_CLK_TCK"), int(fields[12]) / os.sysconf("SC_CLK_TCK")
 
 
 def proc_status(pid, key):
@@ -440,7 +445,8 @@ class Meter:
 
     def _sample(self):
         own = os.times()
-        return (time.monotonic(), cpu_seconds(self.server.worker), own.user + own.system, *machine_ticks())
+        user, system = user_system_seconds(self.server.worker)
+        return (time.monotonic(), user + system, own.user + own.system, *machine_ticks(), system)
 
     def stop(self):
         """Percentages since construction: worker and client of one core, machine of all cores."""
@@ -448,7 +454,8 @@ class Meter:
         wall = end[0] - self.start[0]
         server, client = 100 * (end[1] - self.start[1]) / wall, 100 * (end[2] - self.start[2]) / wall
         machine = 100 * (end[3] - self.start[3]) / (end[4] - self.start[4])
-        return {"server_cpu_s": end[1] - self.start[1], "server_cpu": server, "client_cpu": client,
+        return {"server_cpu_s": end[1] - self.start[1], "server_system_s": end[5] - self.start[5],
+                "server_cpu": server, "client_cpu": client,
                 "machine_cpu": machine, "others_cpu": max(0.0, machine - (server + client) / os.cpu_count()),
                 "load_average": self.load_average}
 
@@ -553,6 +560,8 @@ def chat_rows(result):
                                        f"{percentile(tally.send_lags, 1.0):.1f}"),
         ("server worker CPU", f"{result['server_cpu']:.0f} % of one core"),
         ("server CPU per message sent", f"{1e3 * result['server_cpu_s'] / max(sent, 1):.2f} ms"),
+        # System time is mostly thread wake-ups (futex): one thread per socket.
+        ("  of which system (kernel)", f"{1e3 * result['server_system_s'] / max(sent, 1):.2f} ms"),
         ("client CPU", f"{result['client_cpu']:.0f} % of one core"),
         ("machine CPU busy", f"{result['machine_cpu']:.0f} % of all cores"),
         ("  of which other processes", f"{result['others_cpu']:.0f} % of all cores"),
