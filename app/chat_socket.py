@@ -95,6 +95,12 @@ class ReportFeed:
             frames.append(render_template("_partials/_read_marker.html", read_seq=read, oob=True))
         return frames
 
+    def acknowledge(self, report, event):
+        """The frame of ``event``, the next one after what this socket has, just stored by it."""
+        self._attach_people(report, [event])
+        self.sent = event.seq
+        return [self.render(report, event)]
+
     def _attach_people(self, report, events):
         """Give the report and events the names this viewer's frames show, each read once.
 
@@ -152,6 +158,11 @@ def frame_handler(feed, *, staff=None, max_chars):
         except InvalidInput as error:
             raise FrameError(error.ja, error.en) from None
         already_sent = event.seq <= feed.sent
+        if frame["type"] == "message" and event.seq == feed.sent + 1:
+            # Stored and committed, and nothing came in between: the acknowledgement
+            # is rendered from what is in hand, without reading it back. (A read
+            # marker that moved meanwhile comes with its own notice.)
+            return feed.acknowledge(report, event)
         frames = feed.pending()
         # A retry of a message stored before (e.g. just before a disconnect) is
         # acknowledged all the same, or the sender would wait for it forever.
