@@ -25,6 +25,8 @@ def serve_app(app, host, port, threads):
     """
     from gunicorn.app.base import BaseApplication
 
+    from .proxy.speaking import prepare_in_background
+
     _limit_malloc_arenas()
 
     class Server(BaseApplication):
@@ -36,6 +38,9 @@ def serve_app(app, host, port, threads):
             self.cfg.set("worker_connections", threads + 64)
             self.cfg.set("graceful_timeout", 3)
             self.cfg.set("accesslog", os.environ.get("NET119_ACCESS_LOG"))
+            if app.config["SPEECH_PREPARE_ON_START"]:
+                # In the worker, after the fork: a thread started in the master would not survive it.
+                self.cfg.set("post_worker_init", lambda worker: prepare_in_background(app))
 
         def load(self):
             return app

@@ -52,6 +52,9 @@ class Defaults:
     # None engines means speech.SpeechConfig's defaults ({"ja": ["openjtalk"], "en": ["espeak-ng"]}).
     SPEECH_CACHE_DIR = None
     SPEECH_ENGINES = None
+    # Voice the sentences every card shares when the server starts (in the background), so the
+    # first card after a restart is not the slow, truly cold one (bench/README.md, speech).
+    SPEECH_PREPARE_ON_START = True
 
     # Practice reports (SPEC §6) live in their own database; None means
     # practice.sqlite3 next to the SQLite DATABASE_URL file (else in instance/).

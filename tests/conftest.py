@@ -119,7 +119,9 @@ class LiveServer:
     def start(self):
         """Start (or restart) the process and wait until /healthz answers."""
         address = ["--host", "127.0.0.1", "--port", str(self.port)]
-        env = {**os.environ, **self.env}
+        # Test servers start often and measure their own threads and memory: no speech warm-up
+        # unless a test asks for it (tests/test_proxy.py checks the warm-up itself).
+        env = {**os.environ, "NET119_SPEECH_PREPARE_ON_START": "false", **self.env}
         if self.database:
             command = [sys.executable, "-m", "app", "serve", *address]
             env.update(NET119_DATABASE_URL=f"sqlite:///{self.database}", NET119_SECRET_KEY="live-test")

@@ -1,6 +1,7 @@
 """The proxy-call card (SPEC §5) over plain HTTP, with real speech from the offline engines."""
 import html
 import re
+import time
 
 import miniaudio
 import pytest
@@ -10,8 +11,9 @@ from app.extensions import db
 from app.models import Headquarters, Resident
 from app.proxy import speaking
 from app.proxy.cards import is_deaf
+from speech.card import fixed_sentences
 
-from .conftest import login_as, start_report
+from .conftest import LiveServer, login_as, start_report
 
 AUDIO_URL = re.compile(r'<audio [^>]*src="([^"]+)"')
 
@@ -219,3 +221,16 @@ def test_service_worker_is_served_from_the_root_and_never_cached(client):
 ])
 def test_the_card_says_deaf_or_unable_to_speak(disability, deaf):
     assert is_deaf(Resident(disability_type=disability)) is deaf
+
+
+def test_a_starting_server_voices_the_shared_sentences_in_the_background(tmp_path):
+    """`net119 demo` (and `serve`) voices what every card says once its worker is up: no first card is truly cold."""
+    server = LiveServer(tmp_path / "demo", env={"NET119_SPEECH_PREPARE_ON_START": "true"}).start()
+    try:
+        kept = tmp_path / "demo" / "speech-cache" / "sentences"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and len(list(kept.glob("*.pcm"))) < len(fixed_sentences("ja")):
+            time.sleep(0.2)
+        assert len(list(kept.glob("*.pcm"))) == len(fixed_sentences("ja"))
+    finally:
+        server.close()

@@ -1,5 +1,6 @@
 """The card's server speech: the ``speech`` library, configured from the app's config."""
 import logging
+import threading
 from pathlib import Path
 
 from flask import current_app
@@ -30,3 +31,18 @@ def spoken(card, lang):
         # the page still shows them, and the browser reads them aloud instead.
         log.exception("speech synthesis failed for the %s card", lang)
     return None
+
+
+def prepare_in_background(app):
+    """Voice what every card shares in a daemon thread; return the thread."""
+    def prepare():
+        with app.app_context():
+            try:
+                speech.prepare("ja", config=speech_config())
+            except Exception:
+                # Only a head start: a card still speaks, just from scratch.
+                log.exception("could not voice the shared card sentences ahead of time")
+
+    thread = threading.Thread(target=prepare, name="speech-prepare", daemon=True)
+    thread.start()
+    return thread
