@@ -88,6 +88,7 @@
   }
   window.NET119 = window.NET119 || {};
   window.NET119.sendFreshLocation = sendFreshLocation;
+  window.NET119.initMaps = function (root) { initMaps(root); };
 
   function startGeolocation() {
     if (geoStarted || !document.querySelector("[data-geo]")) return;

@@ -147,7 +147,19 @@
     var message = evt.detail.message;
     if (message.indexOf("event--location") < 0 || message.indexOf("data-lat=") < 0) return;
     showLatest(message);
-    drawTrail(document.getElementById("map"));
+    var map = document.getElementById("map");
+    if (map && !map.hasAttribute("data-lat") && window.NET119 && window.NET119.initMaps) {
+      // The report came without a fix: this first update is where the map starts.
+      var latest = fixes().pop();
+      if (!latest) return;
+      map.setAttribute("data-lat", latest.lat);
+      map.setAttribute("data-lon", latest.lon);
+      map.setAttribute("data-accuracy", isFinite(latest.accuracy) ? latest.accuracy : 0);
+      map.closest("figure").hidden = false;
+      window.NET119.initMaps(map.parentNode);  // draws the trail too (net119:map)
+      return;
+    }
+    drawTrail(map);
   });
   drawTrail(document.getElementById("map"));
 })();

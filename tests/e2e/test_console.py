@@ -249,3 +249,27 @@ def test_the_queue_keeps_counting_the_minutes_since_each_report(live_server, new
     expect(queue_item(console, case_number)).to_contain_text("0分経過")
     console.clock.fast_forward("07:00")
     expect(queue_item(console, case_number)).to_contain_text("7分経過")
+
+
+def test_a_report_sent_without_a_fix_gets_its_map_with_the_first_location(live_server, new_context):
+    console = open_console(new_context, live_server)
+    device = new_context()  # no location permission yet: the report goes without a fix
+    phone = device.new_page()
+    log_in(phone, live_server.base_url, live_server.account("residents"))
+    phone.get_by_role("button", name=re.compile("^救急")).click()
+    phone.get_by_role("button", name=re.compile("^外出先")).click()
+    expect(phone.get_by_text("位置情報がありません。登録先の千歳市消防本部が受け付けます。")).to_be_visible()
+    open_case(console, phone.locator(".case-number strong").inner_text())
+    expect(console.locator("#place")).to_contain_text("位置情報なし")
+    expect(console.locator("#map")).to_be_hidden()
+
+    # The resident allows location; the page's next update (every 30 s, here at once) draws the map live.
+    device.grant_permissions(["geolocation"])
+    device.set_geolocation(MOVED)
+    phone.evaluate("window.NET119.sendFreshLocation()")
+    expect(console.locator("#latest-fix")).to_contain_text("北緯 42.82620・東経 141.65480")
+    expect(console.locator("#map")).to_be_visible()
+    expect(console.locator("#map .leaflet-marker-icon")).to_have_count(1)
+    marker_at = console.evaluate("() => document.getElementById('map')._net119Map.marker.getLatLng()")
+    assert (round(marker_at["lat"], 4), round(marker_at["lng"], 4)) == (42.8262, 141.6548)
+    assert_accessible(console)
