@@ -8,7 +8,7 @@ from flask import abort, g, redirect, request, session, url_for
 
 from . import login_limits
 from .forms import WRONG_LOGIN, wait_to_log_in
-from .models import Resident, Staff, WebSession
+from .models import AuditEntry, Resident, Staff, WebSession, write_transaction
 from .pages import render_page
 
 _hasher = PasswordHasher()
@@ -56,6 +56,8 @@ def login_flow(form, model, template, home):
         if account is not None:
             login_limits.forget_failures(attempt)
             log_in(account)
+            if isinstance(account, Staff):
+                audit_staff_session(account, "login")
             return redirect(safe_next(home(account)), 303)
         # Counted whether or not the login exists, so the limit tells nothing about who is registered.
         login_limits.record_failure(attempt)
@@ -70,6 +72,12 @@ def log_in(account):
     session.row = None
     key = "resident_id" if isinstance(account, Resident) else "staff_id"
     session[key] = account.id
+
+
+def audit_staff_session(staff, action):
+    """Record that ``staff`` logged in or out, and from where (SPEC §4: who did what, when)."""
+    with write_transaction():
+        AuditEntry.record(action, staff=staff, address=login_limits.client_address())
 
 
 def end_session():

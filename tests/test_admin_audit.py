@@ -58,3 +58,21 @@ def test_suspending_and_reinstating_a_resident_are_audited(admin):
         assert admin.post(path, data={"csrf_token": token, "status": status}).status_code == 303
     assert audit("resident_suspend") == [("chitose-admin", {"resident": "chitose-taro"})]
     assert audit("resident_reinstate") == [("chitose-admin", {"resident": "chitose-taro"})]
+
+
+def test_staff_logins_and_logouts_are_audited_and_a_failed_one_is_not(app):
+    account = next(a for a in app.accounts["dispatchers"] if a["hq"] == "chitose")
+    console = app.test_client()
+    page = console.get("/dispatch/login")
+    failed = console.post("/dispatch/login", data={"csrf_token": form_fields(page)["csrf_token"],
+                                                   "login": account["login"], "password": "wrong password"})
+    assert failed.status_code == 400 and audit("login") == []
+    login_as(console, account, path="/dispatch/login")
+    token = form_fields(console.get("/dispatch/"))["csrf_token"]
+    assert console.post("/dispatch/logout", data={"csrf_token": token}).status_code == 303
+    assert [entry for entry, _ in audit("login")] == [account["login"]]
+    assert [entry for entry, _ in audit("logout")] == [account["login"]]
+    assert audit("login")[0][1] == {"address": "127.0.0.1"}
+    # A resident's login is no staff action: the staff audit does not list it.
+    login_as(app.test_client(), next(a for a in app.accounts["residents"] if a["hq"] == "chitose"))
+    assert len(audit("login")) == 1

@@ -3,7 +3,7 @@ from datetime import date
 
 from flask import abort, current_app, jsonify, redirect, request, url_for
 
-from ..auth import current_staff, end_session, login_flow, staff_required
+from ..auth import audit_staff_session, current_staff, end_session, login_flow, staff_required
 from ..forms import bilingual
 from ..models import CannedPhrase, Headquarters, ReportEvent, Staff
 from ..pages import render_page
@@ -26,6 +26,9 @@ def login():
 @bp.post("/logout")
 def logout():
     """End this console's session."""
+    staff = current_staff()
+    if staff is not None:
+        audit_staff_session(staff, "logout")
     end_session()
     return redirect(url_for(".login"), 303)
 
