@@ -179,8 +179,10 @@ def hq():
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def hq_import(path):
     """Create or update HQs from a CSV file; a file with any error changes nothing."""
+    from .dispatch import phrases
     from .hq_csv import read_csv
     from .jurisdictions import import_headquarters
+    from .models import Headquarters, write_transaction
 
     create_app()
     result = read_csv(path)
@@ -189,7 +191,12 @@ def hq_import(path):
             click.echo(str(error), err=True)
         raise click.exceptions.Exit(1)
     with db.connection_context():
+        known = {code for (code,) in Headquarters.select(Headquarters.code).tuples()}
         imported = import_headquarters(result.rows)
+        # A new HQ's console starts with the default canned phrases; an existing HQ keeps its own.
+        with write_transaction():
+            for new_hq in (hq for hq in imported if hq.code not in known):
+                phrases.seed_defaults(new_hq)
     click.echo(f"imported {len(imported)} headquarters")
 
 

@@ -6,7 +6,8 @@ from click.testing import CliRunner
 from app.cli import main
 from app.extensions import db
 from app.hq_csv import read_csv
-from app.models import Headquarters, Jurisdiction
+from app.dispatch.phrases import DEFAULT_PHRASES
+from app.models import CannedPhrase, Headquarters, Jurisdiction
 
 from .conftest import ROOT
 
@@ -44,6 +45,18 @@ def test_hq_import_then_export_round_trips(cli, tmp_path):
     cli("hq", "export", "-o", str(exported))
     by_code = lambda rows: sorted(rows, key=lambda row: row.code)  # noqa: E731
     assert by_code(read_csv(exported).rows) == by_code(read_csv(source).rows)
+
+
+def test_a_new_hq_starts_with_the_default_canned_phrases_and_an_existing_one_keeps_its_own(cli, tmp_path):
+    cli("hq", "import", str(_write(tmp_path, GOOD_CSV)))
+    with db.connection_context():
+        chitose = Headquarters.get(Headquarters.code == "chitose")
+        assert [p.text for p in CannedPhrase.of(chitose)] == list(DEFAULT_PHRASES)
+        CannedPhrase.delete().where(CannedPhrase.hq == chitose).execute()
+    cli("hq", "import", str(_write(tmp_path, GOOD_CSV + "eniwa,恵庭市消防本部,,,yes,01231\n")))
+    with db.connection_context():
+        assert CannedPhrase.of(Headquarters.get(Headquarters.code == "chitose")).count() == 0
+        assert CannedPhrase.of(Headquarters.get(Headquarters.code == "eniwa")).count() == len(DEFAULT_PHRASES)
 
 
 def test_hq_import_of_a_bad_file_reports_every_line_and_changes_nothing(cli, tmp_path):

@@ -7,7 +7,7 @@ from ..reporting import InvalidInput
 MAX_PHRASE = 200
 # One key each (1-9) in the console; more would not fit a shortcut or a glance.
 MAX_PHRASES = 9
-# The demo HQs start with these; every HQ edits its own list at /admin.
+# Every new HQ starts with these (demo and `net119 hq import`); each edits its own list at /admin.
 DEFAULT_PHRASES = (
     "119番消防です。通報を受け付けました。",
     "消防車が向かっています。",
@@ -20,7 +20,7 @@ DEFAULT_PHRASES = (
 
 
 def seed_defaults(hq):
-    """Give ``hq`` the default phrases (the demo's HQs start with them)."""
+    """Give a new ``hq`` the default phrases."""
     for position, text in enumerate(DEFAULT_PHRASES, start=1):
         CannedPhrase.create(hq=hq, text=text, position=position)
 
