@@ -115,7 +115,8 @@ def check(page):
     assert_reflows(page)
 
 
-def test_resident_pages_are_big_clear_and_reflow(live_server, new_context):
+def test_resident_pages_are_big_clear_and_reflow(served, new_context):
+    live_server = served()  # its own database: the reports it opens must not reach other tests
     phone = new_context(geolocation=IN_CHITOSE, permissions=["geolocation"]).new_page()
     phone.goto(live_server.base_url + "/login")
     check(phone)
@@ -192,7 +193,8 @@ def assert_no_japanese(page):
     assert not leftover, f"untranslated Japanese on {page.url}: {leftover}"
 
 
-def test_the_english_ui_from_the_switch_to_the_chat(live_server, new_context):
+def test_the_english_ui_from_the_switch_to_the_chat(served, new_context):
+    live_server = served()  # its own database: the reports it opens must not reach other tests
     phone = new_context(geolocation=IN_CHITOSE, permissions=["geolocation"]).new_page()
     phone.goto(live_server.base_url + "/login")
     phone.get_by_role("link", name="English").click()

@@ -36,15 +36,15 @@ def wait_until_saved(page):
     page.wait_for_function("navigator.serviceWorker.controller !== null")
 
 
-def reports_with(live_server, client_id):
-    with sqlite3.connect(f"file:{live_server.data_dir / 'net119.sqlite3'}?mode=ro", uri=True) as db:
+def reports_with(server, client_id):
+    with sqlite3.connect(f"file:{server.database}?mode=ro", uri=True) as db:
         return db.execute("SELECT count(*) FROM report WHERE client_id = ?", (client_id,)).fetchone()[0]
 
 
-def second_resident(live_server):
-    """Another resident of the demo HQ, written straight into the live server's database."""
+def second_resident(server):
+    """Another resident of the demo HQ, written straight into the server's database."""
     account = {"login": "shared-phone-hanako", "password": "pass-word-2"}
-    create_app({"DATABASE_URL": f"sqlite:///{live_server.data_dir / 'net119.sqlite3'}", "SECRET_KEY": "unused"})
+    create_app({"DATABASE_URL": f"sqlite:///{server.database}", "SECRET_KEY": "unused"})
     with db.connection_context():
         if not Resident.select().where(Resident.login == account["login"]).exists():
             Resident.create(login=account["login"], password_hash=hash_password(account["password"]),
@@ -127,7 +127,8 @@ def test_offline_the_start_page_opens_and_other_pages_say_so(live_server, new_co
     expect(phone.get_by_role("alert").filter(has_text="通信できません。")).to_have_count(0)
 
 
-def test_a_report_made_offline_is_kept_and_sent_once_when_online(live_server, new_context):
+def test_a_report_made_offline_is_kept_and_sent_once_when_online(served, new_context):
+    live_server = served()  # its own database: the reports it opens must not reach other tests
     context = new_context()
     phone = context.new_page()
     log_in(phone, live_server.base_url, live_server.account("residents"))
@@ -171,7 +172,8 @@ def test_a_report_made_offline_is_kept_and_sent_once_when_online(live_server, ne
     assert len(posts) >= 1
 
 
-def test_a_report_the_server_could_not_take_is_resent_with_the_same_id(live_server, new_context):
+def test_a_report_the_server_could_not_take_is_resent_with_the_same_id(served, new_context):
+    live_server = served()  # its own database: the reports it opens must not reach other tests
     # The network is up but the server (or a proxy in front of it) fails: 503, then it recovers.
     context = new_context()
     phone = context.new_page()
@@ -207,7 +209,8 @@ def queue_a_report_offline(context, phone, base_url):
     return phone.evaluate(KEPT)
 
 
-def test_a_kept_report_is_sent_when_the_app_is_next_opened(live_server, new_context):
+def test_a_kept_report_is_sent_when_the_app_is_next_opened(served, new_context):
+    live_server = served()  # its own database: the reports it opens must not reach other tests
     context = new_context()
     phone = context.new_page()
     log_in(phone, live_server.base_url, live_server.account("residents"))
@@ -222,7 +225,8 @@ def test_a_kept_report_is_sent_when_the_app_is_next_opened(live_server, new_cont
     assert reports_with(live_server, kept["id"]) == 1
 
 
-def test_the_resident_can_withdraw_a_kept_report(live_server, new_context):
+def test_the_resident_can_withdraw_a_kept_report(served, new_context):
+    live_server = served()  # its own database: the reports it opens must not reach other tests
     context = new_context()
     phone = context.new_page()
     log_in(phone, live_server.base_url, live_server.account("residents"))
@@ -255,7 +259,8 @@ def test_a_new_worker_deletes_the_caches_of_old_ones(live_server, new_context):
     assert sorted(phone.evaluate("caches.keys()")) == ["net119-resident-v1", f"net119-shell-{version}"]
 
 
-def test_on_a_shared_phone_a_kept_report_waits_for_its_own_resident(live_server, new_context):
+def test_on_a_shared_phone_a_kept_report_waits_for_its_own_resident(served, new_context):
+    live_server = served()  # its own database: the reports it opens must not reach other tests
     context = new_context()
     phone = context.new_page()
     owner, other = live_server.account("residents"), second_resident(live_server)
