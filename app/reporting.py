@@ -334,17 +334,36 @@ def record_location(report, fix, client_id):
             and _metres_between(latest.data["lat"], latest.data["lon"], fix.lat, fix.lon) < SAME_PLACE_M:
         return latest, False
     accuracy = round(fix.accuracy_m) if fix.accuracy_m is not None else None
+    body = "現在地の更新" + (f"（誤差 約{accuracy} m）" if accuracy is not None else "")
+    first = _first_fix_routing(report, fix) if report.lat is None else None
+    if first and first["receiving_hq"] != report.receiving_hq.name:
+        body += f"。この位置の管轄は{first['receiving_hq']}です（必要なら転送してください）"
     with write_transaction():
-        if report.lat is None:
-            (Report.update(lat=fix.lat, lon=fix.lon, accuracy_m=fix.accuracy_m)
+        if first:
+            (Report.update(lat=fix.lat, lon=fix.lon, accuracy_m=fix.accuracy_m,
+                           municipality_code=first["municipality_code"],
+                           municipality_name=first["municipality_name"])
              .where((Report.id == report.id) & Report.lat.is_null()).execute())
         event, created = report.append_event(
-            kind="location", actor="resident", client_id=client_id,
-            body="現在地の更新" + (f"（誤差 約{accuracy} m）" if accuracy is not None else ""),
-            data={"lat": fix.lat, "lon": fix.lon, "accuracy": fix.accuracy_m})
+            kind="location", actor="resident", client_id=client_id, body=body,
+            data={"lat": fix.lat, "lon": fix.lon, "accuracy": fix.accuracy_m,
+                  **({"first_fix": first} if first else {})})
     if created:
         hub.publish(f"report:{report.id}", report.id, event.seq)
     return event, created
+
+
+def _first_fix_routing(report, fix):
+    """Where a report sent without a fix turns out to be, and whose jurisdiction that is.
+
+    The case is not moved automatically: the resident is already chatting with
+    the HQ that received it, so its dispatcher decides, with the transfer action,
+    whether the HQ named here should take over (SPEC §8).
+    """
+    decision = jurisdictions.route_report(report.resident, fix).decision
+    return {"municipality_code": decision.municipality.code if decision.municipality else "",
+            "municipality_name": decision.municipality.name if decision.municipality else "",
+            "receiving_hq": decision.receiving_hq.name, "outcome": decision.outcome.value}
 
 
 MAX_REASON = 200

@@ -31,10 +31,13 @@ def test_a_fix_is_stored_with_its_accuracy_and_fills_a_report_sent_without_one(l
     assert report.lat is None  # sent before the phone had a fix
     event, created = record_location(report, Fix(42.82102, 141.65088, 18.4), "loc-update-0001")
     assert created and (event.kind, event.actor) == ("location", "resident")
-    assert event.data == {"lat": 42.82102, "lon": 141.65088, "accuracy": 18.4}
+    assert event.data == {"lat": 42.82102, "lon": 141.65088, "accuracy": 18.4, "first_fix": {
+        "municipality_code": "01224", "municipality_name": "千歳市", "receiving_hq": "千歳市消防本部",
+        "outcome": "in_area"}}
     assert event.body == "現在地の更新（誤差 約18 m）"
     stored = Report.get_by_id(report.id)
     assert (stored.lat, stored.lon, stored.accuracy_m) == (42.82102, 141.65088, 18.4)
+    assert (stored.municipality_code, stored.municipality_name) == ("01224", "千歳市")
     # The same frame again (a retry) is stored once.
     assert record_location(report, Fix(42.82102, 141.65088, 18.4), "loc-update-0001") == (event, False)
     # A later fix is a new point of the trail, and the report keeps its first position.
@@ -42,6 +45,16 @@ def test_a_fix_is_stored_with_its_accuracy_and_fills_a_report_sent_without_one(l
     record_location(report, Fix(42.8300, 141.6600, 30), "loc-update-0002")
     assert [data["lat"] for data, _ in locations(report)] == [42.82102, 42.8300]
     assert Report.get_by_id(report.id).lat == 42.82102
+
+
+def test_a_first_fix_in_another_jurisdiction_tells_the_dispatcher_whose_it_is(ledger):
+    report = ledger.report
+    event, _ = record_location(report, Fix(42.8828, 141.5778, 20), "loc-first-0001")  # 恵庭市役所
+    assert event.body == "現在地の更新（誤差 約20 m）。この位置の管轄は恵庭市消防本部です（必要なら転送してください）"
+    stored = Report.get_by_id(report.id)
+    assert (stored.municipality_code, stored.municipality_name) == ("01231", "恵庭市")
+    # Not moved: the resident keeps chatting with the HQ that received the report.
+    assert stored.receiving_hq_id == report.receiving_hq_id
 
 
 def test_a_burst_of_fixes_is_not_a_burst_of_events(ledger):
