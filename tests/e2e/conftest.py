@@ -3,7 +3,7 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -13,6 +13,20 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 IN_CHITOSE = {"latitude": 42.82102, "longitude": 141.65088, "accuracy": 18}
+
+
+def log_in(page, base_url, account, path="/login"):
+    """Log in through the login form at ``path`` (residents' by default)."""
+    page.goto(base_url + path)
+    page.get_by_label(re.compile("ID")).fill(account["login"])
+    page.get_by_label("パスワード").fill(account["password"])
+    page.get_by_role("button", name="ログイン").click()
+
+
+def log_in_resident(page, base_url, account):
+    """Log a resident in and wait for the start page's report buttons."""
+    log_in(page, base_url, account)
+    expect(page.get_by_role("button", name=re.compile("^火事"))).to_be_visible()
 
 
 @pytest.fixture(scope="session")

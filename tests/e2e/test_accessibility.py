@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import IN_CHITOSE, assert_accessible
+from .conftest import IN_CHITOSE, assert_accessible, log_in_resident
 
 pytestmark = pytest.mark.e2e
 
@@ -44,14 +44,6 @@ CONTRAST = """selector => {
   }
   return out;
 }"""
-
-
-def log_in(page, base_url, account):
-    page.goto(base_url + "/login")
-    page.get_by_label(re.compile("ID")).fill(account["login"])
-    page.get_by_label("パスワード").fill(account["password"])
-    page.get_by_role("button", name="ログイン").click()
-    expect(page.get_by_role("button", name=re.compile("^火事"))).to_be_visible()
 
 
 def assert_big_enough(page):
@@ -120,7 +112,7 @@ def test_resident_pages_are_big_clear_and_reflow(served, new_context):
     phone = new_context(geolocation=IN_CHITOSE, permissions=["geolocation"]).new_page()
     phone.goto(live_server.base_url + "/login")
     check(phone)
-    log_in(phone, live_server.base_url, live_server.account("residents"))
+    log_in_resident(phone, live_server.base_url, live_server.account("residents"))
     check(phone)
     assert_contrast(phone, MAIN_BUTTONS)
 
@@ -148,7 +140,7 @@ def test_resident_pages_are_big_clear_and_reflow(served, new_context):
 
 def test_reduced_motion_and_forced_colours_are_respected(live_server, new_context):
     phone = new_context().new_page()
-    log_in(phone, live_server.base_url, live_server.account("residents"))
+    log_in_resident(phone, live_server.base_url, live_server.account("residents"))
     flash = "(() => { document.body.classList.add('flash'); const s = getComputedStyle(document.body);" \
             " return {animation: s.animationName, outline: s.outlineStyle}; })()"
     # A new message flashes the screen; with reduced motion it is a still frame instead.
@@ -169,7 +161,7 @@ def test_reduced_motion_and_forced_colours_are_respected(live_server, new_contex
 def test_the_checks_catch_what_they_look_for(live_server, new_context):
     """Each check fails on a page broken on purpose (so a passing run means something)."""
     phone = new_context().new_page()
-    log_in(phone, live_server.base_url, live_server.account("residents"))
+    log_in_resident(phone, live_server.base_url, live_server.account("residents"))
     breakages = [
         (".button--fire { min-height: 0 !important; height: 60px; }", assert_big_enough),
         ("a, button { min-height: 0 !important; min-width: 0 !important; padding: 0 !important; font-size: 12px; line-height: 1 !important; }", assert_big_enough),

@@ -4,8 +4,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import IN_CHITOSE, assert_accessible, assert_accessible_without_js, assert_log_frame_accessible
-from .test_journey import log_in, open_console
+from .conftest import IN_CHITOSE, assert_accessible, assert_accessible_without_js, assert_log_frame_accessible, log_in
+from .test_journey import open_console
 
 pytestmark = pytest.mark.e2e
 
@@ -93,9 +93,11 @@ def test_ambulance_from_where_i_am_with_location_updates(live_server, new_contex
     expect(console_log.get_by_text("40代（登録情報から）")).to_be_visible()
     expect(phone.locator("#choices form")).to_have_count(0)
 
-    # The console's "send your location again" hook: a fresh fix, sent at once.
-    device.set_geolocation(IN_CHITOSE)
+    # The console's "send your location again" hook: a fresh fix, sent at once. Counted before the move:
+    # watchPosition may send the same fix first, and the server folds the two into one event.
+    # (The phone must move: Chromium's emulated geolocation answers maximumAge 0 only with a new position.)
     before = console_log.locator(".event--location").count()
+    device.set_geolocation(IN_CHITOSE)
     phone.evaluate("window.NET119.sendFreshLocation()")
     expect(console_log.locator(".event--location")).to_have_count(before + 1)
     expect(console_log.locator(".event--location").last).to_have_attribute("data-lat", "42.82102")

@@ -5,16 +5,9 @@ import pytest
 from playwright.sync_api import expect
 
 from .conftest import (IN_CHITOSE, assert_accessible, assert_accessible_without_js,
-                       assert_log_frame_accessible)
+                       assert_log_frame_accessible, log_in)
 
 pytestmark = pytest.mark.e2e
-
-
-def log_in(page, base_url, account, path="/login"):
-    page.goto(base_url + path)
-    page.get_by_label(re.compile("ID")).fill(account["login"])
-    page.get_by_label("パスワード").fill(account["password"])
-    page.get_by_role("button", name="ログイン").click()
 
 
 def open_console(new_context, live_server):

@@ -4,8 +4,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import IN_CHITOSE, assert_accessible, assert_accessible_without_js
-from .test_journey import log_in
+from .conftest import IN_CHITOSE, assert_accessible, assert_accessible_without_js, log_in
 
 pytestmark = pytest.mark.e2e
 

@@ -4,7 +4,7 @@ import re
 import pytest
 from playwright.sync_api import Error, expect
 
-from .conftest import assert_accessible, assert_accessible_without_js
+from .conftest import assert_accessible, assert_accessible_without_js, log_in_resident
 
 pytestmark = pytest.mark.e2e
 
@@ -14,14 +14,6 @@ JA_AUDIO = "#player-ja audio"
 # whole MP3 is still decoded and played to its end.
 FAST = 4
 SAVED_URLS = "caches.open('net119-resident-v1').then(c => c.keys()).then(keys => keys.map(k => k.url))"
-
-
-def log_in(page, base_url, account):
-    page.goto(base_url + "/login")
-    page.get_by_label(re.compile("ID")).fill(account["login"])
-    page.get_by_label("パスワード").fill(account["password"])
-    page.get_by_role("button", name="ログイン").click()
-    expect(page.get_by_role("button", name=re.compile("^火事"))).to_be_visible()
 
 
 def play_to_the_end(page):
@@ -43,7 +35,7 @@ def assert_fits_a_small_phone(page):
 
 def test_one_tap_from_the_start_page_opens_the_card_which_reads_aloud(live_server, new_context):
     phone = new_context().new_page()
-    log_in(phone, live_server.base_url, live_server.account("residents"))
+    log_in_resident(phone, live_server.base_url, live_server.account("residents"))
     phone.get_by_role("link", name=re.compile("周りの人に見せる")).click()
 
     expect(phone).to_have_url(re.compile(r"/proxy$"))
@@ -70,7 +62,7 @@ def test_one_tap_from_the_start_page_opens_the_card_which_reads_aloud(live_serve
 
 def test_the_card_of_an_open_report_shows_kind_and_case_number(live_server, new_context):
     phone = new_context().new_page()
-    log_in(phone, live_server.base_url, live_server.account("residents"))
+    log_in_resident(phone, live_server.base_url, live_server.account("residents"))
     phone.get_by_role("button", name=re.compile("^救急")).click()
     phone.get_by_role("button", name=re.compile("^自宅")).click()
     case_number = phone.locator(".case-number strong").inner_text()
@@ -89,7 +81,7 @@ def test_the_card_of_an_open_report_shows_kind_and_case_number(live_server, new_
 def test_the_card_works_with_no_network_once_saved(live_server, new_context):
     context = new_context()
     phone = context.new_page()
-    log_in(phone, live_server.base_url, live_server.account("residents"))
+    log_in_resident(phone, live_server.base_url, live_server.account("residents"))
     phone.evaluate("navigator.serviceWorker.ready.then(() => true)")
     # The worker says when the card, its audio and its styles are saved.
     phone.wait_for_function("document.documentElement.dataset.cardSaved === 'yes'", timeout=30_000)
@@ -118,7 +110,7 @@ def test_the_card_works_with_no_network_once_saved(live_server, new_context):
 def test_logging_out_forgets_the_saved_card(live_server, new_context):
     context = new_context()
     phone = context.new_page()
-    log_in(phone, live_server.base_url, live_server.account("residents"))
+    log_in_resident(phone, live_server.base_url, live_server.account("residents"))
     phone.wait_for_function("document.documentElement.dataset.cardSaved === 'yes'", timeout=30_000)
     assert phone.evaluate(SAVED_URLS)
 
@@ -144,7 +136,7 @@ def test_without_audio_the_device_reads_the_same_words(live_server, new_context)
         };
     """)
     phone = context.new_page()
-    log_in(phone, live_server.base_url, live_server.account("residents"))
+    log_in_resident(phone, live_server.base_url, live_server.account("residents"))
     phone.goto(live_server.base_url + "/proxy?place=home")
     phone.get_by_role("button", name=re.compile("^読み上げる")).click()
     expect(phone.get_by_role("status").filter(has_text="読み上げが終わりました")).to_be_visible()

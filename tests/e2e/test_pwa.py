@@ -11,7 +11,7 @@ from app.auth import hash_password
 from app.extensions import db
 from app.models import Headquarters, Resident
 
-from .conftest import CHROMIUM, CHROMIUM_ARGS, assert_accessible
+from .conftest import CHROMIUM, CHROMIUM_ARGS, assert_accessible, log_in_resident
 from .test_accessibility import assert_big_enough, assert_reflows
 
 pytestmark = pytest.mark.e2e
@@ -20,14 +20,6 @@ UNSENT = "通報はまだ送られていません。"
 # The report this device keeps unsent, whoever it belongs to (one key per resident).
 KEPT = ("Object.keys(localStorage).filter(k => k.startsWith('net119-unsent-report:'))"
         ".map(k => JSON.parse(localStorage.getItem(k)))[0] || null")
-
-
-def log_in(page, base_url, account):
-    page.goto(base_url + "/login")
-    page.get_by_label(re.compile("ID")).fill(account["login"])
-    page.get_by_label("パスワード").fill(account["password"])
-    page.get_by_role("button", name="ログイン").click()
-    expect(page.get_by_role("button", name=re.compile("^火事"))).to_be_visible()
 
 
 def wait_until_saved(page):
@@ -63,7 +55,7 @@ def test_the_app_is_installable(live_server, browser, tmp_path):
         tmp_path / "profile", executable_path=CHROMIUM, args=CHROMIUM_ARGS, locale="ja-JP")
     try:
         page = context.new_page()
-        log_in(page, live_server.base_url, live_server.account("residents"))
+        log_in_resident(page, live_server.base_url, live_server.account("residents"))
         wait_until_saved(page)
         cdp = context.new_cdp_session(page)
         manifest = cdp.send("Page.getAppManifest")
@@ -85,7 +77,7 @@ def test_the_app_is_installable(live_server, browser, tmp_path):
 
 def test_a_repeat_visit_loads_the_shell_from_the_worker(live_server, new_context):
     phone = new_context().new_page()
-    log_in(phone, live_server.base_url, live_server.account("residents"))
+    log_in_resident(phone, live_server.base_url, live_server.account("residents"))
     wait_until_saved(phone)
     statics = []
     phone.on("response", lambda r: "/static/" in r.url and statics.append((r.url, r.from_service_worker)))
@@ -99,7 +91,7 @@ def test_a_repeat_visit_loads_the_shell_from_the_worker(live_server, new_context
 def test_offline_the_start_page_opens_and_other_pages_say_so(live_server, new_context):
     context = new_context()
     phone = context.new_page()
-    log_in(phone, live_server.base_url, live_server.account("residents"))
+    log_in_resident(phone, live_server.base_url, live_server.account("residents"))
     wait_until_saved(phone)
 
     context.set_offline(True)
@@ -131,7 +123,7 @@ def test_a_report_made_offline_is_kept_and_sent_once_when_online(served, new_con
     live_server = served()  # its own database: the reports it opens must not reach other tests
     context = new_context()
     phone = context.new_page()
-    log_in(phone, live_server.base_url, live_server.account("residents"))
+    log_in_resident(phone, live_server.base_url, live_server.account("residents"))
     wait_until_saved(phone)
     posts = []
     context.on("request", lambda r: r.method == "POST" and r.url.endswith("/reports") and posts.append(r.url))
@@ -177,7 +169,7 @@ def test_a_report_the_server_could_not_take_is_resent_with_the_same_id(served, n
     # The network is up but the server (or a proxy in front of it) fails: 503, then it recovers.
     context = new_context()
     phone = context.new_page()
-    log_in(phone, live_server.base_url, live_server.account("residents"))
+    log_in_resident(phone, live_server.base_url, live_server.account("residents"))
     failing = {"on": True}
     sent_ids = []
 
@@ -213,7 +205,7 @@ def test_a_kept_report_is_sent_when_the_app_is_next_opened(served, new_context):
     live_server = served()  # its own database: the reports it opens must not reach other tests
     context = new_context()
     phone = context.new_page()
-    log_in(phone, live_server.base_url, live_server.account("residents"))
+    log_in_resident(phone, live_server.base_url, live_server.account("residents"))
     wait_until_saved(phone)
     kept = queue_a_report_offline(context, phone, live_server.base_url)
     phone.close()
@@ -229,7 +221,7 @@ def test_the_resident_can_withdraw_a_kept_report(served, new_context):
     live_server = served()  # its own database: the reports it opens must not reach other tests
     context = new_context()
     phone = context.new_page()
-    log_in(phone, live_server.base_url, live_server.account("residents"))
+    log_in_resident(phone, live_server.base_url, live_server.account("residents"))
     wait_until_saved(phone)
     kept = queue_a_report_offline(context, phone, live_server.base_url)
 
@@ -245,7 +237,7 @@ def test_the_resident_can_withdraw_a_kept_report(served, new_context):
 
 def test_a_new_worker_deletes_the_caches_of_old_ones(live_server, new_context):
     phone = new_context().new_page()
-    log_in(phone, live_server.base_url, live_server.account("residents"))
+    log_in_resident(phone, live_server.base_url, live_server.account("residents"))
     wait_until_saved(phone)
     version = re.search(r'"version": "(\w+)"', phone.request.get(live_server.base_url + "/sw.js").text()).group(1)
     assert sorted(phone.evaluate("caches.keys()")) == ["net119-resident-v1", f"net119-shell-{version}"]
@@ -264,7 +256,7 @@ def test_on_a_shared_phone_a_kept_report_waits_for_its_own_resident(served, new_
     context = new_context()
     phone = context.new_page()
     owner, other = live_server.account("residents"), second_resident(live_server)
-    log_in(phone, live_server.base_url, owner)
+    log_in_resident(phone, live_server.base_url, owner)
     wait_until_saved(phone)
     kept = queue_a_report_offline(context, phone, live_server.base_url)
     phone.close()
@@ -273,7 +265,7 @@ def test_on_a_shared_phone_a_kept_report_waits_for_its_own_resident(served, new_
     context.set_offline(False)
     context.clear_cookies()
     phone = context.new_page()
-    log_in(phone, live_server.base_url, other)
+    log_in_resident(phone, live_server.base_url, other)
     phone.wait_for_timeout(6000)  # longer than a retry interval
     expect(phone.get_by_role("alert").filter(has_text=UNSENT)).to_have_count(0)
     assert reports_with(live_server, kept["id"]) == 0

@@ -4,8 +4,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import IN_CHITOSE, assert_accessible
-from .test_journey import log_in, open_console
+from .conftest import IN_CHITOSE, assert_accessible, log_in
+from .test_journey import open_console
 
 pytestmark = pytest.mark.e2e
 
