@@ -38,7 +38,7 @@ def serve_app(app, host, port, threads):
             self.cfg.set("worker_connections", threads + 64)
             self.cfg.set("graceful_timeout", 3)
             self.cfg.set("accesslog", os.environ.get("NET119_ACCESS_LOG"))
-            if app.config["SPEECH_PREPARE_ON_START"]:
+            if app.config.get("SPEECH_PREPARE_ON_START"):  # the bench's bare relay has no such setting
                 # In the worker, after the fork: a thread started in the master would not survive it.
                 self.cfg.set("post_worker_init", lambda worker: prepare_in_background(app))
 
