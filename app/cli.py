@@ -28,6 +28,10 @@ def serve_app(app, host, port, threads):
     from .proxy.speaking import prepare_in_background
 
     _limit_malloc_arenas()
+    # SQLite connections must not cross fork(): a pooled one that the master opened (migrating,
+    # seeding the demo) would be shared by the worker, giving "disk I/O error" and worse.
+    if db.obj is not None and hasattr(db.obj, "close_all"):
+        db.close_all()
 
     class Server(BaseApplication):
         def load_config(self):
