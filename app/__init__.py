@@ -1,5 +1,16 @@
 """NET119: the Flask application factory."""
-import secrets
+import os
+
+if os.environ.get("NET119_GEVENT") == "1":
+    # Set by `net119 serve` and `net119 demo` for the server process they turn
+    # into (app/cli.py). gevent has to patch the standard library before
+    # anything imports it: peewee's per-thread connection state, made before
+    # the patch, would be one state shared by every socket of the process.
+    from gevent import monkey
+
+    monkey.patch_all()
+
+import secrets  # noqa: E402 (after the patch, on purpose)
 from pathlib import Path
 
 from flask import Flask

@@ -3,7 +3,10 @@ import ctypes
 import json
 import os
 import shutil
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -13,21 +16,39 @@ import click
 from . import create_app
 from .extensions import db
 
-DEFAULT_THREADS = 512
-M_ARENA_MAX = -8  # glibc's mallopt parameter number
+# Open connections (pages, sockets, requests) one server process takes at once.
+DEFAULT_CONNECTIONS = 2048
+SERVE_WITH_GEVENT = "NET119_GEVENT"  # read by app/__init__.py
+PR_SET_PDEATHSIG = 1
 
 
-def serve_app(app, host, port, threads):
-    """Serve ``app`` with gunicorn: one process (the hub is in-process), many threads.
+def become_gevent_server(arguments=None):
+    """Re-execute as ``net119 ARGUMENTS`` (this command's by default) with gevent patching first.
 
-    Each open WebSocket holds one thread for its lifetime, so the thread count
-    bounds the number of connected pages.
+    By the time a command runs, ``app`` and its libraries are imported
+    unpatched, so the patch (app/__init__.py) needs a fresh interpreter:
+    ``execv`` keeps the process id and environment, so a supervisor sees no
+    difference.
+    """
+    if os.environ.get(SERVE_WITH_GEVENT) == "1":
+        return
+    os.environ[SERVE_WITH_GEVENT] = "1"
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, [sys.executable, "-m", "app", *(arguments or sys.argv[1:])])
+
+
+def serve_app(app, host, port, connections):
+    """Serve ``app`` with gunicorn: one process (the hub is in-process), one gevent worker.
+
+    Each open WebSocket is a greenlet, not a thread: a message wakes no other
+    OS thread, and an idle page costs a few KiB. ``connections`` bounds the
+    connected pages. Call ``become_gevent_server()`` before anything else.
     """
     from gunicorn.app.base import BaseApplication
 
     from .proxy.speaking import prepare_in_background
 
-    _limit_malloc_arenas()
     # SQLite connections must not cross fork(): a pooled one that the master opened (migrating,
     # seeding the demo) would be shared by the worker, giving "disk I/O error" and worse.
     if db.obj is not None and hasattr(db.obj, "close_all"):
@@ -36,35 +57,22 @@ def serve_app(app, host, port, threads):
     class Server(BaseApplication):
         def load_config(self):
             self.cfg.set("bind", f"{host}:{port}")
-            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("worker_class", "gevent")
             self.cfg.set("workers", 1)
-            self.cfg.set("threads", threads)
-            self.cfg.set("worker_connections", threads + 64)
+            self.cfg.set("worker_connections", connections)
             self.cfg.set("graceful_timeout", 3)
+            # gunicorn's control socket runs asyncio in a thread of the master, which gevent
+            # turns into a greenlet beside the demo's mail intake; nothing here uses it.
+            self.cfg.set("control_socket_disable", True)
             self.cfg.set("accesslog", os.environ.get("NET119_ACCESS_LOG"))
             if app.config.get("SPEECH_PREPARE_ON_START"):  # the bench's bare relay has no such setting
-                # In the worker, after the fork: a thread started in the master would not survive it.
+                # In the worker, after the fork: a greenlet started in the master would not survive it.
                 self.cfg.set("post_worker_init", lambda worker: prepare_in_background(app))
 
         def load(self):
             return app
 
     Server().run()
-
-
-def _limit_malloc_arenas(arenas=2):
-    """Cap glibc's malloc arenas before gunicorn forks its worker.
-
-    Every socket brings short-lived threads (simple-websocket's reader), and
-    glibc gives threads up to 8 arenas per core; memory freed in one arena is
-    not reused by another, so the process grows for a long time before it
-    settles (measured: 61 -> 110 MiB over 3,000 sockets; capped, 60 -> 80 MiB).
-    Same effect as MALLOC_ARENA_MAX=2; a no-op where glibc is not the allocator.
-    """
-    try:
-        ctypes.CDLL("libc.so.6").mallopt(M_ARENA_MAX, arenas)
-    except (OSError, AttributeError):
-        pass
 
 
 @click.group()
@@ -85,10 +93,12 @@ def migrate():
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8119, show_default=True, type=int)
-@click.option("--threads", default=DEFAULT_THREADS, show_default=True, type=int)
-def serve(host, port, threads):
+@click.option("--connections", default=DEFAULT_CONNECTIONS, show_default=True, type=int,
+              help="Open pages and requests served at once.")
+def serve(host, port, connections):
     """Serve the configured deployment (NET119_* settings) with gunicorn."""
-    serve_app(create_app(), host, port, threads)
+    become_gevent_server()
+    serve_app(create_app(), host, port, connections)
 
 
 @main.command()
@@ -96,10 +106,16 @@ def serve(host, port, threads):
 @click.option("--port", default=8119, show_default=True, type=int)
 @click.option("--data", "data_dir", default="demo-data", show_default=True,
               type=click.Path(file_okay=False, path_type=Path))
-@click.option("--threads", default=DEFAULT_THREADS, show_default=True, type=int)
+@click.option("--connections", default=DEFAULT_CONNECTIONS, show_default=True, type=int,
+              help="Open pages and requests served at once.")
 @click.option("--mail-port", default=0, type=int, help="Port of the mail intake; 0 picks a free one.")
-def demo(host, port, data_dir, threads, mail_port):
-    """Start the whole system on a fresh demo database in DATA (SPEC §2)."""
+def demo(host, port, data_dir, connections, mail_port):
+    """Start the whole system on a fresh demo database in DATA (SPEC §2).
+
+    This process prepares the data, starts the mail intake as a process of
+    its own (aiosmtpd is asyncio, which cannot share a gevent-patched
+    process), then becomes ``net119 serve`` on the demo's settings.
+    """
     from . import demo as demo_data
     from .hq_csv import parse_csv
     from .migrations_runner import apply_migrations
@@ -111,21 +127,54 @@ def demo(host, port, data_dir, threads, mail_port):
     shutil.rmtree(data_dir / "speech-cache", ignore_errors=True)
     shown_host = f"[{host}]" if ":" in host else host
     base_url = f"http://{shown_host}:{port}"
-    app = create_app({"DATABASE_URL": f"sqlite:///{database.resolve()}",
-                      "SECRET_KEY": os.urandom(32).hex(),
-                      "SPEECH_CACHE_DIR": str((data_dir / "speech-cache").resolve()),
-                      "PUBLIC_URL": base_url, "MAILBOX_PAGE": True})
+    # As NET119_* variables, so that the intake and the server read the same deployment.
+    # ("demo-" keeps the key a string: these values are parsed as JSON where they can be.)
+    settings = {"DATABASE_URL": f"sqlite:///{database.resolve()}",
+                "SECRET_KEY": "demo-" + os.urandom(32).hex(),
+                "SPEECH_CACHE_DIR": str((data_dir / "speech-cache").resolve()),
+                "PUBLIC_URL": base_url, "MAILBOX_PAGE": "true"}
+    os.environ.update({f"NET119_{name}": value for name, value in settings.items()})
+    app = create_app()
     apply_migrations()
     csv_text = (Path(__file__).parent / "data" / demo_data.DEMO_HQ_CSV).read_text(encoding="utf-8")
     with db.connection_context():
         accounts = demo_data.seed(parse_csv(csv_text))
-    intake = _start_intake(app, "127.0.0.1", mail_port)
+    db.close_all()
+    mail_port = mail_port or _free_port("127.0.0.1")
+    _start_intake_process("127.0.0.1", mail_port)
     accounts = {"base_url": base_url, **accounts,
-                "mail_intake": {"host": intake.hostname, "port": intake.port,
-                                "domain": app.config["MAIL_DOMAIN"]}}
+                "mail_intake": {"host": "127.0.0.1", "port": mail_port, "domain": app.config["MAIL_DOMAIN"]}}
     (data_dir / "demo-accounts.json").write_text(json.dumps(accounts, ensure_ascii=False, indent=2))
     _print_welcome(accounts, data_dir)
-    serve_app(app, host, port, threads)
+    become_gevent_server(["serve", "--host", host, "--port", str(port), "--connections", str(connections)])
+
+
+def _start_intake_process(host, port):
+    """Run ``net119 intake`` beside the server; it ends with this process. Wait until it listens."""
+    env = {name: value for name, value in os.environ.items() if name != SERVE_WITH_GEVENT}
+    process = subprocess.Popen([sys.executable, "-m", "app", "intake", "--host", host, "--port", str(port)],
+                               env=env, preexec_fn=_end_with_parent)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            socket.create_connection((host, port), timeout=1).close()
+            return process
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise click.ClickException(f"the mail intake did not start on {host}:{port}")
+
+
+def _end_with_parent():
+    # Linux: the intake gets SIGTERM when the process that started it ends
+    # (exec() does not count), so stopping the demo stops it too.
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def _free_port(host):
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return probe.getsockname()[1]
 
 
 @main.command()
@@ -167,11 +216,7 @@ def _start_intake(app, host, port):
     """Start the mail intake in this process (a free port when ``port`` is 0)."""
     from .mail.intake import start_intake
 
-    if not port:
-        with socket.socket() as probe:
-            probe.bind((host, 0))
-            port = probe.getsockname()[1]
-    return start_intake(app, host, port)
+    return start_intake(app, host, port or _free_port(host))
 
 
 @main.group()

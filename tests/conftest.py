@@ -176,9 +176,14 @@ class LiveServer:
         raise RuntimeError("no new worker after a crash")
 
     def worker_pid(self):
-        """The gunicorn worker serving requests (the one child of the master)."""
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
-        return int(children[0])
+        """The gunicorn worker serving requests: the master's child forked with its command line.
+
+        (The demo's other child is its mail intake, ``net119 intake``.)
+        """
+        master = self.process.pid
+        children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+        command = Path(f"/proc/{master}/cmdline").read_bytes()
+        return [int(pid) for pid in children if Path(f"/proc/{pid}/cmdline").read_bytes() == command][0]
 
     def account(self, kind, hq="chitose"):
         """The first demo account of ``kind`` ("residents", "dispatchers", "admins") at ``hq``."""

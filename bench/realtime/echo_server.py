@@ -3,13 +3,18 @@
 Socket ``/pair/<n>/<side>`` (side ``a`` or ``b``): every text frame is echoed
 back to its sender (the acknowledgement) and relayed to the other side of pair
 ``n``, if that side is connected. No database, no templates, no sessions: what
-is left is Flask, flask-sock, simple-websocket and gunicorn's gthread worker,
+is left is Flask, flask-sock, simple-websocket and gunicorn's gevent worker,
 with the same socket options and worker settings as ``net119 serve``.
 
-Run: python bench/realtime/echo_server.py --port 8120 --threads 512
+Run: python bench/realtime/echo_server.py --port 8120 --connections 1024
 """
-import argparse
-import threading
+# Patched first, as `net119 serve` does (app/__init__.py): the floor runs on the same gevent worker.
+from gevent import monkey
+
+monkey.patch_all()
+
+import argparse  # noqa: E402
+import threading  # noqa: E402
 
 from flask import Flask, request
 from flask_sock import ConnectionClosed, Sock
@@ -25,7 +30,7 @@ class Relay:
     def __init__(self):
         self._lock = threading.Lock()
         self._pairs = {}
-        # Two threads may send on one socket (its own echo, its partner's
+        # Two greenlets may send on one socket (its own echo, its partner's
         # relay); wsproto's frame state is not thread-safe.
         self._send_locks = {}
 
@@ -97,17 +102,17 @@ def create_app():
     return app
 
 
-def serve(app, host, port, threads):
+def serve(app, host, port, connections):
     """Serve ``app`` the way NET119 itself is served, so the floor differs only in the app."""
     from app.cli import serve_app
 
-    serve_app(app, host, port, threads)
+    serve_app(app, host, port, connections)
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8120)
-    parser.add_argument("--threads", type=int, default=512)
+    parser.add_argument("--connections", type=int, default=1024)
     options = parser.parse_args()
-    serve(create_app(), options.host, options.port, options.threads)
+    serve(create_app(), options.host, options.port, options.connections)

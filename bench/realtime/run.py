@@ -120,6 +120,17 @@ def children_of(pid):
     return found
 
 
+def workers_of(master):
+    """gunicorn's workers: the children forked with the master's command line (not the demo's intake)."""
+    def command(pid):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+                return cmdline.read()
+        except OSError:
+            return None
+    return [pid for pid in children_of(master) if command(pid) == command(master)]
+
+
 def machine_ticks():
     """(busy, total) CPU ticks of the whole machine, from /proc/stat."""
     with open("/proc/stat") as stat:
@@ -135,7 +146,7 @@ def load_average():
 
 
 class Server:
-    """A gunicorn server (master + one gthread worker) on 127.0.0.1, run as a child process."""
+    """A gunicorn server (master + one gevent worker) on 127.0.0.1, run as a child process."""
 
     def __init__(self, name, command, port, log_path, data_dir=None):
         self.name, self.command, self.port, self.log_path = name, command, port, log_path
@@ -154,7 +165,7 @@ class Server:
                 raise RuntimeError(f"{self.name} exited; see {self.log_path}")
             try:
                 with DIRECT.open(f"{self.base_url}/healthz", timeout=2) as answer:
-                    workers = children_of(self.process.pid)
+                    workers = workers_of(self.process.pid)
                     if answer.status == 200 and len(workers) == 1:
                         self.worker = workers[0]
                         return
@@ -165,7 +176,7 @@ class Server:
 
     def worker_restarted(self):
         """True when gunicorn replaced the worker measured (it was killed or crashed)."""
-        return children_of(self.process.pid) != [self.worker]
+        return workers_of(self.process.pid) != [self.worker]
 
     def stop(self):
         """Terminate it (gunicorn's graceful timeout is 3 s), kill it if it lingers."""
@@ -195,20 +206,20 @@ def running(server):
         server.stop()
 
 
-def net119_server(workdir, name, threads):
+def net119_server(workdir, name, connections):
     """A `net119 demo` on a fresh database in ``workdir/name``, as the README starts it."""
     data = workdir / name
     port = free_port()
     command = [sys.executable, "-m", "app", "demo", "--host", HOST, "--port", str(port),
-               "--data", str(data), "--threads", str(threads)]
+               "--data", str(data), "--connections", str(connections)]
     return Server(name, command, port, workdir / f"{name}.log", data_dir=data)
 
 
-def relay_server(workdir, threads):
+def relay_server(workdir, connections):
     """The bare flask-sock relay (echo_server.py) with the same gunicorn settings."""
     port = free_port()
     command = [sys.executable, str(Path(__file__).with_name("echo_server.py")), "--host", HOST,
-               "--port", str(port), "--threads", str(threads)]
+               "--port", str(port), "--connections", str(connections)]
     return Server("relay", command, port, workdir / "relay.log")
 
 
@@ -576,8 +587,8 @@ def print_chat(results, options):
     print(f"\n1-2. Chat load: {options.reports} reports = {2 * options.reports} sockets; each side sends "
           f"{options.rate:g} msg/s for {options.duration:g} s "
           f"({2 * options.reports * options.rate:,.0f} msg/s sent, "
-          f"{4 * options.reports * options.rate:,.0f} frames/s received); gunicorn gthread, "
-          f"{options.threads} threads")
+          f"{4 * options.reports * options.rate:,.0f} frames/s received); gunicorn gevent worker, "
+          f"{options.connections} connections")
     print("   " + " " * 34 + "".join(f"{title:>30}" for title in results))
     columns = [chat_rows(result) for result in results.values()]
     for row in zip(*columns):
@@ -596,11 +607,11 @@ def print_chat(results, options):
     print(f"   targets: {', '.join(targets)}")
 
 
-def print_idle(idle, threads):
+def print_idle(idle, connections):
     """Print the idle-socket memory figures."""
     grown = idle["rss_after_kib"] - idle["rss_before_kib"]
     print(f"\n3. Idle sockets: {idle['sockets']:,} (a resident page and a console per report) held by one "
-          f"NET119 worker, gunicorn gthread {threads:,} threads")
+          f"NET119 worker, gunicorn gevent worker, {connections:,} connections")
     print(f"   sockets open (start → end)        {idle['sockets']:,} → {idle['open_at_end']:,}"
           f"  ({idle['connect_s']:.1f} s to connect)")
     print(f"   worker VmRSS before                {idle['rss_before_kib'] / 1024:8.1f} MiB"
@@ -631,7 +642,7 @@ def run_idle(server, options):
         # Warm up first, so that the "before" figure already includes the code
         # and caches every socket uses, and only the sockets themselves remain.
         asyncio.run(warm_up(endpoints[:20], options.compression))
-        time.sleep(1)  # let the warm-up sockets' server threads finish
+        time.sleep(1)  # let the warm-up sockets' handlers finish
         print(f"   {len(endpoints)} endpoints ready, opening them…", file=sys.stderr)
         result = asyncio.run(hold_idle(server, endpoints, options.hold, options.compression))
     result["log_errors"] = len(server.log_errors())
@@ -645,9 +656,9 @@ def parse_options():
     parser.add_argument("--reports", type=int, help="open reports, two sockets each (default 200)")
     parser.add_argument("--rate", type=float, default=2.0, help="messages per second per side")
     parser.add_argument("--duration", type=float, help="seconds of sending (default 60)")
-    parser.add_argument("--threads", type=int, default=512, help="gunicorn threads for the chat load")
+    parser.add_argument("--connections", type=int, default=1024, help="gunicorn worker connections for the chat load")
     parser.add_argument("--idle-sockets", type=int, help="idle sockets to hold (default 2000)")
-    parser.add_argument("--idle-threads", type=int, help="gunicorn threads for them (default sockets + 100)")
+    parser.add_argument("--idle-connections", type=int, help="gunicorn worker connections for them (default sockets + 100)")
     parser.add_argument("--hold", type=float, default=10.0, help="seconds to hold the idle sockets")
     parser.add_argument("--compression", choices=["deflate", "none"], default="deflate",
                         help="offer permessage-deflate as browsers do (default), or not")
@@ -660,12 +671,12 @@ def parse_options():
     options.reports = options.reports or (20 if quick else 200)
     options.duration = options.duration or (10.0 if quick else 60.0)
     options.idle_sockets = options.idle_sockets or (200 if quick else 2000)
-    options.idle_threads = options.idle_threads or options.idle_sockets + 100
+    options.idle_connections = options.idle_connections or options.idle_sockets + 100
     if options.compression == "none":
         options.compression = None
     needed = 2 * options.reports + 16
-    if options.threads < needed:
-        parser.error(f"--threads must be at least {needed}: each socket holds a gunicorn thread")
+    if options.connections < needed:
+        parser.error(f"--connections must be at least {needed}: each socket holds a connection")
     return options
 
 
@@ -690,18 +701,18 @@ def main():
         chats = {}
         if "floor" not in options.skip:
             print("floor: bare relay", file=sys.stderr)
-            chats[FLOOR] = run_chat(relay_server(workdir, options.threads), relay_pairs, options)
+            chats[FLOOR] = run_chat(relay_server(workdir, options.connections), relay_pairs, options)
         if "net119" not in options.skip:
             print("NET119 demo", file=sys.stderr)
-            chats[NET119] = run_chat(net119_server(workdir, "chat", options.threads), open_reports, options)
+            chats[NET119] = run_chat(net119_server(workdir, "chat", options.connections), open_reports, options)
         if chats:
             print_chat(chats, options)
             errors += sum(result["log_errors"] for result in chats.values())
             sys.stdout.flush()
         if "idle" not in options.skip:
             print("idle sockets", file=sys.stderr)
-            idle = run_idle(net119_server(workdir, "idle", options.idle_threads), options)
-            print_idle(idle, options.idle_threads)
+            idle = run_idle(net119_server(workdir, "idle", options.idle_connections), options)
+            print_idle(idle, options.idle_connections)
             errors += idle["log_errors"]
         finished = True
     finally:
