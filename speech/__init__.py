@@ -14,7 +14,8 @@ from .cache import AudioCache
 from .config import SpeechConfig
 from .engines import ENGINES, Engine, EngineFailed, NoEngineAvailable
 
-__all__ = ["NoEngineAvailable", "Speech", "SpeechConfig", "prepare", "speak_to_file", "synthesize"]
+__all__ = ["NoEngineAvailable", "Speech", "SpeechConfig", "load", "prepare", "speak_to_file", "synthesize",
+           "use_executor"]
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,20 @@ def speak_to_file(text: str, path, lang: str = "ja", *, config: SpeechConfig | N
     result = synthesize(text, lang, config=config)
     Path(path).write_bytes(result.mp3)
     return result
+
+
+def load(config: SpeechConfig | None = None) -> None:
+    """Build the engines of config now instead of on first use (Open JTalk compiles its user
+    dictionary here, in a child process)."""
+    _setup(config or SpeechConfig())
+
+
+def use_executor(executor) -> None:
+    """Run the engines' parallel work (Open JTalk's vocoder) in executor, a concurrent.futures
+    executor, instead of the library's own threads: a gevent server passes one of native threads."""
+    from . import openjtalk
+
+    openjtalk.use_executor(executor)
 
 
 def prepare(lang: str = "ja", *, config: SpeechConfig | None = None) -> None:

@@ -14,6 +14,7 @@ from app.proxy.cards import is_deaf
 from speech.card import fixed_sentences
 
 from .conftest import LiveServer, login_as, start_report
+from .http_session import HttpSession
 
 AUDIO_URL = re.compile(r'<audio [^>]*src="([^"]+)"')
 
@@ -232,5 +233,14 @@ def test_a_starting_server_voices_the_shared_sentences_in_the_background(tmp_pat
         while time.monotonic() < deadline and len(list(kept.glob("*.pcm"))) < len(fixed_sentences("ja")):
             time.sleep(0.2)
         assert len(list(kept.glob("*.pcm"))) == len(fixed_sentences("ja"))
+        # The server runs under gevent; Open JTalk voices there in native threads (app/offload.py).
+        resident = HttpSession(server.base_url).login(server.account("residents"))
+        _, _, page = resident.request("/proxy?place=home")
+        ja_url = html.unescape(AUDIO_URL.findall(page)[0])
+        assert ja_url.startswith("/proxy/audio/ja.mp3")
+        with resident.opener.open(server.base_url + ja_url, timeout=30) as answer:
+            assert answer.status == 200
+            decoded = miniaudio.decode(answer.read(), nchannels=1)
+        assert decoded.duration > 5 and max(decoded.samples) > 1000
     finally:
         server.close()

@@ -7,6 +7,8 @@ from flask import current_app
 
 import speech
 
+from ..offload import native_executor
+
 log = logging.getLogger(__name__)
 
 
@@ -23,7 +25,7 @@ def speech_config():
 def spoken(card, lang):
     """The card read aloud in ``lang``, or None when the browser has to read it itself."""
     try:
-        return speech.synthesize(card.text(lang), lang, config=speech_config())
+        return _synthesize(card.text(lang), lang, speech_config())
     except speech.NoEngineAvailable as error:
         log.info("no server voice for the card: %s", error)
     except Exception:
@@ -33,12 +35,40 @@ def spoken(card, lang):
     return None
 
 
+def _synthesize(text, lang, config):
+    _ready(config)
+    return speech.synthesize(text, lang, config=config)
+
+
+def _ready(config):
+    """Build the engines (once); under gevent, first move the vocoder to native threads."""
+    executor = native_executor()
+    if executor is not None:
+        speech.use_executor(executor)
+    speech.load(config)
+
+
+def load_engines(app):
+    """Build the engines now: in the server's master, so the worker it forks has them.
+
+    Loading Open JTalk (and compiling the user dictionary) computes for about
+    0.2 s; in the worker that would hold up every socket of the event loop.
+    """
+    with app.app_context():
+        try:
+            speech.load(speech_config())
+        except Exception:
+            log.exception("could not load the speech engines ahead of time")
+
+
 def prepare_in_background(app):
     """Voice what every card shares in a daemon thread; return the thread."""
     def prepare():
         with app.app_context():
             try:
-                speech.prepare("ja", config=speech_config())
+                config = speech_config()
+                _ready(config)
+                speech.prepare("ja", config=config)
             except Exception:
                 # Only a head start: a card still speaks, just from scratch.
                 log.exception("could not voice the shared card sentences ahead of time")
