@@ -37,12 +37,11 @@ def is_sqlite(database):
 
 
 class GroupCommit:
-    """Writes from many threads stored together: one transaction, so one fsync, per batch.
+    """Writes from many sockets stored together: one transaction, so one fsync, per batch.
 
     With ``synchronous=FULL`` a commit waits for the disk, and SQLite has one
-    writer at a time, so writers committing one by one queue behind each other
-    (and, with hundreds of socket threads, behind the GIL at every statement).
-    Here a single thread takes whatever has queued, hands it to ``store``
+    writer at a time, so writers committing one by one queue behind each other.
+    Here a single thread (a greenlet under ``net119 serve``) takes whatever has queued, hands it to ``store``
     (items -> a result or an exception for each) and commits once. ``run``
     returns only after that COMMIT did, so nothing is acknowledged before it
     is durable.

@@ -66,8 +66,7 @@ def insert(model, **values):
     sql, adapters = statement
     values = [adapt(value) for adapt, value in zip(adapters, data.values())]
     if is_sqlite(db):
-        # No RETURNING: each step of a statement is a release and re-take of
-        # the GIL, which hundreds of socket threads make slow to get back.
+        # No RETURNING: lastrowid gives the id without another step of the statement.
         row.id = db.execute_sql(sql.format(p=db.param), values).lastrowid
     else:
         row.id = scalar(sql + ' RETURNING "id"', *values)

@@ -319,8 +319,8 @@ def append_messages(messages):
     The group commit's batch form of ``append_event(kind="message")``: the same
     gap-free numbers, the same idempotency by client id (also within the
     batch) and an audit entry with every event, in a few statements per batch
-    instead of several per message (on SQLite each statement costs a GIL round
-    trip, slow with hundreds of socket threads). ``messages`` are dicts of
+    instead of several per message (every statement and commit runs on the
+    server's one event loop, ahead of every socket waiting behind it). ``messages`` are dicts of
     report, actor, body, client_id and staff. Call inside a write transaction;
     if the batch fails as a whole, each message is tried alone, so one bad
     message fails only itself.

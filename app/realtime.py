@@ -131,12 +131,13 @@ def _take_notices(ws, first):
 
 
 def _wake(ws, notice):
-    """Hand ``notice`` to the thread blocked in ``ws.receive()``.
+    """Hand ``notice`` to the handler blocked in ``ws.receive()``.
 
-    simple-websocket's reader thread appends incoming frames to
-    ``input_buffer`` and sets ``event``; putting the notice there too lets one
-    thread per socket wait for "client sent something" and "hub has news" at
-    once, with no polling and with every send made from that one thread.
+    simple-websocket's reader (a greenlet under ``net119 serve``, a thread in
+    tests) appends incoming frames to ``input_buffer`` and sets ``event``;
+    putting the notice there too lets one handler per socket wait for "client
+    sent something" and "hub has news" at once, with no polling and with
+    every send made from that one handler.
     tests/test_realtime.py guards this reliance on simple-websocket 1.1.
     """
     ws.input_buffer.append(notice)
@@ -150,7 +151,7 @@ def serve_socket(ws, *, session_id, channels, on_notice, on_frame, on_error, fan
     ``on_error(FrameError)`` renders a refusal. Each call gets its own database
     connection: a socket may stay open for hours and must not hold one. A bug
     in a handler closes this one socket (1011, the page reconnects and
-    resumes) instead of killing the worker thread silently. ``fanout`` is the
+    resumes) instead of ending its handler silently. ``fanout`` is the
     hub to listen on: ``hub`` unless the caller has its own (practice does).
     """
     if not db.is_closed():
