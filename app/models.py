@@ -325,7 +325,7 @@ def append_messages(messages):
     if the batch fails as a whole, each message is tried alone, so one bad
     message fails only itself.
     """
-    if not is_sqlite(db):
+    if not is_sqlite(db) or len(messages) == 1:
         return [_append_alone(message) for message in messages]
     try:
         with db.atomic():
