@@ -47,6 +47,7 @@ def serve_app(app, host, port, connections):
     connected pages. Call ``become_gevent_server()`` before anything else.
     """
     from gunicorn.app.base import BaseApplication
+    from gunicorn.workers.ggevent import GeventWorker
 
     from .proxy.speaking import load_engines, prepare_in_background
 
@@ -55,10 +56,17 @@ def serve_app(app, host, port, connections):
     if db.obj is not None and hasattr(db.obj, "close_all"):
         db.close_all()
 
+    class GeventSocketWorker(GeventWorker):
+        def handle_quit(self, sig, frame):
+            # A quick stop (Ctrl-C, SIGQUIT) ends the loop as a graceful one does; the master
+            # kills what is left after graceful_timeout. gunicorn's own calls sys.exit() in a
+            # greenlet, which gevent prints as a traceback at every Ctrl-C of `net119 demo`.
+            self.alive = False
+
     class Server(BaseApplication):
         def load_config(self):
             self.cfg.set("bind", f"{host}:{port}")
-            self.cfg.set("worker_class", "gevent")
+            self.cfg.set("worker_class", GeventSocketWorker)
             self.cfg.set("workers", 1)
             self.cfg.set("worker_connections", connections)
             self.cfg.set("graceful_timeout", 3)
