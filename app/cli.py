@@ -43,7 +43,7 @@ def serve_app(app, host, port, connections):
     """Serve ``app`` with gunicorn: one process (the hub is in-process), one gevent worker.
 
     Each open WebSocket is a greenlet, not a thread: a message wakes no other
-    OS thread, and an idle page costs a few KiB. ``connections`` bounds the
+    OS thread, and an idle page costs about 60 KiB. ``connections`` bounds the
     connected pages. Call ``become_gevent_server()`` before anything else.
     """
     from gunicorn.app.base import BaseApplication
