@@ -89,10 +89,7 @@ def test_a_repeat_visit_loads_the_shell_from_the_worker(live_server, new_context
 
 
 def test_offline_the_start_page_opens_and_other_pages_say_so(live_server, new_context):
-    context = new_context()
-    phone = context.new_page()
-    log_in_resident(phone, live_server.base_url, live_server.account("residents"))
-    wait_until_saved(phone)
+    context, phone = resident_phone(live_server, new_context)
 
     context.set_offline(True)
     phone.goto(live_server.base_url + "/")
@@ -121,10 +118,7 @@ def test_offline_the_start_page_opens_and_other_pages_say_so(live_server, new_co
 
 def test_a_report_made_offline_is_kept_and_sent_once_when_online(served, new_context):
     live_server = served()  # its own database: the reports it opens must not reach other tests
-    context = new_context()
-    phone = context.new_page()
-    log_in_resident(phone, live_server.base_url, live_server.account("residents"))
-    wait_until_saved(phone)
+    context, phone = resident_phone(live_server, new_context)
     posts = []
     context.on("request", lambda r: r.method == "POST" and r.url.endswith("/reports") and posts.append(r.url))
 
@@ -191,6 +185,15 @@ def test_a_report_the_server_could_not_take_is_resent_with_the_same_id(served, n
     assert reports_with(live_server, sent_ids[0]) == 1
 
 
+def resident_phone(server, new_context, account=None):
+    """A new browser context with a resident logged in and the app saved by its worker."""
+    context = new_context()
+    phone = context.new_page()
+    log_in_resident(phone, server.base_url, account or server.account("residents"))
+    wait_until_saved(phone)
+    return context, phone
+
+
 def queue_a_report_offline(context, phone, base_url):
     """Offline: the two taps; returns the kept report."""
     context.set_offline(True)
@@ -203,10 +206,7 @@ def queue_a_report_offline(context, phone, base_url):
 
 def test_a_kept_report_is_sent_when_the_app_is_next_opened(served, new_context):
     live_server = served()  # its own database: the reports it opens must not reach other tests
-    context = new_context()
-    phone = context.new_page()
-    log_in_resident(phone, live_server.base_url, live_server.account("residents"))
-    wait_until_saved(phone)
+    context, phone = resident_phone(live_server, new_context)
     kept = queue_a_report_offline(context, phone, live_server.base_url)
     phone.close()
 
@@ -219,10 +219,7 @@ def test_a_kept_report_is_sent_when_the_app_is_next_opened(served, new_context):
 
 def test_the_resident_can_withdraw_a_kept_report(served, new_context):
     live_server = served()  # its own database: the reports it opens must not reach other tests
-    context = new_context()
-    phone = context.new_page()
-    log_in_resident(phone, live_server.base_url, live_server.account("residents"))
-    wait_until_saved(phone)
+    context, phone = resident_phone(live_server, new_context)
     kept = queue_a_report_offline(context, phone, live_server.base_url)
 
     phone.once("dialog", lambda dialog: dialog.accept())
@@ -253,11 +250,8 @@ def test_a_new_worker_deletes_the_caches_of_old_ones(live_server, new_context):
 
 def test_on_a_shared_phone_a_kept_report_waits_for_its_own_resident(served, new_context):
     live_server = served()  # its own database: the reports it opens must not reach other tests
-    context = new_context()
-    phone = context.new_page()
     owner, other = live_server.account("residents"), second_resident(live_server)
-    log_in_resident(phone, live_server.base_url, owner)
-    wait_until_saved(phone)
+    context, phone = resident_phone(live_server, new_context, owner)
     kept = queue_a_report_offline(context, phone, live_server.base_url)
     phone.close()
 
