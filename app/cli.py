@@ -49,7 +49,7 @@ def serve_app(app, host, port, connections):
     from gunicorn.app.base import BaseApplication
     from gunicorn.workers.ggevent import GeventWorker
 
-    from .proxy.speaking import load_engines, prepare_in_background
+    from .proxy.speaking import load_engines, prepare_in_background, voice_beside_the_loop
 
     # SQLite connections must not cross fork(): a pooled one that the master opened (migrating,
     # seeding the demo) would be shared by the worker, giving "disk I/O error" and worse.
@@ -87,6 +87,7 @@ def serve_app(app, host, port, connections):
                 # (measured under bench/realtime's load: 50-90 ms each, 10-30 ms frozen).
                 gc.collect()
                 gc.freeze()
+                voice_beside_the_loop()
                 if prepare_speech:
                     prepare_in_background(app)
 

@@ -36,15 +36,15 @@ log = logging.getLogger(__name__)
 _voicing = ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="openjtalk")
 _worker = threading.local()
 
+_SENTENCE_END = re.compile(r"(?<=[。！？!?\n])")
+# The current phoneme of a full-context label: "p1^p2-p3+p4=p5/A:...".
+_PHONEME = re.compile(r"-([^+]+)\+")
+
 
 def use_executor(executor) -> None:
     """Voice phrases in executor from now on (see speech.use_executor)."""
     global _voicing
     _voicing = executor
-
-_SENTENCE_END = re.compile(r"(?<=[。！？!?\n])")
-# The current phoneme of a full-context label: "p1^p2-p3+p4=p5/A:...".
-_PHONEME = re.compile(r"-([^+]+)\+")
 
 
 class OpenJTalkEngine:

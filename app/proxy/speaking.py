@@ -25,7 +25,7 @@ def speech_config():
 def spoken(card, lang):
     """The card read aloud in ``lang``, or None when the browser has to read it itself."""
     try:
-        return _synthesize(card.text(lang), lang, speech_config())
+        return speech.synthesize(card.text(lang), lang, config=speech_config())
     except speech.NoEngineAvailable as error:
         log.info("no server voice for the card: %s", error)
     except Exception:
@@ -35,17 +35,11 @@ def spoken(card, lang):
     return None
 
 
-def _synthesize(text, lang, config):
-    _ready(config)
-    return speech.synthesize(text, lang, config=config)
-
-
-def _ready(config):
-    """Build the engines (once); under gevent, first move the vocoder to native threads."""
+def voice_beside_the_loop():
+    """Under gevent (the server's worker), voice in native threads from now on (app/offload.py)."""
     executor = native_executor()
     if executor is not None:
         speech.use_executor(executor)
-    speech.load(config)
 
 
 def load_engines(app):
@@ -66,9 +60,7 @@ def prepare_in_background(app):
     def prepare():
         with app.app_context():
             try:
-                config = speech_config()
-                _ready(config)
-                speech.prepare("ja", config=config)
+                speech.prepare("ja", config=speech_config())
             except Exception:
                 # Only a head start: a card still speaks, just from scratch.
                 log.exception("could not voice the shared card sentences ahead of time")
