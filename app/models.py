@@ -264,12 +264,13 @@ EVENT_BY_CLIENT_ID = 'SELECT * FROM "report_event" WHERE "report_id" = {p} AND "
 class ReportEvent(BaseModel):
     """One entry of a report's ledger: a message, answer, location, status change."""
 
-    report = ForeignKeyField(Report, backref="events", on_delete="CASCADE")
+    # Indexed by the unique (report, seq) below; no query reads events by staff (migration 007).
+    report = ForeignKeyField(Report, backref="events", on_delete="CASCADE", index=False)
     seq = IntegerField()
     client_id = CharField(null=True, max_length=64)
     kind = CharField()
     actor = CharField()
-    staff = ForeignKeyField(Staff, null=True, backref="events")
+    staff = ForeignKeyField(Staff, null=True, backref="events", index=False)
     body = TextField(default="")
     data = JSONField(default=dict)
     created_at = DateTimeField(default=utcnow)
@@ -289,11 +290,13 @@ class ReportEvent(BaseModel):
 class AuditEntry(BaseModel):
     """One line of the audit log (SPEC §4): who did what, and when; never changed once written."""
 
-    created_at = DateTimeField(default=utcnow, index=True)
+    # Only the case record reads the log, by report: every other index would be
+    # one more page written with each chat message (migration 007).
+    created_at = DateTimeField(default=utcnow)
     # The HQ in whose name it was done (for a transfer: the HQ that handed the case over).
-    hq = ForeignKeyField(Headquarters, null=True, backref="audit_entries")
+    hq = ForeignKeyField(Headquarters, null=True, backref="audit_entries", index=False)
     report = ForeignKeyField(Report, null=True, backref="audit_entries")
-    staff = ForeignKeyField(Staff, null=True, backref="audit_entries")
+    staff = ForeignKeyField(Staff, null=True, backref="audit_entries", index=False)
     actor = CharField()  # one of ACTORS
     # A ledger event kind ("message", "status"...), or a console/admin action ("claim", "export"...).
     action = CharField()
