@@ -16,6 +16,7 @@ event a client sent comes back as its acknowledgement (届きました only once
 is stored), also when a retry finds it already stored.
 """
 import time
+from contextlib import nullcontext
 
 from flask import render_template
 
@@ -70,11 +71,39 @@ class ReportFeed:
         return self.pending()
 
     def catch_up(self, notices):
-        """Frames for a batch of hub notices; no database read when they name nothing new."""
+        """Frames for a batch of hub notices; no database read when they name nothing new.
+
+        Nor when the new events are chat messages the publisher handed over
+        (``Notice.in_hand``) and follow on from what this socket has: a gap, an
+        event of any other kind (a transfer, a question) or a moved read marker
+        is read from the ledger as always.
+        """
         if all(n.seq is not None and n.seq <= self.sent for n in notices):
             return []
+        frames = self._from_hand(notices)
+        if frames is not None:
+            return frames
         with db.connection_context():
             return self.pending()
+
+    def _from_hand(self, notices):
+        """Frames for the events the notices carry, or None when the ledger must be read."""
+        fresh = [n for n in notices if n.seq is None or n.seq > self.sent]
+        if not all(n.in_hand and n.in_hand[1].kind == "message" for n in fresh) \
+                or [n.seq for n in fresh] != list(range(self.sent + 1, self.sent + 1 + len(fresh))):
+            return None
+        # Copies: the sender's socket renders the same rows, and attaches names to them.
+        report = fixed_sql.copy(fresh[-1].in_hand[0])
+        self.check(report)
+        events = [fixed_sql.copy(n.in_hand[1]) for n in fresh]
+        self._attach_people(report, events)
+        frames = [self.render(report, event) for event in events]
+        self.sent = events[-1].seq
+        read = report.read_seq_of(OTHER_SIDE[self.viewer])
+        if read > self.read_sent:
+            self.read_sent = read
+            frames.append(render_template("_partials/_read_marker.html", read_seq=read, oob=True))
+        return frames
 
     def pending(self):
         """Frames for every event after the last one sent, then the read marker if it moved."""
@@ -129,7 +158,10 @@ def _named(model, row_id):
     if kept is None or kept[0] < now:
         if len(_names) > 10_000:
             _names.clear()  # a bound, not a policy: entries are cheap to read again
-        kept = _names[(model, row_id)] = (now + NAMES_TTL_S, fixed_sql.by_id(model, row_id))
+        # A frame rendered from rows in hand (ReportFeed._from_hand) has no connection open.
+        with db.connection_context() if db.is_closed() else nullcontext():
+            row = fixed_sql.by_id(model, row_id)
+        kept = _names[(model, row_id)] = (now + NAMES_TTL_S, row)
     return kept[1]
 
 

@@ -105,6 +105,13 @@ def _select_list(model, alias):
     return ", ".join(f'"{alias}"."{field.column_name}"' for field in model._meta.sorted_fields)
 
 
+def copy(row):
+    """A new instance of ``row``'s model with the same column values (no related rows)."""
+    twin = type(row)(__no_default__=1)
+    twin.__data__ = dict(row.__data__)
+    return twin
+
+
 def _instance(model, values):
     row = model(__no_default__=1)
     row.__data__ = {field.name: field.python_value(value)

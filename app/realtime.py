@@ -12,7 +12,7 @@ import logging
 import re
 import threading
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from simple_websocket import ConnectionClosed
 
@@ -35,11 +35,18 @@ CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
 @dataclass(frozen=True)
 class Notice:
-    """Something changed on ``channel``; read the database to see what."""
+    """Something changed on ``channel``; read the database to see what.
+
+    ``in_hand`` is what the publisher just stored, ``(report, event)``, for the
+    sockets of its own process: one that has everything up to ``seq - 1`` can
+    render the event without reading it back. Only ``LocalHub`` carries it; a
+    hub between processes sends the channel, report id and sequence alone.
+    """
 
     channel: str
     report_id: int | None = None
     seq: int | None = None
+    in_hand: tuple = field(default=(), compare=False, repr=False)
 
 
 class Subscription:
@@ -77,9 +84,9 @@ class LocalHub:
                     if not subscribers:
                         del self._subscribers[channel]
 
-    def publish(self, channel, report_id=None, seq=None):
+    def publish(self, channel, report_id=None, seq=None, in_hand=()):
         """Tell every subscriber of ``channel``; call only after the write committed."""
-        notice = Notice(channel, report_id, seq)
+        notice = Notice(channel, report_id, seq, in_hand)
         with self._lock:
             subscribers = list(self._subscribers.get(channel, ()))
         for subscription in subscribers:

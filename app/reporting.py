@@ -152,7 +152,7 @@ def post_message(report, *, actor, body, client_id, staff=None, max_chars=1000):
     event, created = message_writes.run(dict(report=report, actor=actor, body=body, client_id=client_id,
                                              staff=staff))
     if created:
-        hub.publish(f"report:{report.id}", report.id, event.seq)
+        hub.publish(f"report:{report.id}", report.id, event.seq, in_hand=(report, event))
     return event, created
 
 

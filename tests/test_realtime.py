@@ -11,12 +11,14 @@ from wsproto import ConnectionType
 from app.extensions import db
 from app.models import (AuditEntry, Report, ReportEvent, Resident, append_messages,
                         write_transaction)
-from app.realtime import LocalHub, Notice, _wake
+from app import fixed_sql
+from app.chat_socket import ReportFeed
+from app.realtime import AccessEnded, LocalHub, Notice, _wake, hub
 from app.reporting import open_report, post_message
 from app.routing import Fix
 
 from .http_session import HttpSession
-from .test_sockets import open_socket, pair, receive_until  # noqa: F401  (fixtures)
+from .test_sockets import SEQ, open_socket, pair, receive_until  # noqa: F401  (fixtures)
 
 
 def test_local_hub_delivers_to_subscribers_of_the_channel_only():
@@ -154,3 +156,55 @@ def test_a_batch_with_a_message_that_cannot_be_stored_fails_only_that_message(ap
         assert (first.seq, second.seq, repeat.seq) == (before + 1, before + 2, before + 1)
         assert Report.get_by_id(other.id).last_seq == other.last_seq
         assert not ReportEvent.select().where(ReportEvent.client_id == "batch-bad-001").exists()
+
+
+def _two_messages_and_their_notices(report):
+    notices = []
+    subscription = hub.subscribe([f"report:{report.id}"], notices.append)
+    try:
+        for n in (1, 2):
+            post_message(report, actor="resident", body=f"台所から火が出ています {n}", client_id=f"in-hand-000{n}")
+    finally:
+        subscription.close()
+    return notices
+
+
+def test_messages_in_hand_are_rendered_as_the_ledger_would_give_them_without_reading_it(app, monkeypatch):
+    with app.test_request_context(), db.connection_context():
+        (report,) = _open_reports(1)
+        before = report.last_seq
+        live = ReportFeed(report.id, "staff", sent=before)
+        notices = _two_messages_and_their_notices(report)
+        from_ledger = ReportFeed(report.id, "staff", sent=before).pending()
+
+        def no_reading(*args):
+            raise AssertionError("the ledger was read")
+
+        monkeypatch.setattr(fixed_sql, "with_children", no_reading)
+        frames = live.catch_up(notices)
+    assert [n.seq for n in notices] == [before + 1, before + 2] and all(n.in_hand for n in notices)
+    assert frames == from_ledger and len(frames) == 2 and live.sent == before + 2
+
+
+def test_a_gap_or_a_notice_without_rows_is_read_from_the_ledger(app):
+    with app.test_request_context(), db.connection_context():
+        (report,) = _open_reports(1)
+        before = report.last_seq
+        notices = _two_messages_and_their_notices(report)
+        after_gap = ReportFeed(report.id, "staff", sent=before).catch_up(notices[1:])
+        bare = ReportFeed(report.id, "staff", sent=before).catch_up([Notice(n.channel, n.report_id, n.seq)
+                                                                        for n in notices])
+    assert [SEQ.findall(frame) for frame in after_gap] == [[str(before + 1)], [str(before + 2)]]
+    assert bare == after_gap
+
+
+def test_messages_in_hand_still_pass_the_access_check(app):
+    def handed_away(report):
+        raise AccessEnded()
+
+    with app.test_request_context(), db.connection_context():
+        (report,) = _open_reports(1)
+        feed = ReportFeed(report.id, "staff", sent=report.last_seq, check=handed_away)
+        notices = _two_messages_and_their_notices(report)
+        with pytest.raises(AccessEnded):
+            feed.catch_up(notices)
