@@ -42,13 +42,16 @@ class GroupCommit:
     With ``synchronous=FULL`` a commit waits for the disk, and SQLite has one
     writer at a time, so writers committing one by one queue behind each other.
     Here a single thread (a greenlet under ``net119 serve``) takes whatever has queued, hands it to ``store``
-    (items -> a result or an exception for each) and commits once. ``run``
-    returns only after that COMMIT did, so nothing is acknowledged before it
-    is durable.
+    (items -> a result for each) and commits once. ``run`` returns only after
+    that COMMIT did, so nothing is acknowledged before it is durable. When
+    ``store`` raises, the batch is rolled back and every item is stored on its
+    own by ``store_one`` (item -> its result, or the exception it failed with),
+    each in a transaction of its own: one bad item fails only itself.
     """
 
-    def __init__(self, database, transaction, store, max_batch=200):
-        self._database, self._transaction, self._store = database, transaction, store
+    def __init__(self, database, transaction, store, store_one, max_batch=200):
+        self._database, self._transaction = database, transaction
+        self._store, self._store_one = store, store_one
         self._max_batch = max_batch
         self._reset()
         os.register_at_fork(after_in_child=self._reset)
@@ -63,7 +66,7 @@ class GroupCommit:
         """Store ``item`` with whatever else is queued; return its result once that has committed."""
         if self._database.in_transaction():
             job = _Job(item)  # inside the caller's own transaction, which commits it
-            job.settle(self._store([item])[0])
+            job.settle(self._store_one(item))
             return job.outcome()
         job = _Job(item)
         with self._ready:
@@ -82,17 +85,29 @@ class GroupCommit:
                     self._ready.wait()
                 batch = [self._queue.popleft() for _ in range(min(len(self._queue), self._max_batch))]
             try:
-                with self._database.connection_context(), self._transaction():
-                    results = self._store([job.item for job in batch])
-                for job, result in zip(batch, results):
+                for job, result in zip(batch, self.commit([job.item for job in batch])):
                     job.settle(result)
-            except Exception as error:  # noqa: BLE001 (the commit failed: nothing of it is stored)
-                log.exception("group commit of %d writes failed", len(batch))
-                for job in batch:
-                    job.settle(error)
             finally:
                 for job in batch:
                     job.done.set()
+
+    def commit(self, items):
+        """Store ``items`` and commit: a result, or the exception it failed with, for each."""
+        try:
+            with self._database.connection_context(), self._transaction():
+                return self._store(items)
+        except Exception as error:  # noqa: BLE001 (rolled back: nothing of the batch is stored)
+            # Usually a retry of something already stored; _commit_one logs real failures.
+            log.debug("a batch of %d writes is stored one by one: %r", len(items), error)
+        return [self._commit_one(item) for item in items]
+
+    def _commit_one(self, item):
+        try:
+            with self._database.connection_context(), self._transaction():
+                return self._store_one(item)
+        except Exception as error:  # noqa: BLE001 (the commit failed: nothing of it is stored)
+            log.exception("a write could not be committed")
+            return error
 
 
 class _Job:

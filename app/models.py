@@ -317,38 +317,26 @@ class AuditEntry(BaseModel):
 
 
 def append_messages(messages):
-    """Store chat messages of any reports at once; ``(event, created)`` or the exception, for each.
+    """Store chat messages of any reports at once; ``(event, created)`` for each.
 
     The group commit's batch form of ``append_event(kind="message")``: the same
-    gap-free numbers, the same idempotency by client id (also within the
-    batch) and an audit entry with every event, in a few statements per batch
-    instead of several per message (every statement and commit runs on the
-    server's one event loop, ahead of every socket waiting behind it). ``messages`` are dicts of
-    report, actor, body, client_id and staff. Call inside a write transaction;
-    if the batch fails as a whole, each message is tried alone, so one bad
-    message fails only itself.
+    gap-free numbers and an audit entry with every event, in three statements
+    per batch instead of several per message (every statement and commit runs
+    on the server's one event loop, ahead of every socket waiting behind it).
+    ``messages`` are dicts of report, actor, body, client_id and staff; one
+    client id twice in the batch is stored once. Call inside a write
+    transaction. Raises when the batch cannot be stored as a whole, among other
+    reasons when a client id is already stored (a retry after a lost
+    acknowledgement): the caller then rolls back and stores each message with
+    ``append_message``, which looks the client id up first.
     """
-    if not is_sqlite(db) or len(messages) == 1:
-        return [_append_alone(message) for message in messages]
-    try:
-        with db.atomic():
-            return _append_together(messages)
-    except Exception:  # noqa: BLE001 (rolled back; every message gets its own try)
-        return [_append_alone(message) for message in messages]
+    if not is_sqlite(db):
+        return [append_message(message) for message in messages]
+    return _append_together(messages)
 
 
-# The batch's statements take their lists as one JSON parameter: one SQL text
-# (and one prepared statement) whatever the batch size, each run in one step.
-STORED_AMONG = ('SELECT * FROM "report_event" WHERE "report_id" IN (SELECT "value" FROM json_each({p})) '
-                'AND "client_id" IN (SELECT "value" FROM json_each({p}))')
-TAKE_SEQS = ('UPDATE "report" SET "last_seq" = "last_seq" + '
-             '(SELECT "value" ->> 1 FROM json_each({p}) WHERE "value" ->> 0 = "report"."id"), "updated_at" = {p} '
-             'WHERE "id" IN (SELECT "value" ->> 0 FROM json_each({p}))')
-LAST_SEQS = ('SELECT json_group_array(json_array("id", "last_seq")) FROM "report" '
-             'WHERE "id" IN (SELECT "value" ->> 0 FROM json_each({p}))')
-
-
-def _append_alone(message):
+def append_message(message):
+    """One message of ``append_messages`` on its own: ``(event, created)``, or the exception."""
     try:
         return message["report"].append_event(kind="message", **{k: message[k] for k in (
             "actor", "body", "client_id", "staff")})
@@ -356,49 +344,49 @@ def _append_alone(message):
         return error
 
 
+# The batch's statements take their lists as one JSON parameter: one SQL text
+# (and one prepared statement) whatever the batch size, each run in one step.
+TAKE_SEQS = ('UPDATE "report" SET "last_seq" = "last_seq" + '
+             '(SELECT "value" ->> 1 FROM json_each({p}) WHERE "value" ->> 0 = "report"."id"), "updated_at" = {p} '
+             'WHERE "id" IN (SELECT "value" ->> 0 FROM json_each({p})) RETURNING "id", "last_seq"')
+
+
 def _append_together(messages):
     keys = [(message["report"].id, message["client_id"]) for message in messages]
-    candidates = fixed_sql.rows(ReportEvent, STORED_AMONG, json.dumps(sorted({key[0] for key in keys})),
-                                json.dumps(sorted({key[1] for key in keys})))
-    wanted = set(keys)
-    stored = {key: event for event in candidates if (key := (event.report_id, event.client_id)) in wanted}
-    fresh, first_of = [], {}
+    fresh, first_of, counts = [], {}, {}
     for index, key in enumerate(keys):
-        if key not in stored and key not in first_of:
+        if key not in first_of:
             first_of[key] = index
             fresh.append(index)
-    counts = {}
-    for index in fresh:
-        counts[keys[index][0]] = counts.get(keys[index][0], 0) + 1
+            counts[key[0]] = counts.get(key[0], 0) + 1
     now = utcnow()
+    taken = json.dumps([[report_id, count] for report_id, count in counts.items()])
+    last = dict(db.execute_sql(TAKE_SEQS.format(p=db.param),
+                               (taken, Report.updated_at.db_value(now), taken)).fetchall())
+    next_seq = {report_id: last[report_id] - count + 1 for report_id, count in counts.items()}
+    rows = []
+    for index in fresh:
+        message = messages[index]
+        report_id = keys[index][0]
+        rows.append(dict(report=message["report"], seq=next_seq[report_id], kind="message",
+                         actor=message["actor"], body=message["body"], data={},
+                         client_id=message["client_id"], staff=message["staff"], created_at=now))
+        next_seq[report_id] += 1
+    # A client id stored before fails the unique (report, client_id): the whole batch is redone.
+    events = fixed_sql.insert_many(ReportEvent, rows)
+    # In the same transaction: no ledger event without its audit entry.
+    fixed_sql.insert_many(AuditEntry, [dict(
+        hq=messages[index]["report"].receiving_hq_id, report=event.report_id, staff=event.staff_id,
+        actor=event.actor, action="message", event_seq=event.seq, created_at=now)
+        for index, event in zip(fresh, events)])
     results = [None] * len(messages)
-    if fresh:
-        ids = list(counts)
-        taken = json.dumps([[report_id, counts[report_id]] for report_id in ids])
-        fixed_sql.scalar(TAKE_SEQS, taken, Report.updated_at.db_value(now), taken)
-        last = dict(json.loads(fixed_sql.scalar(LAST_SEQS, taken)))
-        next_seq = {report_id: last[report_id] - counts[report_id] + 1 for report_id in ids}
-        rows = []
-        for index in fresh:
-            message = messages[index]
-            report_id = keys[index][0]
-            rows.append(dict(report=message["report"], seq=next_seq[report_id], kind="message",
-                             actor=message["actor"], body=message["body"], data={},
-                             client_id=message["client_id"], staff=message["staff"], created_at=now))
-            next_seq[report_id] += 1
-        events = fixed_sql.insert_many(ReportEvent, rows)
-        # In the same transaction: no ledger event without its audit entry.
-        fixed_sql.insert_many(AuditEntry, [dict(
-            hq=messages[index]["report"].receiving_hq_id, report=event.report_id, staff=event.staff_id,
-            actor=event.actor, action="message", event_seq=event.seq, created_at=now)
-            for index, event in zip(fresh, events)])
-        for index, event in zip(fresh, events):
-            report = messages[index]["report"]
-            report.last_seq = max(report.last_seq, event.seq)
-            results[index] = (event, True)
+    for index, event in zip(fresh, events):
+        report = messages[index]["report"]
+        report.last_seq = max(report.last_seq, event.seq)
+        results[index] = (event, True)
     for index, key in enumerate(keys):
         if results[index] is None:
-            results[index] = (stored[key], False) if key in stored else (results[first_of[key]][0], False)
+            results[index] = (results[first_of[key]][0], False)
     return results
 
 

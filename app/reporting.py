@@ -8,7 +8,7 @@ from .database import GroupCommit, is_sqlite
 from .extensions import db
 from .forms import MAX_PLACE_TEXT
 from .models import (JST, PLACE_KINDS, REPORT_KINDS, REPORT_STATUSES, FrequentPlace, Report,
-                     ReportEvent, append_messages, utcnow, write_transaction)
+                     ReportEvent, append_message, append_messages, utcnow, write_transaction)
 from .realtime import CLIENT_ID, hub
 from .routing import Fix
 
@@ -33,7 +33,7 @@ STATUS_LABELS = {
 assert set(KIND_LABELS) == set(REPORT_KINDS) and set(STATUS_LABELS) == set(REPORT_STATUSES)
 assert set(PLACE_LABELS) == set(PLACE_KINDS)
 # Chat messages are the busiest writes: they are committed in batches (see GroupCommit).
-message_writes = GroupCommit(db, write_transaction, append_messages)
+message_writes = GroupCommit(db, write_transaction, append_messages, append_message)
 
 
 

@@ -8,13 +8,12 @@ import websocket
 from simple_websocket.ws import Base
 from wsproto import ConnectionType
 
-from app.extensions import db
-from app.models import (AuditEntry, Report, ReportEvent, Resident, append_messages,
-                        write_transaction)
 from app import fixed_sql
 from app.chat_socket import ReportFeed
+from app.extensions import db
+from app.models import AuditEntry, Report, ReportEvent, Resident
 from app.realtime import AccessEnded, LocalHub, Notice, _wake, hub
-from app.reporting import open_report, post_message
+from app.reporting import message_writes, open_report, post_message
 from app.routing import Fix
 
 from .http_session import HttpSession
@@ -143,19 +142,35 @@ def test_a_batch_with_a_message_that_cannot_be_stored_fails_only_that_message(ap
     with db.connection_context():
         report, other = _open_reports(2)
         before = report.last_seq
-        with write_transaction():
-            results = append_messages([
-                dict(report=report, actor="resident", body="一つ目", client_id="batch-ok-0001", staff=None),
-                dict(report=other, actor="resident", body=None, client_id="batch-bad-001", staff=None),
-                dict(report=report, actor="resident", body="二つ目", client_id="batch-ok-0002", staff=None),
-                dict(report=report, actor="resident", body="一つ目", client_id="batch-ok-0001", staff=None),
-            ])
+        results = message_writes.commit([
+            dict(report=report, actor="resident", body="一つ目", client_id="batch-ok-0001", staff=None),
+            dict(report=other, actor="resident", body=None, client_id="batch-bad-001", staff=None),
+            dict(report=report, actor="resident", body="二つ目", client_id="batch-ok-0002", staff=None),
+            dict(report=report, actor="resident", body="一つ目", client_id="batch-ok-0001", staff=None),
+        ])
         assert isinstance(results[1], Exception)
         (first, made_first), (second, made_second), (repeat, made_repeat) = results[0], results[2], results[3]
         assert (made_first, made_second, made_repeat) == (True, True, False)
         assert (first.seq, second.seq, repeat.seq) == (before + 1, before + 2, before + 1)
         assert Report.get_by_id(other.id).last_seq == other.last_seq
         assert not ReportEvent.select().where(ReportEvent.client_id == "batch-bad-001").exists()
+
+
+def test_a_retry_in_a_batch_gets_its_stored_event_and_the_rest_is_stored_once_without_gaps(app):
+    def message(n):
+        return dict(report=report, actor="resident", body=f"m{n}", client_id=f"batch-retry-{n:03d}", staff=None)
+
+    with db.connection_context():
+        (report,) = _open_reports(1)
+        before = report.last_seq
+        [(stored, _)] = message_writes.commit([message(1)])
+        results = message_writes.commit([message(2), message(1), message(3), message(2)])
+        ledger = list(ReportEvent.select().where(ReportEvent.report == report).order_by(ReportEvent.seq))
+    assert [(event.seq, created) for event, created in results] == [
+        (before + 2, True), (before + 1, False), (before + 3, True), (before + 2, False)]
+    assert results[1][0].id == stored.id
+    assert [e.seq for e in ledger] == list(range(1, before + 4))
+    assert [e.client_id for e in ledger[before:]] == [f"batch-retry-{n:03d}" for n in (1, 2, 3)]
 
 
 def _two_messages_and_their_notices(report):
