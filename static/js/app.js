@@ -409,13 +409,19 @@
   function loadLeaflet(el) {
     if (leafletLoading) return;
     leafletLoading = true;
+    // The map is drawn once both have arrived: controls drawn before their
+    // stylesheet are tiny unstyled links, too small to tap (WCAG 2.5.8).
+    var waiting = 2;
+    function arrived() { if (--waiting === 0) initMaps(document); }
     var css = document.createElement("link");
     css.rel = "stylesheet";
     css.href = el.dataset.leafletCss;
+    css.onload = arrived;
+    css.onerror = arrived;  // without its stylesheet a map is still better than none
     document.head.appendChild(css);
     var script = document.createElement("script");
     script.src = el.dataset.leafletJs;
-    script.onload = function () { initMaps(document); };
+    script.onload = arrived;
     document.head.appendChild(script);
   }
 
