@@ -99,11 +99,7 @@ class ReportFeed:
         self._attach_people(report, events)
         frames = [self.render(report, event) for event in events]
         self.sent = events[-1].seq
-        read = report.read_seq_of(OTHER_SIDE[self.viewer])
-        if read > self.read_sent:
-            self.read_sent = read
-            frames.append(render_template("_partials/_read_marker.html", read_seq=read, oob=True))
-        return frames
+        return frames + self._read_marker(report)
 
     def pending(self):
         """Frames for every event after the last one sent, then the read marker if it moved."""
@@ -118,11 +114,15 @@ class ReportFeed:
         if self.viewer == "resident" and any(e.kind in ("question", "answer", "status") for e in events):
             frames.append(render_template("_partials/_choices.html", report=report,
                                           questions=open_questions(report), oob=True))
+        return frames + self._read_marker(report)
+
+    def _read_marker(self, report):
+        """The other side's read marker as a frame, if it moved since this socket was last told."""
         read = report.read_seq_of(OTHER_SIDE[self.viewer])
-        if read > self.read_sent:
-            self.read_sent = read
-            frames.append(render_template("_partials/_read_marker.html", read_seq=read, oob=True))
-        return frames
+        if read <= self.read_sent:
+            return []
+        self.read_sent = read
+        return [render_template("_partials/_read_marker.html", read_seq=read, oob=True)]
 
     def acknowledge(self, report, event):
         """The frame of ``event``, the next one after what this socket has, just stored by it."""

@@ -319,6 +319,8 @@ class AuditEntry(BaseModel):
 def append_messages(messages):
     """Store chat messages of any reports at once; ``(event, created)`` for each.
 
+    (On PostgreSQL they are stored one by one, as ``append_message`` does.)
+
     The group commit's batch form of ``append_event(kind="message")``: the same
     gap-free numbers and an audit entry with every event, in three statements
     per batch instead of several per message (every statement and commit runs
