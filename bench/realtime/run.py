@@ -325,6 +325,7 @@ class Tally:
     out_of_order: int = 0
     misrouted: int = 0
     refused: int = 0
+    reads: int = 0  # read frames sent (--reads)
     send_lags: list = field(default_factory=list)  # ns the client sent later than scheduled
     server_closes: Counter = field(default_factory=Counter)  # close code -> sockets the server closed
 
@@ -332,8 +333,10 @@ class Tally:
 class ChatSocket:
     """One client socket: sends on a fixed schedule and checks every frame it receives."""
 
-    def __init__(self, pair, side, endpoint, tally):
+    def __init__(self, pair, side, endpoint, tally, reads=False):
         self.pair, self.side, self.endpoint, self.tally = pair, side, endpoint, tally
+        # As the pages do: a read frame (既読) for each of the other side's messages shown.
+        self.reads = reads
         self.ws = self.reader = None
         self.closing = False
         self.answered = asyncio.Event()
@@ -394,6 +397,16 @@ class ChatSocket:
         self._last_seq = max(self._last_seq, seq or 0)
         latency = now - int(SENT_AT.search(frame)[1])
         (self.tally.acks if sender == self.side else self.tally.deliveries).append(latency)
+        if self.reads and sender != self.side:
+            # The relay has no sequence numbers: the message's own number stands in.
+            asyncio.get_running_loop().create_task(self._send_read(n if seq is None else seq))
+
+    async def _send_read(self, seq):
+        try:
+            await self.ws.send(json.dumps({"type": "read", "seq": seq}))
+        except websockets.ConnectionClosed:
+            return
+        self.tally.reads += 1
 
     async def send_on_schedule(self, first_ns, interval_ns, count):
         """Send ``count`` messages, one every ``interval_ns`` from ``first_ns`` (perf_counter)."""
@@ -472,10 +485,10 @@ class Meter:
                 "load_average": self.load_average}
 
 
-async def chat_load(server, pairs, rate, duration, compression):
+async def chat_load(server, pairs, rate, duration, compression, reads=False):
     """Both sides of every pair send ``rate`` messages/s for ``duration`` s; return the figures."""
     tally = Tally()
-    sockets = [ChatSocket(n, side, endpoint, tally)
+    sockets = [ChatSocket(n, side, endpoint, tally, reads)
                for n, pair in enumerate(pairs) for side, endpoint in zip(SIDES, pair)]
     # This client's own collector would stop it for tens of milliseconds as its
     # tallies grow, and every frame arriving meanwhile would count as server
@@ -573,6 +586,7 @@ def chat_rows(result):
         ("acknowledged to the sender", f"{acked:,} ({100 * acked / max(sent, 1):.2f} %)"),
         ("duplicated / out of order", f"{tally.duplicated} / {tally.out_of_order}"),
         ("wrong pair / refused frames", f"{tally.misrouted} / {tally.refused}"),
+        *([("read frames sent (--reads)", f"{tally.reads:,}")] if tally.reads else []),
         # Over the messages that arrived: a lost one has no latency.
         ("sender→receiver ms p50/p99/max", spread(tally.deliveries)),
         ("ack ms p50/p99/max", spread(tally.acks)),
@@ -638,7 +652,8 @@ def run_chat(server, pairs_of, options):
     with running(server):
         pairs = pairs_of(server, options.reports)
         print(f"   {server.name}: {len(pairs)} pairs ready, running the load…", file=sys.stderr)
-        result = asyncio.run(chat_load(server, pairs, options.rate, options.duration, options.compression))
+        result = asyncio.run(chat_load(server, pairs, options.rate, options.duration, options.compression,
+                                       options.reads))
         result["worker_restarted"] = server.worker_restarted()
     result["log_errors"] = len(server.log_errors())
     return result
@@ -664,6 +679,8 @@ def parse_options():
     parser.add_argument("--quick", action="store_true", help="20 reports for 10 s, 200 idle sockets")
     parser.add_argument("--reports", type=int, help="open reports, two sockets each (default 200)")
     parser.add_argument("--rate", type=float, default=2.0, help="messages per second per side")
+    parser.add_argument("--reads", action="store_true",
+                        help="each side also sends a read frame (既読) for every message of the other side, as the pages do")
     parser.add_argument("--duration", type=float, help="seconds of sending (default 60)")
     parser.add_argument("--connections", type=int, default=1024, help="gunicorn worker connections for the chat load")
     parser.add_argument("--idle-sockets", type=int, help="idle sockets to hold (default 2000)")
