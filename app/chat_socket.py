@@ -73,10 +73,11 @@ class ReportFeed:
     def catch_up(self, notices):
         """Frames for a batch of hub notices; no database read when they name nothing new.
 
-        Nor when the new events are chat messages the publisher handed over
-        (``Notice.in_hand``) and follow on from what this socket has: a gap, an
-        event of any other kind (a transfer, a question) or a moved read marker
-        is read from the ledger as always.
+        Nor when what is new was handed over by the publisher (``Notice.in_hand``):
+        chat messages that follow on from what this socket has, and read markers
+        (a notice without a sequence number, with the report as just marked). A
+        gap or an event of any other kind (a transfer, a question) is read from
+        the ledger as always.
         """
         if all(n.seq is not None and n.seq <= self.sent for n in notices):
             return []
@@ -87,18 +88,24 @@ class ReportFeed:
             return self.pending()
 
     def _from_hand(self, notices):
-        """Frames for the events the notices carry, or None when the ledger must be read."""
+        """Frames for what the notices carry, or None when the ledger must be read."""
         fresh = [n for n in notices if n.seq is None or n.seq > self.sent]
-        if not all(n.in_hand and n.in_hand[1].kind == "message" for n in fresh) \
-                or [n.seq for n in fresh] != list(range(self.sent + 1, self.sent + 1 + len(fresh))):
+        new = [n for n in fresh if n.seq is not None]
+        if not all(n.in_hand for n in fresh) or not all(n.in_hand[1].kind == "message" for n in new) \
+                or [n.seq for n in new] != list(range(self.sent + 1, self.sent + 1 + len(new))):
             return None
         # Copies: the sender's socket renders the same rows, and attaches names to them.
         report = fixed_sql.copy(fresh[-1].in_hand[0])
+        # Each publisher's report is as its socket last read it: the markers are the furthest of them.
+        for side in OTHER_SIDE:
+            setattr(report, f"{side}_read_seq", max(n.in_hand[0].read_seq_of(side) for n in fresh))
         self.check(report)
-        events = [fixed_sql.copy(n.in_hand[1]) for n in fresh]
-        self._attach_people(report, events)
-        frames = [self.render(report, event) for event in events]
-        self.sent = events[-1].seq
+        frames = []
+        if new:
+            events = [fixed_sql.copy(n.in_hand[1]) for n in new]
+            self._attach_people(report, events)
+            frames = [self.render(report, event) for event in events]
+            self.sent = events[-1].seq
         return frames + self._read_marker(report)
 
     def pending(self):

@@ -208,14 +208,19 @@ class Report(BaseModel):
         return self.resident_read_seq if side == "resident" else self.staff_read_seq
 
     def mark_read(self, side, seq):
-        """Record that ``side`` displayed everything up to ``seq``; True if that moved the marker."""
+        """Record that ``side`` displayed everything up to ``seq``; True if that moved the marker.
+
+        The marker never passes the ledger's end as stored (not as this copy
+        last saw it), and never moves back.
+        """
         field = Report.resident_read_seq if side == "resident" else Report.staff_read_seq
-        seq = min(seq, self.last_seq)
-        moved = (Report.update({field: seq})
-                 .where((Report.id == self.id) & (field < seq)).execute())
-        if moved:
-            setattr(self, field.name, seq)
-        return bool(moved)
+        # Fixed SQL: the pages send one for nearly every message shown (see fixed_sql).
+        moved = fixed_sql.scalar(MARK_READ.replace("{column}", field.column_name), seq, seq, self.id, seq, seq)
+        if moved is None:
+            return False
+        setattr(self, field.name, moved)
+        self.last_seq = max(self.last_seq, moved)
+        return True
 
     def events_after(self, seq):
         """Events with a sequence number above ``seq``, in order."""
@@ -257,6 +262,10 @@ class Report(BaseModel):
         return event, True
 
 
+# CASE rather than MIN: two-argument MIN is SQLite's, LEAST PostgreSQL's.
+MARK_READ = ('UPDATE "report" SET "{column}" = CASE WHEN {p} < "last_seq" THEN {p} ELSE "last_seq" END '
+             'WHERE "id" = {p} AND "{column}" < CASE WHEN {p} < "last_seq" THEN {p} ELSE "last_seq" END '
+             'RETURNING "{column}"')
 NEXT_SEQ = 'UPDATE "report" SET "last_seq" = "last_seq" + 1, "updated_at" = {p} WHERE "id" = {p} RETURNING "last_seq"'
 EVENT_BY_CLIENT_ID = 'SELECT * FROM "report_event" WHERE "report_id" = {p} AND "client_id" = {p}'
 
@@ -316,31 +325,49 @@ class AuditEntry(BaseModel):
                           action=action, detail=detail)
 
 
-def append_messages(messages):
-    """Store chat messages of any reports at once; ``(event, created)`` for each.
+def append_messages(items):
+    """Store chat messages and read markers of any reports at once; a result for each.
 
-    (On PostgreSQL they are stored one by one, as ``append_message`` does.)
+    A message's result is ``(event, created)``, a read marker's whether it
+    moved (see ``append_message``). (On PostgreSQL they are stored one by one.)
 
     The group commit's batch form of ``append_event(kind="message")``: the same
     gap-free numbers and an audit entry with every event, in three statements
     per batch instead of several per message (every statement and commit runs
     on the server's one event loop, ahead of every socket waiting behind it).
-    ``messages`` are dicts of report, actor, body, client_id and staff; one
-    client id twice in the batch is stored once. Call inside a write
-    transaction. Raises when the batch cannot be stored as a whole, among other
-    reasons when a client id is already stored (a retry after a lost
-    acknowledgement): the caller then rolls back and stores each message with
-    ``append_message``, which looks the client id up first.
+    The read markers (既読) the pages send for nearly every message shown ride
+    along, one UPDATE each, instead of a commit (an fsync) each.
+    Messages are dicts of report, actor, body, client_id and staff; one client
+    id twice in the batch is stored once. Call inside a write transaction.
+    Raises when the batch cannot be stored as a whole, among other reasons
+    when a client id is already stored (a retry after a lost acknowledgement):
+    the caller then rolls back and stores each item with ``append_message``,
+    which looks the client id up first.
     """
     if not is_sqlite(db):
-        return [append_message(message) for message in messages]
-    return _append_together(messages)
+        return [append_message(item) for item in items]
+    results = [None] * len(items)
+    messages = [index for index, item in enumerate(items) if "read" not in item]
+    if messages:
+        for index, result in zip(messages, _append_together([items[index] for index in messages])):
+            results[index] = result
+    for index, item in enumerate(items):
+        if "read" in item:
+            results[index] = item["report"].mark_read(item["read"], item["seq"])
+    return results
 
 
-def append_message(message):
-    """One message of ``append_messages`` on its own: ``(event, created)``, or the exception."""
+def append_message(item):
+    """One item of ``append_messages`` on its own: its result, or the exception.
+
+    A message is a dict of report, actor, body, client_id and staff, and its
+    result ``(event, created)``; a read marker is ``{"read": side, "report":
+    report, "seq": seq}``, and its result whether the marker moved.
+    """
     try:
-        return message["report"].append_event(kind="message", **{k: message[k] for k in (
+        if "read" in item:
+            return item["report"].mark_read(item["read"], item["seq"])
+        return item["report"].append_event(kind="message", **{k: item[k] for k in (
             "actor", "body", "client_id", "staff")})
     except Exception as error:  # noqa: BLE001 (handed to the message's sender)
         return error

@@ -32,7 +32,8 @@ STATUS_LABELS = {
 }
 assert set(KIND_LABELS) == set(REPORT_KINDS) and set(STATUS_LABELS) == set(REPORT_STATUSES)
 assert set(PLACE_LABELS) == set(PLACE_KINDS)
-# Chat messages are the busiest writes: they are committed in batches (see GroupCommit).
+# Chat messages and their read markers are the busiest writes: they are committed in
+# batches (see GroupCommit).
 message_writes = GroupCommit(db, write_transaction, append_messages, append_message)
 
 
@@ -157,10 +158,14 @@ def post_message(report, *, actor, body, client_id, staff=None, max_chars=1000):
 
 
 def mark_displayed(report, side, seq):
-    """``side`` has displayed the ledger up to ``seq`` (既読); the other side is told."""
-    if report.mark_read(side, seq):
-        # No sequence number: no new event, but every socket must look at the marker.
-        hub.publish(f"report:{report.id}", report.id)
+    """``side`` has displayed the ledger up to ``seq`` (既読); the other side is told.
+
+    Stored with the chat messages' next group commit, so it shares their fsync.
+    """
+    if message_writes.run(dict(read=side, report=report, seq=seq)):
+        # No sequence number: no new event, but every socket must look at the marker,
+        # which the report in hand carries (see ReportFeed.catch_up).
+        hub.publish(f"report:{report.id}", report.id, in_hand=(report, None))
 
 
 def _ask_from_tree(report):

@@ -13,7 +13,7 @@ from app.chat_socket import ReportFeed
 from app.extensions import db
 from app.models import AuditEntry, Report, ReportEvent, Resident
 from app.realtime import AccessEnded, LocalHub, Notice, _wake, hub
-from app.reporting import message_writes, open_report, post_message
+from app.reporting import mark_displayed, message_writes, open_report, post_message
 from app.routing import Fix
 
 from .http_session import HttpSession
@@ -171,6 +171,48 @@ def test_a_retry_in_a_batch_gets_its_stored_event_and_the_rest_is_stored_once_wi
     assert results[1][0].id == stored.id
     assert [e.seq for e in ledger] == list(range(1, before + 4))
     assert [e.client_id for e in ledger[before:]] == [f"batch-retry-{n:03d}" for n in (1, 2, 3)]
+
+
+def test_read_markers_share_the_batch_of_messages_and_never_pass_the_ledger_or_go_back(app):
+    def message(n):
+        return dict(report=report, actor="resident", body=f"r{n}", client_id=f"batch-read-{n:03d}", staff=None)
+
+    with db.connection_context():
+        (report,) = _open_reports(1)
+        before = report.last_seq
+        # Ahead of the ledger (the page cannot have shown it): clipped to what is stored.
+        results = message_writes.commit([message(1), dict(read="staff", report=report, seq=before + 5)])
+        stored = Report.get_by_id(report.id)
+        back = message_writes.commit([dict(read="staff", report=report, seq=before)])
+        # With a retry in the batch it is stored item by item: the marker too.
+        retried = message_writes.commit([message(1), dict(read="resident", report=report, seq=before + 1)])
+        after = Report.get_by_id(report.id)
+    assert results[0][1] is True and results[1] is True
+    assert stored.staff_read_seq == before + 1 == report.staff_read_seq
+    assert back == [False]
+    assert retried[0][1] is False and retried[1] is True and after.resident_read_seq == before + 1
+
+
+def test_a_read_marker_in_hand_is_rendered_as_the_ledger_would_give_it_without_reading_it(app, monkeypatch):
+    with app.test_request_context(), db.connection_context():
+        (report,) = _open_reports(1)
+        post_message(report, actor="resident", body="見えますか", client_id="read-in-hand-01")
+        live = ReportFeed(report.id, "resident", sent=report.last_seq)
+        notices = []
+        subscription = hub.subscribe([f"report:{report.id}"], notices.append)
+        try:
+            mark_displayed(Report.get_by_id(report.id), "staff", report.last_seq)
+        finally:
+            subscription.close()
+        from_ledger = ReportFeed(report.id, "resident", sent=report.last_seq).pending()
+
+        def no_reading(*args):
+            raise AssertionError("the ledger was read")
+
+        monkeypatch.setattr(fixed_sql, "with_children", no_reading)
+        frames = live.catch_up(notices)
+    assert [n.seq for n in notices] == [None] and notices[0].in_hand
+    assert frames == from_ledger and f'data-read-seq="{report.last_seq}"' in frames[0]
 
 
 def _two_messages_and_their_notices(report):
