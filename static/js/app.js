@@ -234,10 +234,17 @@
     });
   }
 
+  // The newest event shown that the other side made: a read marker (既読) is news only to
+  // them, so this page's own messages and hidden location updates do not need one.
+  function lastTheirsSeq(chat) {
+    var theirs = chat.querySelectorAll("li[data-seq]:not(.event--mine):not([hidden])");
+    return theirs.length ? parseInt(theirs[theirs.length - 1].getAttribute("data-seq"), 10) || 0 : 0;
+  }
+
   // Tell the server what this page has shown, but only while someone can see it.
   function sendRead(chat) {
     var socket = chat._net119;
-    var seq = lastSeq(chat);
+    var seq = lastTheirsSeq(chat);
     if (!socket || document.visibilityState !== "visible" || seq <= (chat._net119ReadSent || 0)) return;
     chat._net119ReadSent = seq;
     socket.wrapper.send(JSON.stringify({ type: "read", seq: seq }));
