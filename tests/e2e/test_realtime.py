@@ -1,4 +1,5 @@
 """Delivery you can trust, in a real browser: offline, reload, the 10-second notice, 既読."""
+import json
 import re
 
 import pytest
@@ -10,10 +11,12 @@ from .test_journey import open_console
 pytestmark = pytest.mark.e2e
 
 
-def open_chat(new_context, live_server, kind="^火事"):
-    """A resident's context and page on the chat of a new report."""
+def open_chat(new_context, live_server, kind="^火事", frames_sent=None):
+    """A resident's context and page on the chat of a new report (its socket's frames to ``frames_sent``)."""
     context = new_context(geolocation=IN_CHITOSE, permissions=["geolocation"])
     phone = context.new_page()
+    if frames_sent is not None:
+        phone.on("websocket", lambda ws: ws.on("framesent", lambda payload: frames_sent.append(payload)))
     log_in(phone, live_server.base_url, live_server.account("residents"))
     phone.get_by_role("button", name=re.compile(kind)).click()
     phone.get_by_role("button", name=re.compile("^自宅")).click()
@@ -58,6 +61,29 @@ def test_offline_messages_say_so_then_arrive_once_and_are_read(live_server, new_
     expect(phone.locator("#chat-log").get_by_text("消防車が向かっています")).to_be_visible()
     expect(notice).to_have_count(0)
     assert phone.locator("#chat-log li").count() == len(set(phone.locator("#chat-log li").all_inner_texts()))
+
+
+def test_a_read_frame_goes_out_for_the_other_sides_messages_only(live_server, new_context):
+    frames = []
+    console = open_console(new_context, live_server)
+    _, phone, case_number = open_chat(new_context, live_server, frames_sent=frames)
+
+    def read_seqs():
+        return [json.loads(f)["seq"] for f in frames if isinstance(f, str) and '"read"' in f]
+
+    send(phone, "メッセージ", "自分のメッセージです")
+    expect(bubble(phone, "自分のメッセージです").get_by_text("届きました")).to_be_visible()
+    own = int(bubble(phone, "自分のメッセージです").get_attribute("data-seq"))
+    phone.wait_for_timeout(500)  # a read frame would have gone out with the acknowledgement
+    assert not [seq for seq in read_seqs() if seq >= own]
+
+    console.get_by_role("link", name=re.compile(case_number)).click()
+    send(console, "返信", "見ています")
+    expect(bubble(phone, "見ています")).to_be_visible()
+    theirs = int(bubble(phone, "見ています").get_attribute("data-seq"))
+    # The dispatcher sees the reply read, from the read frame the page sent for it.
+    expect(bubble(console, "見ています").get_by_text("既読")).to_be_visible()
+    assert theirs in read_seqs()
 
 
 def test_a_reload_mid_chat_loses_and_repeats_nothing(live_server, new_context):
