@@ -27,7 +27,8 @@ def open_database(url):
         return connect("sqlite+pool:" + url.removeprefix("sqlite:"), pragmas=SQLITE_PRAGMAS,
                        timeout=10, check_same_thread=False, max_connections=None,
                        stale_timeout=300)
-    return connect(url, autorollback=True)
+    # peewee runs PostgreSQL in autocommit mode: a failed statement leaves no aborted transaction.
+    return connect(url)
 
 
 def is_sqlite(database):

@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from ..auth import current_staff, staff_required
 from ..dispatch import phrases
 from ..forms import bilingual
-from ..models import Application, CannedPhrase, Resident, Staff, utcnow
+from ..models import Application, CannedPhrase, Jurisdiction, Resident, Staff, utcnow
 from ..pages import render_page
 from ..practice.stats import practised_counts
 from ..registration import applications
@@ -26,7 +26,7 @@ def index():
     """The HQ's jurisdiction, staff, residents and pending applications."""
     hq = current_staff().hq
     return render_page("admin/index.html", hq=hq,
-                       jurisdictions=list(hq.jurisdictions.order_by("municipality_code")),
+                       jurisdictions=list(hq.jurisdictions.order_by(Jurisdiction.municipality_code)),
                        staff=list(Staff.select().where(Staff.hq == hq).order_by(Staff.login)),
                        resident_count=Resident.select().where(Resident.hq == hq).count(),
                        pending_count=applications.pending(hq).count(),

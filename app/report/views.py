@@ -5,7 +5,7 @@ from flask import abort, current_app, redirect, request, url_for
 
 from ..auth import current_resident, end_session, login_flow, resident_required
 from ..forms import MessageForm, ReportForm, bilingual
-from ..models import REPORT_KINDS, Resident
+from ..models import REPORT_KINDS, FrequentPlace, Resident
 from ..pages import render_page
 from ..practice.stats import last_practised
 from ..reporting import (PLACE_LABELS, InvalidInput, answer_question as record_answer, latest_open_report,
@@ -45,7 +45,7 @@ def _place_name(value, places):
 def _start_page(form=None, kind=None, place=None, status=200):
     resident = current_resident()
     ongoing = latest_open_report(resident)
-    places = list(resident.places.order_by("position"))
+    places = list(resident.places.order_by(FrequentPlace.position))
     return render_page("report/start.html", "report/_start.html", status=status,
                        form=form or ReportForm(), kind=kind, ongoing=ongoing,
                        last_practised=last_practised(resident.id), places=places,
