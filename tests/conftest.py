@@ -1,13 +1,16 @@
-"""Shared fixtures: an app on a real SQLite file, the demo data, and a live demo server."""
+"""Shared fixtures: an app on a real SQLite file (or a real PostgreSQL server), the demo data, and a live demo server."""
 import ctypes
+import itertools
 import json
 import os
+import pwd
 import re
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -44,17 +47,37 @@ def seeded_database(tmp_path_factory):
 
 
 @pytest.fixture
-def app(tmp_path, seeded_database):
-    """The app on its own copy of the seeded database file."""
-    template, accounts = seeded_database
-    path = tmp_path / "net119.sqlite3"
-    shutil.copyfile(template, path)
-    app = create_app({"DATABASE_URL": f"sqlite:///{path}", "SECRET_KEY": "test-secret",
-                      "TESTING": True})
+def app(request, tmp_path, seeded_database):
+    """The app on its own copy of the seeded database file.
+
+    A test marked ``both_databases`` runs twice: on SQLite, and on a database
+    of its own on a real PostgreSQL server (see pytest_generate_tests).
+    """
+    config = {"SECRET_KEY": "test-secret", "TESTING": True}
+    if getattr(request, "param", "sqlite") == "postgresql":
+        config["DATABASE_URL"], accounts = request.getfixturevalue("postgres_database")
+        # Practice keeps its own store (SPEC §6); beside a PostgreSQL ledger that is instance/.
+        config["PRACTICE_DATABASE_URL"] = f"sqlite:///{tmp_path / 'practice.sqlite3'}"
+    else:
+        template, accounts = seeded_database
+        path = tmp_path / "net119.sqlite3"
+        shutil.copyfile(template, path)
+        config["DATABASE_URL"] = f"sqlite:///{path}"
+    app = create_app(config)
     app.accounts = accounts
     yield app
     if not db.is_closed():
         db.close()
+
+
+def pytest_generate_tests(metafunc):
+    """Run each test marked ``both_databases`` that uses the app on SQLite and on PostgreSQL.
+
+    The SQL that differs between them (locking, RETURNING, the group commit's
+    path, ORDER BY, aggregates) is what those tests exercise.
+    """
+    if "app" in metafunc.fixturenames and metafunc.definition.get_closest_marker("both_databases"):
+        metafunc.parametrize("app", ["sqlite", "postgresql"], indirect=True)
 
 
 @pytest.fixture
@@ -214,3 +237,107 @@ def live_server(tmp_path_factory):
     server = LiveServer(tmp_path_factory.mktemp("live") / "demo").start()
     yield server
     server.close()
+
+
+# ---- A real PostgreSQL server (SPEC §9: the storage of several app processes) ------
+
+class PostgresServer:
+    """A throw-away PostgreSQL cluster on 127.0.0.1, a child of pytest that dies with it.
+
+    Debian's server binaries (tests/run installs them); as root, the cluster
+    runs as the ``postgres`` user, since PostgreSQL refuses to run as root.
+    """
+
+    def __init__(self, root):
+        binaries = sorted(Path("/usr/lib/postgresql").glob("*/bin/postgres"))
+        if not binaries:
+            pytest.fail("PostgreSQL's server is not installed: tests/run installs Debian's postgresql")
+        self.bin, self.root, self.port = binaries[-1].parent, Path(root), free_port()
+        self.user = pwd.getpwnam("postgres") if os.geteuid() == 0 else None
+        self.process = None
+
+    def _as_owner(self):
+        if self.user:
+            os.setgid(self.user.pw_gid)
+            os.setuid(self.user.pw_uid)
+        _die_with_parent()  # after setuid, which would clear it
+
+    def start(self):
+        data = self.root / "data"
+        self.root.mkdir(parents=True, exist_ok=True)
+        if self.user:
+            os.chown(self.root, self.user.pw_uid, self.user.pw_gid)
+        made = subprocess.run([self.bin / "initdb", "-D", data, "-A", "trust", "-U", "net119", "-E", "UTF8",
+                               "--locale=C.UTF-8", "--no-sync"], capture_output=True, text=True,
+                              preexec_fn=self._as_owner)
+        if made.returncode:
+            raise RuntimeError(f"initdb failed: {made.stderr}")
+        # fsync off: these tests are about SQL and locking, not about surviving a power cut.
+        self.log = open(self.root / "server.log", "ab")
+        self.process = subprocess.Popen(
+            [self.bin / "postgres", "-D", data, "-p", str(self.port), "-k", self.root,
+             "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off"],
+            stdout=self.log, stderr=subprocess.STDOUT, preexec_fn=self._as_owner)
+        import psycopg2
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                psycopg2.connect(self.url("postgres")).close()
+                return self
+            except psycopg2.OperationalError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"PostgreSQL did not start; see {self.log.name}") from None
+                time.sleep(0.1)
+
+    def url(self, database):
+        return f"postgresql://net119@127.0.0.1:{self.port}/{database}"
+
+    def execute(self, sql):
+        """Run ``sql`` outside a transaction (CREATE DATABASE needs that)."""
+        import psycopg2
+        connection = psycopg2.connect(self.url("postgres"))
+        connection.autocommit = True
+        try:
+            connection.cursor().execute(sql)
+        finally:
+            connection.close()
+
+    def stop(self):
+        if self.process:
+            self.process.terminate()
+            self.process.wait(30)
+            self.log.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """The PostgreSQL server, with a database migrated and seeded as the demo is (the template)."""
+    # Not under pytest's tmp_path: its parents are root's alone, and the server runs as postgres.
+    server = PostgresServer(tempfile.mkdtemp(prefix="net119-postgres-"))
+    try:
+        server.start()
+        server.execute("CREATE DATABASE seeded")
+        create_app({"DATABASE_URL": server.url("seeded"), "SECRET_KEY": "test-secret"})
+        apply_migrations()
+        with db.connection_context():
+            server.accounts = demo.seed(demo_hq_rows())
+        db.close()
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(server.root, ignore_errors=True)
+
+
+_database_numbers = itertools.count(1)
+
+
+@pytest.fixture
+def postgres_database(postgres_server):
+    """A fresh copy of the seeded database: (url, demo accounts)."""
+    name = f"test_{next(_database_numbers)}"
+    postgres_server.execute(f"CREATE DATABASE {name} TEMPLATE seeded")
+    yield postgres_server.url(name), postgres_server.accounts
+    if not db.is_closed():
+        db.close()
+    postgres_server.execute(f"DROP DATABASE {name} WITH (FORCE)")
+

@@ -12,6 +12,9 @@ from .conftest import form_fields, login_as, start_report
 from .http_session import HttpSession
 from .test_sockets import open_socket, receive_until  # noqa: F401  (fixture)
 
+# Each test here that uses the app runs on SQLite and on PostgreSQL (tests/conftest.py).
+pytestmark = pytest.mark.both_databases
+
 
 def dispatcher_of(app, hq):
     return next(a for a in app.accounts["dispatchers"] if a["hq"] == hq)

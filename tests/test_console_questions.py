@@ -9,6 +9,9 @@ from app.models import Report, ReportEvent
 from .conftest import form_fields, login_as, start_report
 from .test_sockets import open_socket  # noqa: F401  (fixture)
 
+# Each test here that uses the app runs on SQLite and on PostgreSQL (tests/conftest.py).
+pytestmark = pytest.mark.both_databases
+
 
 @pytest.fixture
 def case(app):
@@ -30,7 +33,8 @@ def ask(console, case_url, body, choices=""):
 
 def questions_of(report_id):
     with db.connection_context():
-        return list(ReportEvent.select().where((ReportEvent.report == report_id) & (ReportEvent.kind == "question")))
+        return list(ReportEvent.select().where((ReportEvent.report == report_id) & (ReportEvent.kind == "question"))
+                    .order_by(ReportEvent.seq))
 
 
 def test_a_question_reaches_the_resident_as_chips_and_the_answer_comes_back(case):

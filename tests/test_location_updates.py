@@ -12,6 +12,9 @@ from app.routing import Fix
 from .http_session import HttpSession
 from .test_sockets import open_socket, receive_until  # noqa: F401  (open_socket is a fixture)
 
+# Each test here that uses the app runs on SQLite and on PostgreSQL (tests/conftest.py).
+pytestmark = pytest.mark.both_databases
+
 
 @pytest.fixture
 def ledger(app):

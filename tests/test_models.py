@@ -8,6 +8,8 @@ from app.models import Report, ReportEvent, Resident
 from app.reporting import open_report
 from app.routing import Fix
 
+pytestmark = pytest.mark.both_databases
+
 THREADS = 8
 EVENTS_PER_THREAD = 25
 

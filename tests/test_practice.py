@@ -13,6 +13,9 @@ from app.practice.ws import PracticeFeed
 
 from .conftest import form_fields, login_as
 
+# Each test here that uses the app runs on SQLite and on PostgreSQL (tests/conftest.py).
+pytestmark = pytest.mark.both_databases
+
 STATUS_ORDER = ["received", "dispatched", "en_route", "arrived"]
 TEXTS = ["台所から火が出ています", "父が倒れて息が苦しそうです", "千歳市東雲町2丁目のコンビニの前です", "早く来てください",
          "動けません", "ここにいます", "はい", "いいえ", "わからない", "していない", "家", "自分", "", "   ",

@@ -2,12 +2,17 @@
 import json
 import re
 
+import pytest
+
 from app.extensions import db
 from app.models import Report
 
 from .conftest import form_fields, login_as, start_report
 from .http_session import HttpSession
 from .test_sockets import open_socket, receive_until  # noqa: F401  (fixture)
+
+# Each test here that uses the app runs on SQLite and on PostgreSQL (tests/conftest.py).
+pytestmark = pytest.mark.both_databases
 
 
 def item(queue_page, report_id):

@@ -7,6 +7,9 @@ from app.models import AuditEntry, Report, ReportEvent
 from .conftest import form_fields, login_as, start_report
 from .test_isolation_console import WEBSOCKET
 
+# Each test here that uses the app runs on SQLite and on PostgreSQL (tests/conftest.py).
+pytestmark = pytest.mark.both_databases
+
 
 @pytest.fixture
 def handed_away(app):

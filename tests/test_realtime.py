@@ -106,6 +106,7 @@ def _open_reports(count):
                         fix=Fix(42.82102, 141.65088, 15))[0] for n in range(count)]
 
 
+@pytest.mark.both_databases
 def test_group_commit_numbers_messages_without_gaps_and_stores_each_client_id_once(app):
     # Many sockets' threads at once, every message sent twice (a retry): the
     # batches must keep each report's numbers gap-free, store one event and one
@@ -138,6 +139,7 @@ def test_group_commit_numbers_messages_without_gaps_and_stores_each_client_id_on
             assert audited == {e.seq for e in events}
 
 
+@pytest.mark.both_databases
 def test_a_batch_with_a_message_that_cannot_be_stored_fails_only_that_message(app):
     with db.connection_context():
         report, other = _open_reports(2)
@@ -156,6 +158,7 @@ def test_a_batch_with_a_message_that_cannot_be_stored_fails_only_that_message(ap
         assert not ReportEvent.select().where(ReportEvent.client_id == "batch-bad-001").exists()
 
 
+@pytest.mark.both_databases
 def test_a_retry_in_a_batch_gets_its_stored_event_and_the_rest_is_stored_once_without_gaps(app):
     def message(n):
         return dict(report=report, actor="resident", body=f"m{n}", client_id=f"batch-retry-{n:03d}", staff=None)
@@ -173,6 +176,7 @@ def test_a_retry_in_a_batch_gets_its_stored_event_and_the_rest_is_stored_once_wi
     assert [e.client_id for e in ledger[before:]] == [f"batch-retry-{n:03d}" for n in (1, 2, 3)]
 
 
+@pytest.mark.both_databases
 def test_read_markers_share_the_batch_of_messages_and_never_pass_the_ledger_or_go_back(app):
     def message(n):
         return dict(report=report, actor="resident", body=f"r{n}", client_id=f"batch-read-{n:03d}", staff=None)
@@ -193,6 +197,7 @@ def test_read_markers_share_the_batch_of_messages_and_never_pass_the_ledger_or_g
     assert retried[0][1] is False and retried[1] is True and after.resident_read_seq == before + 1
 
 
+@pytest.mark.both_databases
 def test_a_read_marker_in_hand_is_rendered_as_the_ledger_would_give_it_without_reading_it(app, monkeypatch):
     with app.test_request_context(), db.connection_context():
         (report,) = _open_reports(1)
@@ -226,6 +231,7 @@ def _two_messages_and_their_notices(report):
     return notices
 
 
+@pytest.mark.both_databases
 def test_messages_in_hand_are_rendered_as_the_ledger_would_give_them_without_reading_it(app, monkeypatch):
     with app.test_request_context(), db.connection_context():
         (report,) = _open_reports(1)
@@ -243,6 +249,7 @@ def test_messages_in_hand_are_rendered_as_the_ledger_would_give_them_without_rea
     assert frames == from_ledger and len(frames) == 2 and live.sent == before + 2
 
 
+@pytest.mark.both_databases
 def test_a_gap_or_a_notice_without_rows_is_read_from_the_ledger(app):
     with app.test_request_context(), db.connection_context():
         (report,) = _open_reports(1)

@@ -33,6 +33,7 @@ def case(app):
     return resident, console, case_url, report_id
 
 
+@pytest.mark.both_databases
 def test_every_action_message_and_status_change_is_an_audit_entry_with_actor_and_time(case):
     *_, report_id = case
     with db.connection_context():
@@ -69,6 +70,7 @@ def test_an_action_whose_audit_entry_cannot_be_written_is_not_stored(app, case):
         assert not ReportEvent.select().where(ReportEvent.body == "届かないはず").exists()
 
 
+@pytest.mark.both_databases
 def test_the_printable_record_shows_the_whole_timeline_and_is_itself_audited(case):
     _, console, case_url, report_id = case
     page = console.get(f"{case_url}/record")
@@ -82,6 +84,7 @@ def test_the_printable_record_shows_the_whole_timeline_and_is_itself_audited(cas
         assert exported.staff.login == "chitose-dispatcher" and exported.detail == {"format": "html"}
 
 
+@pytest.mark.both_databases
 def test_the_json_record_has_the_case_and_its_timeline_in_order(case):
     _, console, case_url, _ = case
     response = console.get(f"{case_url}/record.json")
@@ -96,6 +99,7 @@ def test_the_json_record_has_the_case_and_its_timeline_in_order(case):
     assert all(line["at"].endswith("Z") for line in record["timeline"])
 
 
+@pytest.mark.both_databases
 def test_the_hq_that_handed_a_case_away_reads_its_record_up_to_the_transfer_only(app, case):
     resident, console, case_url, report_id = case
     page = console.get(case_url)
@@ -122,6 +126,7 @@ def test_another_hqs_record_is_not_found(app, case, suffix):
         assert not AuditEntry.select().where(AuditEntry.action == "export").exists()
 
 
+@pytest.mark.both_databases
 def test_resident_messages_are_audited_without_staff(app):
     with db.connection_context():
         resident = Resident.get(Resident.login == "chitose-taro")

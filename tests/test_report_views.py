@@ -6,6 +6,9 @@ from app.models import Report, ReportEvent
 
 from .conftest import form_fields, login_as, start_report
 
+# Each test here that uses the app runs on SQLite and on PostgreSQL (tests/conftest.py).
+pytestmark = pytest.mark.both_databases
+
 
 @pytest.fixture
 def resident_client(app, client):
