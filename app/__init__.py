@@ -29,6 +29,7 @@ def create_app(config=None):
                 template_folder=str(PROJECT_ROOT / "templates"))
     load_config(app, config)
     init_database(app)
+    init_fanout(app)
     init_extensions(app)
     init_languages(app)
     register_blueprints(app)
@@ -72,6 +73,15 @@ def init_database(app):
     def close_database(exc):
         if not db.is_closed():
             db.close()
+
+
+def init_fanout(app):
+    """In-process fan-out; on PostgreSQL also LISTEN/NOTIFY, so several app processes can share it (SPEC §9)."""
+    from .realtime import hub
+    from .realtime_postgres import PostgresBridge
+
+    url = app.config["DATABASE_URL"]
+    hub.bridge_to(PostgresBridge(url, hub) if url.startswith(("postgresql:", "postgres:")) else None)
 
 
 def init_extensions(app):

@@ -3,8 +3,9 @@
 A notice carries only a channel, a report id and a sequence number, never the
 message itself: every socket reads what it has not sent yet from the database,
 by sequence number. That keeps the ledger the single source of truth, makes a
-missed notice harmless (the next read catches up) and lets a PostgreSQL
-LISTEN/NOTIFY hub replace ``LocalHub`` without changing any caller.
+missed notice harmless (the next read catches up) and lets the notices cross
+between processes on PostgreSQL by LISTEN/NOTIFY (``realtime_postgres``)
+without changing any caller.
 """
 import functools
 import json
@@ -39,8 +40,8 @@ class Notice:
 
     ``in_hand`` is what the publisher just stored, ``(report, event)``, for the
     sockets of its own process: one that has everything up to ``seq - 1`` can
-    render the event without reading it back. Only ``LocalHub`` carries it; a
-    hub between processes sends the channel, report id and sequence alone.
+    render the event without reading it back. It stays in its process: the
+    PostgreSQL bridge sends the channel, report id and sequence alone.
     """
 
     channel: str
@@ -60,11 +61,22 @@ class Subscription:
 
 
 class LocalHub:
-    """Fan-out between the sockets of one process (the embedded default)."""
+    """Fan-out between the sockets of one process (the embedded default).
+
+    With a ``bridge`` (``bridge_to``), every notice also goes to the other
+    processes, and theirs come in through ``deliver`` (see realtime_postgres).
+    """
 
     def __init__(self):
         self._lock = threading.Lock()
         self._subscribers = defaultdict(set)
+        self._bridge = None
+
+    def bridge_to(self, bridge):
+        """Exchange notices with other processes through ``bridge`` (None: this process only)."""
+        old, self._bridge = self._bridge, bridge
+        if old is not None and old is not bridge:
+            old.close()
 
     def subscribe(self, channels, callback):
         """Call ``callback(notice)`` for every notice on ``channels`` until closed."""
@@ -72,6 +84,8 @@ class LocalHub:
         with self._lock:
             for channel in subscription.channels:
                 self._subscribers[channel].add(subscription)
+        if self._bridge is not None:
+            self._bridge.start()
         return subscription
 
     def unsubscribe(self, subscription):
@@ -87,10 +101,23 @@ class LocalHub:
     def publish(self, channel, report_id=None, seq=None, in_hand=()):
         """Tell every subscriber of ``channel``; call only after the write committed."""
         notice = Notice(channel, report_id, seq, in_hand)
+        self.deliver(notice)
+        if self._bridge is not None:
+            self._bridge.send(notice)
+
+    def deliver(self, notice):
+        """Hand ``notice`` to this process's subscribers of its channel."""
         with self._lock:
-            subscribers = list(self._subscribers.get(channel, ()))
+            subscribers = list(self._subscribers.get(notice.channel, ()))
         for subscription in subscribers:
             subscription.callback(notice)
+
+    def wake_all(self):
+        """A notice without news on every subscribed channel: each reads what it may have missed."""
+        with self._lock:
+            channels = list(self._subscribers)
+        for channel in channels:
+            self.deliver(Notice(channel))
 
     def subscriber_count(self):
         """How many subscriptions are registered (for leak checks)."""

@@ -21,6 +21,7 @@ from app import create_app, demo
 from app.extensions import db
 from app.hq_csv import parse_csv
 from app.migrations_runner import apply_migrations
+from app.realtime import hub
 
 ROOT = Path(__file__).resolve().parent.parent
 CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
@@ -68,6 +69,7 @@ def app(request, tmp_path, seeded_database):
     yield app
     if not db.is_closed():
         db.close()
+    hub.bridge_to(None)  # a PostgreSQL app's listener stops before its database is dropped
 
 
 def pytest_generate_tests(metafunc):
@@ -129,7 +131,10 @@ def _die_with_parent():
 
 
 class LiveServer:
-    """A NET119 server process on 127.0.0.1: ``net119 demo``, or ``net119 serve`` on a given database."""
+    """A NET119 server process on 127.0.0.1: ``net119 demo``, or ``net119 serve`` on a given database.
+
+    ``database`` is a SQLite file's path or a ``postgresql://`` URL.
+    """
 
     def __init__(self, data_dir, port=None, database=None, accounts=None, env=None):
         self.data_dir, self.port = Path(data_dir), port or free_port()
@@ -147,7 +152,8 @@ class LiveServer:
         env = {**os.environ, "NET119_SPEECH_PREPARE_ON_START": "false", **self.env}
         if self.database:
             command = [sys.executable, "-m", "app", "serve", *address]
-            env.update(NET119_DATABASE_URL=f"sqlite:///{self.database}", NET119_SECRET_KEY="live-test")
+            url = self.database if str(self.database).startswith("postgresql:") else f"sqlite:///{self.database}"
+            env.update(NET119_DATABASE_URL=url, NET119_SECRET_KEY="live-test")
         else:
             command = [sys.executable, "-m", "app", "demo", *address, "--data", str(self.data_dir)]
         self.process = subprocess.Popen(command, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT,
@@ -322,6 +328,7 @@ def postgres_server():
         with db.connection_context():
             server.accounts = demo.seed(demo_hq_rows())
         db.close()
+        hub.bridge_to(None)
         yield server
     finally:
         server.stop()
