@@ -9,6 +9,14 @@ if os.environ.get("NET119_GEVENT") == "1":
     from gevent import monkey
 
     monkey.patch_all()
+    try:
+        # On PostgreSQL (several processes, SPEC §9), psycopg2 would block the whole
+        # loop, every socket, for each query's round trip: let it wait in the loop.
+        from psycogreen.gevent import patch_psycopg
+    except ImportError:  # SQLite only: the postgres extra is not installed
+        pass
+    else:
+        patch_psycopg()
 
 import secrets  # noqa: E402 (after the patch, on purpose)
 from pathlib import Path

@@ -1,5 +1,8 @@
 """Fan-out between app processes on PostgreSQL (SPEC §9): LISTEN/NOTIFY behind the same hub."""
 import json
+import os
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -8,7 +11,7 @@ import websocket
 from app.realtime import LocalHub, Notice
 from app.realtime_postgres import PostgresBridge
 
-from .conftest import LiveServer
+from .conftest import ROOT, LiveServer
 from .http_session import HttpSession
 from .test_sockets import receive_until
 
@@ -120,3 +123,35 @@ def _no_bridge_left():
     yield
     from app.realtime import hub
     hub.bridge_to(None)
+
+
+WHILE_A_QUERY_WAITS = """
+import json, sys, time
+import gevent
+from app.database import open_database
+database = open_database(sys.argv[1])
+gaps, last = [], time.monotonic()
+def tick():
+    global last
+    while True:
+        gevent.sleep(0.01)
+        now = time.monotonic()
+        gaps.append(now - last)
+        last = now
+ticker = gevent.spawn(tick)
+gevent.sleep(0.05)
+database.execute_sql("SELECT pg_sleep(0.5)")
+ticker.kill()
+print(json.dumps(max(gaps)))
+"""
+
+
+def test_a_slow_query_does_not_stop_the_other_sockets_under_gevent(postgres_database):
+    # As in `net119 serve`: the app package patches first (NET119_GEVENT=1), psycopg2 included.
+    url, _ = postgres_database
+    env = {**os.environ, "NET119_GEVENT": "1"}
+    out = subprocess.run([sys.executable, "-c", "import app\n" + WHILE_A_QUERY_WAITS, url], cwd=ROOT,
+                         env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    # A greenlet ticking every 10 ms kept ticking while the query waited 500 ms for the server.
+    assert json.loads(out.stdout) < 0.2
