@@ -18,6 +18,10 @@ SQLITE_PRAGMAS = {
 }
 
 
+# Connections one app process keeps to PostgreSQL (the server's default max_connections is 100).
+POSTGRES_POOL = 20
+
+
 def open_database(url):
     """Return an unconnected peewee database for ``url`` (sqlite:///path or postgresql://...)."""
     if url.startswith("sqlite:"):
@@ -27,8 +31,12 @@ def open_database(url):
         return connect("sqlite+pool:" + url.removeprefix("sqlite:"), pragmas=SQLITE_PRAGMAS,
                        timeout=10, check_same_thread=False, max_connections=None,
                        stale_timeout=300)
-    # peewee runs PostgreSQL in autocommit mode: a failed statement leaves no aborted transaction.
-    return connect(url)
+    # Pooled too: a PostgreSQL connection is a server process of its own, and opening one per
+    # request or socket step cost the server more CPU than the queries (bench/realtime --postgres).
+    # At most POSTGRES_POOL connections per app process; one more request waits for a free one.
+    # (peewee runs PostgreSQL in autocommit mode: a failed statement leaves no aborted transaction.)
+    scheme, rest = url.split("://", 1)
+    return connect(f"{scheme}+pool://{rest}", max_connections=POSTGRES_POOL, stale_timeout=300, timeout=10)
 
 
 def is_sqlite(database):

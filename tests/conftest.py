@@ -310,7 +310,7 @@ class PostgresServer:
 
     def stop(self):
         if self.process:
-            self.process.terminate()
+            self.process.send_signal(signal.SIGINT)  # "fast" shutdown: pooled clients are disconnected
             self.process.wait(30)
             self.log.close()
 
@@ -327,7 +327,7 @@ def postgres_server():
         apply_migrations()
         with db.connection_context():
             server.accounts = demo.seed(demo_hq_rows())
-        db.close()
+        db.close_all()  # pooled: a template database must have no connection left
         hub.bridge_to(None)
         yield server
     finally:
@@ -344,7 +344,7 @@ def postgres_database(postgres_server):
     name = f"test_{next(_database_numbers)}"
     postgres_server.execute(f"CREATE DATABASE {name} TEMPLATE seeded")
     yield postgres_server.url(name), postgres_server.accounts
-    if not db.is_closed():
-        db.close()
+    if hasattr(db.obj, "close_all"):
+        db.close_all()
     postgres_server.execute(f"DROP DATABASE {name} WITH (FORCE)")
 
