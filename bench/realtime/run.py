@@ -149,9 +149,9 @@ def load_average():
 class Server:
     """A gunicorn server (master + one gevent worker) on 127.0.0.1, run as a child process."""
 
-    def __init__(self, name, command, port, log_path, data_dir=None):
+    def __init__(self, name, command, port, log_path, data_dir=None, env=None):
         self.name, self.command, self.port, self.log_path = name, command, port, log_path
-        self.data_dir = data_dir
+        self.data_dir, self.env = data_dir, env
         self.base_url = f"http://{HOST}:{port}"
         self.process = self.worker = None
 
@@ -159,7 +159,8 @@ class Server:
         """Start it and wait until /healthz answers and the worker is running."""
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(self.command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                                            preexec_fn=_server_child_setup)
+                                            preexec_fn=_server_child_setup,
+                                            env={**os.environ, **self.env} if self.env else None)
         deadline = time.monotonic() + SERVER_START_TIMEOUT_S
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -214,6 +215,81 @@ def net119_server(workdir, name, connections):
     command = [sys.executable, "-m", "app", "demo", "--host", HOST, "--port", str(port),
                "--data", str(data), "--connections", str(connections)]
     return Server(name, command, port, workdir / f"{name}.log", data_dir=data)
+
+
+# Migrates and seeds the database named by NET119_DATABASE_URL as `net119 demo` does; prints the accounts.
+SEED_DEMO = """
+import json
+from pathlib import Path
+from app import create_app, demo
+from app.extensions import db
+from app.hq_csv import parse_csv
+from app.migrations_runner import apply_migrations
+create_app()
+apply_migrations()
+text = (Path(demo.__file__).parent / "data" / demo.DEMO_HQ_CSV).read_text(encoding="utf-8")
+with db.connection_context():
+    print(json.dumps(demo.seed(parse_csv(text))))
+"""
+
+
+class ServerGroup:
+    """`net119 serve` processes sharing one PostgreSQL database (SPEC §9's production shape).
+
+    Residents connect to the first, consoles to the last: every message crosses
+    between processes (LISTEN/NOTIFY). The database is made for the run and
+    dropped after it.
+    """
+
+    def __init__(self, name, server_url, workdir, connections, count=2):
+        import psycopg2  # pip install -e ".[postgres]"
+
+        self.name, self.server_url = name, server_url.rstrip("/")
+        self.database = f"net119_bench_{os.getpid()}"
+        self.data_dir = workdir / name
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._psycopg2 = psycopg2
+        self.env = {"NET119_DATABASE_URL": f"{self.server_url}/{self.database}",
+                    "NET119_SECRET_KEY": "bench-" + os.urandom(16).hex()}
+        self.servers = []
+        for n in range(count):
+            port = free_port()
+            command = [sys.executable, "-m", "app", "serve", "--host", HOST, "--port", str(port),
+                       "--connections", str(connections)]
+            self.servers.append(Server(f"{name}-{n + 1}", command, port, workdir / f"{name}-{n + 1}.log",
+                                       env=self.env))
+        self.base_url, self.console_url = self.servers[0].base_url, self.servers[-1].base_url
+
+    def _admin(self, sql):
+        connection = self._psycopg2.connect(f"{self.server_url}/postgres")
+        connection.autocommit = True
+        try:
+            connection.cursor().execute(sql)
+        finally:
+            connection.close()
+
+    def start(self):
+        self._admin(f"CREATE DATABASE {self.database}")
+        seeded = subprocess.run([sys.executable, "-c", SEED_DEMO], cwd=ROOT, env={**os.environ, **self.env},
+                                capture_output=True, text=True, check=True)
+        (self.data_dir / "demo-accounts.json").write_text(seeded.stdout.strip().splitlines()[-1])
+        for server in self.servers:
+            server.start()
+
+    def stop(self):
+        for server in self.servers:
+            server.stop()
+        self._admin(f"DROP DATABASE IF EXISTS {self.database} WITH (FORCE)")
+
+    @property
+    def workers(self):
+        return [server.worker for server in self.servers]
+
+    def worker_restarted(self):
+        return any(server.worker_restarted() for server in self.servers)
+
+    def log_errors(self):
+        return [line for server in self.servers for line in server.log_errors()]
 
 
 def relay_server(workdir, connections):
@@ -296,13 +372,15 @@ def open_reports(server, count):
         if status != 303:
             raise RuntimeError(f"POST /reports answered {status}: {text[:200]}")
         case_numbers.append(headers["Location"].rsplit("/", 1)[1])
-    dispatcher = Browser(server.base_url).login(account("dispatchers"), "/dispatch/login")
+    # With several processes (--postgres), the consoles are on another one than the residents.
+    console_url = getattr(server, "console_url", server.base_url)
+    dispatcher = Browser(console_url).login(account("dispatchers"), "/dispatch/login")
     report_ids = {case: int(report_id)
                   for report_id, case in QUEUE_LINK.findall(dispatcher.request("/dispatch/")[2])}
-    ws_base = server.base_url.replace("http://", "ws://")
+    ws_base, console_ws = (url.replace("http://", "ws://") for url in (server.base_url, console_url))
     return [(Endpoint(f"{ws_base}/reports/{case}/ws", resident.cookie_header(), server.base_url),
-             Endpoint(f"{ws_base}/dispatch/cases/{report_ids[case]}/ws", dispatcher.cookie_header(),
-                      server.base_url))
+             Endpoint(f"{console_ws}/dispatch/cases/{report_ids[case]}/ws", dispatcher.cookie_header(),
+                      console_url))
             for case in case_numbers]
 
 
@@ -470,7 +548,10 @@ class Meter:
 
     def _sample(self):
         own = os.times()
-        user, system = user_system_seconds(self.server.worker)
+        user = system = 0.0
+        for worker in self.server.workers if hasattr(self.server, "workers") else [self.server.worker]:
+            worker_user, worker_system = user_system_seconds(worker)
+            user, system = user + worker_user, system + worker_system
         return (time.monotonic(), user + system, own.user + own.system, *machine_ticks(), system)
 
     def stop(self):
@@ -690,6 +771,10 @@ def parse_options():
                         help="offer permessage-deflate as browsers do (default), or not")
     parser.add_argument("--skip", choices=["floor", "net119", "idle"], action="append", default=[],
                         help="leave out a part (repeatable)")
+    parser.add_argument("--postgres", metavar="URL",
+                        help="a PostgreSQL server (postgresql://user@host:port) on which to run NET119 as two "
+                             "`net119 serve` processes, residents on one and consoles on the other, instead of "
+                             "the demo; the bench creates its database and drops it (needs .[postgres])")
     parser.add_argument("--workdir", type=Path, help="where databases and server logs go "
                                                      "(default: a temporary directory, removed afterwards)")
     options = parser.parse_args()
@@ -720,7 +805,11 @@ def main():
     print(f"client: one asyncio process, websockets {websockets.__version__}, permessage-deflate "
           f"{'offered (as browsers do)' if options.compression else 'off'}; "
           f"Python {sys.version.split()[0]}")
-    print(f"NET119 database: SQLite (WAL, synchronous=FULL) on {filesystem} in {workdir}")
+    if options.postgres:
+        print(f"NET119: two `net119 serve` processes on PostgreSQL at {options.postgres}, residents on the "
+              f"first, consoles on the second (LISTEN/NOTIFY between them); CPU is theirs, not PostgreSQL's")
+    else:
+        print(f"NET119 database: SQLite (WAL, synchronous=FULL) on {filesystem} in {workdir}")
     sys.stdout.flush()
     errors, finished = 0, False
     try:
@@ -730,7 +819,9 @@ def main():
             chats[FLOOR] = run_chat(relay_server(workdir, options.connections), relay_pairs, options)
         if "net119" not in options.skip:
             print("NET119 demo", file=sys.stderr)
-            chats[NET119] = run_chat(net119_server(workdir, "chat", options.connections), open_reports, options)
+            server = (ServerGroup("chat", options.postgres, workdir, options.connections) if options.postgres
+                      else net119_server(workdir, "chat", options.connections))
+            chats[NET119] = run_chat(server, open_reports, options)
         if chats:
             print_chat(chats, options)
             errors += sum(result["log_errors"] for result in chats.values())
