@@ -94,16 +94,32 @@ class GroupCommit:
                     self._ready.wait()
                 batch = [self._queue.popleft() for _ in range(min(len(self._queue), self._max_batch))]
             try:
-                for job, result in zip(batch, self.commit([job.item for job in batch])):
+                # This thread keeps its connection. The callers waiting for it hold theirs,
+                # and PostgreSQL's pool is bounded: asking it for one here could wait behind
+                # them for ever.
+                if self._database.is_closed():
+                    self._database.connect()
+                results = self._commit([job.item for job in batch])
+                if any(isinstance(result, Exception) for result in results):
+                    self._database.close()  # perhaps broken (a server restart): the next batch reconnects
+                for job, result in zip(batch, results):
                     job.settle(result)
+            except Exception as error:  # noqa: BLE001 (the connection could not be made)
+                log.exception("the group commit could not reach the database")
+                for job in batch:
+                    job.settle(error)
             finally:
                 for job in batch:
                     job.done.set()
 
     def commit(self, items):
         """Store ``items`` and commit: a result, or the exception it failed with, for each."""
+        with self._database.connection_context():
+            return self._commit(items)
+
+    def _commit(self, items):
         try:
-            with self._database.connection_context(), self._transaction():
+            with self._transaction():
                 return self._store(items)
         except Exception as error:  # noqa: BLE001 (rolled back: nothing of the batch is stored)
             # Usually a retry of something already stored; _commit_one logs real failures.
@@ -112,7 +128,7 @@ class GroupCommit:
 
     def _commit_one(self, item):
         try:
-            with self._database.connection_context(), self._transaction():
+            with self._transaction():
                 return self._store_one(item)
         except Exception as error:  # noqa: BLE001 (the commit failed: nothing of it is stored)
             log.exception("a write could not be committed")

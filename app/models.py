@@ -329,7 +329,7 @@ def append_messages(items):
     """Store chat messages and read markers of any reports at once; a result for each.
 
     A message's result is ``(event, created)``, a read marker's whether it
-    moved (see ``append_message``). (On PostgreSQL they are stored one by one.)
+    moved (see ``append_message``). (On PostgreSQL they are stored one by one, in order of report.)
 
     The group commit's batch form of ``append_event(kind="message")``: the same
     gap-free numbers and an audit entry with every event, in three statements
@@ -345,7 +345,7 @@ def append_messages(items):
     which looks the client id up first.
     """
     if not is_sqlite(db):
-        return [append_message(item) for item in items]
+        return _append_one_by_one(items)
     results = [None] * len(items)
     messages = [index for index, item in enumerate(items) if "read" not in item]
     if messages:
@@ -354,6 +354,22 @@ def append_messages(items):
     for index, item in enumerate(items):
         if "read" in item:
             results[index] = item["report"].mark_read(item["read"], item["seq"])
+    return results
+
+
+def _append_one_by_one(items):
+    """PostgreSQL: each item as on its own, in the batch's transaction, in order of report id.
+
+    Every process's batches then take the reports' row locks in the same order,
+    so two of them cannot deadlock each other. A failed item fails the batch,
+    which is then stored item by item (see GroupCommit).
+    """
+    results = [None] * len(items)
+    for index in sorted(range(len(items)), key=lambda index: items[index]["report"].id):
+        result = append_message(items[index])
+        if isinstance(result, Exception):
+            raise result
+        results[index] = result
     return results
 
 
