@@ -158,10 +158,15 @@ def test_a_batch_with_a_message_that_cannot_be_stored_fails_only_that_message(ap
         assert not ReportEvent.select().where(ReportEvent.client_id == "batch-bad-001").exists()
 
 
+def _batch_message(report, client_id):
+    """A resident's message as the group commit takes it."""
+    return dict(report=report, actor="resident", body=f"本文 {client_id}", client_id=client_id, staff=None)
+
+
 @pytest.mark.both_databases
 def test_a_retry_in_a_batch_gets_its_stored_event_and_the_rest_is_stored_once_without_gaps(app):
     def message(n):
-        return dict(report=report, actor="resident", body=f"m{n}", client_id=f"batch-retry-{n:03d}", staff=None)
+        return _batch_message(report, f"batch-retry-{n:03d}")
 
     with db.connection_context():
         (report,) = _open_reports(1)
@@ -179,7 +184,7 @@ def test_a_retry_in_a_batch_gets_its_stored_event_and_the_rest_is_stored_once_wi
 @pytest.mark.both_databases
 def test_read_markers_share_the_batch_of_messages_and_never_pass_the_ledger_or_go_back(app):
     def message(n):
-        return dict(report=report, actor="resident", body=f"r{n}", client_id=f"batch-read-{n:03d}", staff=None)
+        return _batch_message(report, f"batch-read-{n:03d}")
 
     with db.connection_context():
         (report,) = _open_reports(1)
