@@ -215,7 +215,7 @@ class Report(BaseModel):
         """
         field = Report.resident_read_seq if side == "resident" else Report.staff_read_seq
         # Fixed SQL: the pages send one for nearly every message shown (see fixed_sql).
-        moved = fixed_sql.scalar(MARK_READ.replace("{column}", field.column_name), seq, seq, self.id, seq, seq)
+        moved = fixed_sql.scalar(MARK_READ[field.column_name], seq, seq, self.id, seq, seq)
         if moved is None:
             return False
         setattr(self, field.name, moved)
@@ -263,9 +263,10 @@ class Report(BaseModel):
 
 
 # CASE rather than MIN: two-argument MIN is SQLite's, LEAST PostgreSQL's.
-MARK_READ = ('UPDATE "report" SET "{column}" = CASE WHEN {p} < "last_seq" THEN {p} ELSE "last_seq" END '
-             'WHERE "id" = {p} AND "{column}" < CASE WHEN {p} < "last_seq" THEN {p} ELSE "last_seq" END '
-             'RETURNING "{column}"')
+MARK_READ = {column: ('UPDATE "report" SET "{column}" = CASE WHEN {{p}} < "last_seq" THEN {{p}} ELSE "last_seq" END '
+                       'WHERE "id" = {{p}} AND "{column}" < CASE WHEN {{p}} < "last_seq" THEN {{p}} ELSE "last_seq" END '
+                       'RETURNING "{column}"').format(column=column)
+             for column in ("resident_read_seq", "staff_read_seq")}
 NEXT_SEQ = 'UPDATE "report" SET "last_seq" = "last_seq" + 1, "updated_at" = {p} WHERE "id" = {p} RETURNING "last_seq"'
 EVENT_BY_CLIENT_ID = 'SELECT * FROM "report_event" WHERE "report_id" = {p} AND "client_id" = {p}'
 

@@ -3,9 +3,8 @@ import json
 import os
 import subprocess
 import sys
-import threading
+import time
 
-import pytest
 import websocket
 
 from app.realtime import LocalHub, Notice
@@ -17,12 +16,13 @@ from .test_sockets import receive_until
 
 
 def _wait_for(condition, timeout=10):
-    done = threading.Event()
-    for _ in range(int(timeout * 20)):
-        if condition():
-            return True
-        done.wait(0.05)
-    return condition()
+    """True once ``condition()`` is, polled every 50 ms; False after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 def test_a_notice_reaches_the_other_process_hub_once_without_the_rows(postgres_database):
@@ -116,13 +116,6 @@ def test_chat_between_sockets_on_two_server_processes(postgres_database, tmp_pat
             sock.shutdown()
         one.close()
         two.close()
-
-
-@pytest.fixture(autouse=True)
-def _no_bridge_left():
-    yield
-    from app.realtime import hub
-    hub.bridge_to(None)
 
 
 WHILE_A_QUERY_WAITS = """
