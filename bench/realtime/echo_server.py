@@ -6,7 +6,12 @@ back to its sender (the acknowledgement) and relayed to the other side of pair
 is left is Flask, flask-sock, simple-websocket and gunicorn's gevent worker,
 with the same socket options and worker settings as ``net119 serve``.
 
-Run: python bench/realtime/echo_server.py --port 8120 --connections 1024
+With ``--store PATH`` every frame is first stored in an SQLite file with
+NET119's durability settings (WAL, synchronous=FULL), in a transaction of its
+own, and only then echoed and relayed: what storing before acknowledging
+costs by itself, without the rest of NET119 (run.py ``--stored-floor``).
+
+Run: python bench/realtime/echo_server.py --port 8120 --connections 1024 [--store relay.sqlite3]
 """
 # Patched first, as `net119 serve` does (app/__init__.py): the floor runs on the same gevent worker.
 from gevent import monkey
@@ -14,6 +19,7 @@ from gevent import monkey
 monkey.patch_all()
 
 import argparse  # noqa: E402
+import sqlite3  # noqa: E402
 import threading  # noqa: E402
 
 from flask import Flask, request
@@ -67,8 +73,26 @@ class Relay:
             return self._pairs.get(pair, {}).get(SIDES[1 - SIDES.index(side)])
 
 
-def create_app():
-    """The relay app."""
+class Store:
+    """Each frame in a transaction of its own, committed (fsync'd) before it is relayed."""
+
+    def __init__(self, path):
+        # One connection for the process: an sqlite3 call never yields to another
+        # greenlet, so no two of them can be inside a transaction at once.
+        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        for pragma in ("journal_mode = wal", "synchronous = full", "busy_timeout = 10000"):
+            self._db.execute(f"PRAGMA {pragma}")
+        self._db.execute("CREATE TABLE IF NOT EXISTS frame (id INTEGER PRIMARY KEY, pair INTEGER NOT NULL, "
+                         "side TEXT NOT NULL, body TEXT NOT NULL)")
+
+    def add(self, pair, side, text):
+        self._db.execute("BEGIN IMMEDIATE")
+        self._db.execute("INSERT INTO frame (pair, side, body) VALUES (?, ?, ?)", (pair, side, text))
+        self._db.execute("COMMIT")
+
+
+def create_app(store=None):
+    """The relay app; with ``store`` (a Store), every frame is stored before it is relayed."""
     app = Flask(__name__)
     app.config["SOCK_SERVER_OPTIONS"] = SOCK_SERVER_OPTIONS
     sock = Sock(app)
@@ -92,6 +116,8 @@ def create_app():
         try:
             while True:
                 text = ws.receive()
+                if store is not None:
+                    store.add(pair, side, text)
                 relay.send(ws, text)
                 partner = relay.partner(pair, side)
                 if partner is not None:
@@ -114,5 +140,7 @@ if __name__ == "__main__":
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8120)
     parser.add_argument("--connections", type=int, default=1024)
+    parser.add_argument("--store", metavar="PATH", help="store every frame in this SQLite file before relaying it")
     options = parser.parse_args()
-    serve(create_app(), options.host, options.port, options.connections)
+    serve(create_app(Store(options.store) if options.store else None), options.host, options.port,
+          options.connections)

@@ -52,6 +52,7 @@ REFUSAL = 'id="notice"'
 # Side "a" is the resident's page, side "b" the dispatcher's console.
 SIDES = ("a", "b")
 FLOOR, NET119 = "floor (bare relay)", "NET119"
+STORED_FLOOR = "relay + SQLite commit"
 
 CONNECT_CONCURRENCY = 32
 CONNECT_TIMEOUT_S = 180
@@ -292,12 +293,18 @@ class ServerGroup:
         return [line for server in self.servers for line in server.log_errors()]
 
 
-def relay_server(workdir, connections):
-    """The bare flask-sock relay (echo_server.py) with the same gunicorn settings."""
+def relay_server(workdir, connections, store=False):
+    """The bare flask-sock relay (echo_server.py) with the same gunicorn settings.
+
+    With ``store``, it commits every frame to an SQLite file first (``--stored-floor``).
+    """
     port = free_port()
+    name = "relay-stored" if store else "relay"
     command = [sys.executable, str(Path(__file__).with_name("echo_server.py")), "--host", HOST,
                "--port", str(port), "--connections", str(connections)]
-    return Server("relay", command, port, workdir / "relay.log")
+    if store:
+        command += ["--store", str(workdir / f"{name}.sqlite3")]
+    return Server(name, command, port, workdir / f"{name}.log")
 
 
 # ---- HTTP: log in, open reports -------------------------------------------------------
@@ -704,6 +711,10 @@ def print_chat(results, options):
     lost = net119["tally"].sent - len(net119["tally"].deliveries)
     targets = [f"0 lost [{'met' if lost == 0 else 'NOT met'}]",
                f"p99 ≤ 100 ms [{'met' if net_p99 <= 100 else 'NOT met'}]"]
+    if STORED_FLOOR in results:
+        # Information, not a target: how much of the gap storing alone explains.
+        stored = net_p99 / percentile(results[STORED_FLOOR]["tally"].deliveries, 0.99)
+        print(f"   p99 NET119 / relay that stores each frame first: {stored:.1f}×")
     if FLOOR in results:
         ratio = net_p99 / percentile(results[FLOOR]["tally"].deliveries, 0.99)
         print(f"   p99 NET119 / floor: {ratio:.1f}×")
@@ -771,6 +782,9 @@ def parse_options():
                         help="offer permessage-deflate as browsers do (default), or not")
     parser.add_argument("--skip", choices=["floor", "net119", "idle"], action="append", default=[],
                         help="leave out a part (repeatable)")
+    parser.add_argument("--stored-floor", action="store_true",
+                        help="also run the relay with an SQLite commit (WAL, synchronous=FULL) of every frame "
+                             "before relaying it: what storing before acknowledging costs by itself")
     parser.add_argument("--postgres", metavar="URL",
                         help="a PostgreSQL server (postgresql://user@host:port) on which to run NET119 as two "
                              "`net119 serve` processes, residents on one and consoles on the other, instead of "
@@ -817,6 +831,10 @@ def main():
         if "floor" not in options.skip:
             print("floor: bare relay", file=sys.stderr)
             chats[FLOOR] = run_chat(relay_server(workdir, options.connections), relay_pairs, options)
+        if options.stored_floor:
+            print("floor: relay + SQLite commit", file=sys.stderr)
+            chats[STORED_FLOOR] = run_chat(relay_server(workdir, options.connections, store=True),
+                                           relay_pairs, options)
         if "net119" not in options.skip:
             print("NET119 demo", file=sys.stderr)
             server = (ServerGroup("chat", options.postgres, workdir, options.connections) if options.postgres
