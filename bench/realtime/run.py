@@ -209,13 +209,21 @@ def running(server):
         server.stop()
 
 
-def net119_server(workdir, name, connections):
-    """A `net119 demo` on a fresh database in ``workdir/name``, as the README starts it."""
+def net119_server(workdir, name, connections, stages=None):
+    """A `net119 demo` on a fresh database in ``workdir/name``, as the README starts it.
+
+    With ``stages`` (a path), its worker times each message's steps into that file (stages.py).
+    """
     data = workdir / name
     port = free_port()
     command = [sys.executable, "-m", "app", "demo", "--host", HOST, "--port", str(port),
                "--data", str(data), "--connections", str(connections)]
-    return Server(name, command, port, workdir / f"{name}.log", data_dir=data)
+    env = None
+    if stages:
+        hook = str(Path(__file__).with_name("hook"))
+        env = {"NET119_BENCH_STAGES": str(stages),
+               "PYTHONPATH": os.pathsep.join(filter(None, [hook, os.environ.get("PYTHONPATH")]))}
+    return Server(name, command, port, workdir / f"{name}.log", data_dir=data, env=env)
 
 
 # Migrates and seeds the database named by NET119_DATABASE_URL as `net119 demo` does; prints the accounts.
@@ -722,6 +730,17 @@ def print_chat(results, options):
     print(f"   targets: {', '.join(targets)}")
 
 
+def print_stages(path):
+    """Print where the messages' time went inside the worker (``--stages``)."""
+    from stages import summary
+
+    rows, count = summary(path)
+    print(f"\n   Inside the NET119 worker (--stages), {count:,} messages, ms:")
+    print(f"   {'step':34}{'p50':>8}{'p90':>8}{'p99':>8}{'mean':>8}  mean of the slowest 1 %")
+    for label, *figures in rows:
+        print(f"   {label:34}" + "".join(f"{figure:8.2f}" for figure in figures[:-1]) + f"{figures[-1]:10.2f}")
+
+
 def print_idle(idle, connections):
     """Print the idle-socket memory figures."""
     grown = idle["rss_after_kib"] - idle["rss_before_kib"]
@@ -782,6 +801,9 @@ def parse_options():
                         help="offer permessage-deflate as browsers do (default), or not")
     parser.add_argument("--skip", choices=["floor", "net119", "idle"], action="append", default=[],
                         help="leave out a part (repeatable)")
+    parser.add_argument("--stages", action="store_true",
+                        help="time each message's steps inside the NET119 worker (stages.py) and print them; "
+                             "the timing itself costs the worker some CPU")
     parser.add_argument("--stored-floor", action="store_true",
                         help="also run the relay with an SQLite commit (WAL, synchronous=FULL) of every frame "
                              "before relaying it: what storing before acknowledging costs by itself")
@@ -797,6 +819,8 @@ def parse_options():
     options.duration = options.duration or (10.0 if quick else 60.0)
     options.idle_sockets = options.idle_sockets or (200 if quick else 2000)
     options.idle_connections = options.idle_connections or options.idle_sockets + 100
+    if options.stages and options.postgres:
+        parser.error("--stages times the embedded demo's one worker, not --postgres")
     if options.compression == "none":
         options.compression = None
     needed = 2 * options.reports + 16
@@ -837,11 +861,14 @@ def main():
                                            relay_pairs, options)
         if "net119" not in options.skip:
             print("NET119 demo", file=sys.stderr)
+            stages = workdir / "stages.jsonl" if options.stages else None
             server = (ServerGroup("chat", options.postgres, workdir, options.connections) if options.postgres
-                      else net119_server(workdir, "chat", options.connections))
+                      else net119_server(workdir, "chat", options.connections, stages))
             chats[NET119] = run_chat(server, open_reports, options)
         if chats:
             print_chat(chats, options)
+            if NET119 in chats and options.stages:
+                print_stages(workdir / "stages.jsonl")
             errors += sum(result["log_errors"] for result in chats.values())
             sys.stdout.flush()
         if "idle" not in options.skip:
