@@ -10,16 +10,11 @@ log = logging.getLogger(__name__)
 
 # WAL lets the console read while a resident writes; FULL makes a report that
 # was acknowledged survive a power cut; foreign keys keep the ledger whole.
-# A checkpoint runs inside the commit that fills the WAL, on the server's one
-# event loop, and stops every socket for 2-5 ms: after 10,000 pages (about
-# 40 MB of WAL) instead of SQLite's 1,000, that happens a tenth as often
-# (bench/realtime: commit p99 1.2-1.5 -> 0.7-0.9 ms, chat p99 5.3-5.7 -> 4.6-5.2 ms).
 SQLITE_PRAGMAS = {
     "journal_mode": "wal",
     "synchronous": "full",
     "foreign_keys": 1,
     "busy_timeout": 10_000,
-    "wal_autocheckpoint": 10_000,
 }
 
 
