@@ -23,7 +23,6 @@ One JSON line per message goes to the file named by NET119_BENCH_STAGES;
 """
 import atexit
 import json
-import os
 import time
 
 FIELDS = ("client", "handler", "queued", "c0", "c1", "resumed", "published", "ack", "woken",
@@ -167,10 +166,10 @@ def summary(path):
 
 
 if __name__ == "__main__":
+    # python bench/realtime/stages.py WORKDIR/stages.jsonl: the table again, from a kept run.
     import sys
 
     table, count = summary(sys.argv[1])
-    print(f"{count:,} messages")
+    print(f"{count:,} messages: p50, p90, p99, mean, mean of the slowest 1 % (ms)")
     for label, *figures in table:
         print(f"{label:34}" + "".join(f"{figure:8.2f}" for figure in figures))
-    os._exit(0)
