@@ -732,13 +732,15 @@ def print_chat(results, options):
 
 def print_stages(path):
     """Print where the messages' time went inside the worker (``--stages``)."""
-    from stages import summary
+    from stages import spans
 
-    rows, count = summary(path)
+    rows, count = spans(path)
     print(f"\n   Inside the NET119 worker (--stages), {count:,} messages, ms:")
     print(f"   {'step':34}{'p50':>8}{'p90':>8}{'p99':>8}{'mean':>8}  mean of the slowest 1 %")
-    for label, *figures in rows:
-        print(f"   {label:34}" + "".join(f"{figure:8.2f}" for figure in figures[:-1]) + f"{figures[-1]:10.2f}")
+    for label, durations, slowest in rows:
+        figures = [percentile(durations, fraction) for fraction in (0.5, 0.9, 0.99)]
+        figures.append(sum(durations) / len(durations) / 1e6)
+        print(f"   {label:34}" + "".join(f"{figure:8.2f}" for figure in figures) + f"{slowest / 1e6:10.2f}")
 
 
 def print_idle(idle, connections):

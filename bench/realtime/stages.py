@@ -10,7 +10,7 @@ client's clock too: both run on this machine) at each step of a message:
     client     the client took it just before sending (the bench writes it into the body)
     handler    the socket's handler has the frame (parse_frame)
     queued     handed to the group commit
-    c0, c1     its batch's transaction began / committed (``bs``: messages in the batch)
+    c0, c1     its batch's transaction began / committed
     resumed    the handler has the commit's result
     published  the hub was told (the other side's socket is woken)
     ack        the acknowledgement was sent to the sender
@@ -19,7 +19,7 @@ client's clock too: both run on this machine) at each step of a message:
     delivered  its frame sent
 
 One JSON line per message goes to the file named by NET119_BENCH_STAGES;
-``summary(path)`` turns them into the table run.py prints.
+``spans(path)`` reads them back for the table run.py prints.
 """
 import atexit
 import json
@@ -90,7 +90,7 @@ def install(path):
         for item in items:
             record = steps.get(item.get("client_id")) if isinstance(item, dict) else None
             if record is not None:
-                record.update(c0=began, c1=committed, bs=len(items))
+                record.update(c0=began, c1=committed)
         return result
 
     database.GroupCommit.run, database.GroupCommit._commit = timed_run, timed_commit
@@ -140,8 +140,12 @@ def install(path):
     simple_ws.Base.send = timed_send
 
 
-def summary(path):
-    """Rows (stage, p50, p90, p99, mean, mean of the slowest 1 %) in ms, and the number of messages."""
+def spans(path):
+    """Each step's durations (ns) over the complete records in ``path``, with the mean of the slowest 1 %.
+
+    Returns ``[(label, durations, mean of the slowest 1 % in ns), ...]`` (the last row the
+    whole way, client to delivered) and the number of messages; run.py prints percentiles.
+    """
     records = []
     with open(path) as lines:
         for line in lines:
@@ -152,24 +156,8 @@ def summary(path):
         return [], 0
     records.sort(key=lambda r: r["delivered"] - r["client"])
     slowest = records[int(0.99 * len(records)):]
-
-    def ms(values, fraction):
-        ordered = sorted(values)
-        return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] / 1e6
-
     rows = []
     for label, start, end in (*STAGES, ("total: client → delivered", "client", "delivered")):
-        spans = [r[end] - r[start] for r in records]
-        rows.append((label, ms(spans, 0.5), ms(spans, 0.9), ms(spans, 0.99),
-                     sum(spans) / len(spans) / 1e6, sum(r[end] - r[start] for r in slowest) / len(slowest) / 1e6))
+        rows.append((label, [r[end] - r[start] for r in records],
+                     sum(r[end] - r[start] for r in slowest) / len(slowest)))
     return rows, len(records)
-
-
-if __name__ == "__main__":
-    # python bench/realtime/stages.py WORKDIR/stages.jsonl: the table again, from a kept run.
-    import sys
-
-    table, count = summary(sys.argv[1])
-    print(f"{count:,} messages: p50, p90, p99, mean, mean of the slowest 1 % (ms)")
-    for label, *figures in table:
-        print(f"{label:34}" + "".join(f"{figure:8.2f}" for figure in figures))
