@@ -119,39 +119,59 @@ def _instance(model, values):
     return row
 
 
-def insert_many(model, rows_values):
-    """Insert rows (dicts of field values, the same fields in each) in one statement (SQLite only).
+def insert_many(model, rows_values, key=()):
+    """Insert rows (dicts of field values, the same fields in each) in one statement.
 
     The rows travel as one JSON parameter, so the SQL text is the same for any
-    number of rows: SQLite keeps one prepared statement, not one per batch
-    size, and runs it in one step. Rows of one INSERT get consecutive ids while
-    it holds the write lock, so the ids are counted back from the last one.
+    number of rows: the database keeps one prepared statement, not one per
+    batch size, and runs it in one step. On SQLite, rows of one INSERT get
+    consecutive ids while it holds the write lock, so the ids are counted back
+    from the last one. PostgreSQL does not promise RETURNING's order, so there
+    ``key`` names the fields that tell the rows apart, and each row's id is
+    found by them.
     """
     made = [model(**values) for values in rows_values]
     if not made:
         return made
     fields = [model._meta.fields[name] for name in made[0].__data__]
-    key = (model, tuple(field.name for field in fields))
-    sql = _JSON_INSERTS.get(key)
-    if sql is None:
-        columns = ", ".join(f'"{field.column_name}"' for field in fields)
-        picks = ", ".join(f'"value" ->> {n}' for n in range(len(fields)))
-        sql = _JSON_INSERTS[key] = (f'INSERT INTO "{model._meta.table_name}" ({columns}) '
-                                    f'SELECT {picks} FROM json_each({{p}})')
-    values = json.dumps([[field.db_value(row.__data__[field.name]) for field in fields] for row in made],
-                        default=_sqlite_text, ensure_ascii=False)
-    last = db.execute_sql(sql.format(p=db.param), (values,)).lastrowid
-    for row, row_id in zip(made, range(last - len(made) + 1, last + 1)):
+    names = tuple(field.name for field in fields)
+    columns = ", ".join(f'"{field.column_name}"' for field in fields)
+    table = model._meta.table_name
+    if is_sqlite(db):
+        sql = _JSON_INSERTS.get((model, names))
+        if sql is None:
+            picks = ", ".join(f'"value" ->> {n}' for n in range(len(fields)))
+            sql = _JSON_INSERTS[(model, names)] = f'INSERT INTO "{table}" ({columns}) SELECT {picks} FROM json_each({{p}})'
+        values = json.dumps([[field.db_value(row.__data__[field.name]) for field in fields] for row in made],
+                            default=_datetime_text, ensure_ascii=False)
+        last = db.execute_sql(sql.format(p=db.param), (values,)).lastrowid
+        ids = range(last - len(made) + 1, last + 1)
+    else:
+        if not key and len(made) > 1:
+            raise ValueError("PostgreSQL needs a key to match the ids RETURNING gives to the rows")
+        sql = _JSON_INSERTS.get((model, names, key))
+        if sql is None:
+            returned = ", ".join(f'"{model._meta.fields[name].column_name}"' for name in ("id", *key))
+            sql = _JSON_INSERTS[(model, names, key)] = (
+                f'INSERT INTO "{table}" ({columns}) SELECT {columns} '
+                f'FROM json_populate_recordset(NULL::"{table}", {{p}}::json) RETURNING {returned}')
+        # Objects keyed by column: json_populate_recordset gives each value its column's type.
+        values = json.dumps([{field.column_name: field.db_value(row.__data__[field.name]) for field in fields}
+                             for row in made], default=_datetime_text, ensure_ascii=False)
+        by_key = {tuple(found[1:]): found[0] for found in db.execute_sql(sql.format(p=db.param), (values,))}
+        ids = [by_key[tuple(row.__data__[name] for name in key)] for row in made]
+    for row, row_id in zip(made, ids):
         row.id = row_id
         row._dirty.clear()
     return made
 
 
-_JSON_INSERTS = {}  # (model, field names) -> SQL
+_JSON_INSERTS = {}  # (model, field names[, key]) -> SQL
 
 
-def _sqlite_text(value):
-    # How Python's sqlite3 stores a datetime (and peewee reads it back).
+def _datetime_text(value):
+    # How Python's sqlite3 stores a datetime (and peewee reads it back); PostgreSQL
+    # reads the same text as a timestamp.
     if isinstance(value, (datetime.datetime, datetime.date)):
         return value.isoformat(" ")
     raise TypeError(f"cannot store {type(value).__name__} through JSON")

@@ -330,12 +330,15 @@ def append_messages(items):
     """Store chat messages and read markers of any reports at once; a result for each.
 
     A message's result is ``(event, created)``, a read marker's whether it
-    moved (see ``append_message``). (On PostgreSQL they are stored one by one, in order of report.)
+    moved (see ``append_message``).
 
     The group commit's batch form of ``append_event(kind="message")``: the same
     gap-free numbers and an audit entry with every event, in three statements
-    per batch instead of several per message (every statement and commit runs
-    on the server's one event loop, ahead of every socket waiting behind it).
+    per batch instead of several per message (on SQLite every statement and
+    commit runs on the server's one event loop, ahead of every socket waiting
+    behind it; on PostgreSQL each is a round trip). On PostgreSQL the batch
+    first locks every report it writes, in order of id, so two processes'
+    batches take their locks in the same order and cannot deadlock.
     The read markers (既読) the pages send for nearly every message shown ride
     along, one UPDATE each, instead of a commit (an fsync) each.
     Messages are dicts of report, actor, body, client_id and staff; one client
@@ -346,7 +349,7 @@ def append_messages(items):
     which looks the client id up first.
     """
     if not is_sqlite(db):
-        return _append_one_by_one(items)
+        db.execute_sql(LOCK_REPORTS.format(p=db.param), (sorted({item["report"].id for item in items}),))
     results = [None] * len(items)
     messages = [index for index, item in enumerate(items) if "read" not in item]
     if messages:
@@ -355,22 +358,6 @@ def append_messages(items):
     for index, item in enumerate(items):
         if "read" in item:
             results[index] = item["report"].mark_read(item["read"], item["seq"])
-    return results
-
-
-def _append_one_by_one(items):
-    """PostgreSQL: each item as on its own, in the batch's transaction, in order of report id.
-
-    Every process's batches then take the reports' row locks in the same order,
-    so two of them cannot deadlock each other. A failed item fails the batch,
-    which is then stored item by item (see GroupCommit).
-    """
-    results = [None] * len(items)
-    for index in sorted(range(len(items)), key=lambda index: items[index]["report"].id):
-        result = append_message(items[index])
-        if isinstance(result, Exception):
-            raise result
-        results[index] = result
     return results
 
 
@@ -392,9 +379,17 @@ def append_message(item):
 
 # The batch's statements take their lists as one JSON parameter: one SQL text
 # (and one prepared statement) whatever the batch size, each run in one step.
+# The parameters: the JSON list of [report id, how many numbers], the time, the list again.
 TAKE_SEQS = ('UPDATE "report" SET "last_seq" = "last_seq" + '
              '(SELECT "value" ->> 1 FROM json_each({p}) WHERE "value" ->> 0 = "report"."id"), "updated_at" = {p} '
              'WHERE "id" IN (SELECT "value" ->> 0 FROM json_each({p})) RETURNING "id", "last_seq"')
+# PostgreSQL's (json_each is SQLite's): the parameters are the time, then the list.
+TAKE_SEQS_POSTGRES = (
+    'UPDATE "report" SET "last_seq" = "report"."last_seq" + "taken"."n", "updated_at" = {p} '
+    'FROM (SELECT ("value" ->> 0)::integer AS "id", ("value" ->> 1)::integer AS "n" '
+    'FROM json_array_elements({p}::json)) AS "taken" WHERE "report"."id" = "taken"."id" '
+    'RETURNING "report"."id", "report"."last_seq"')
+LOCK_REPORTS = 'SELECT "id" FROM "report" WHERE "id" = ANY({p}) ORDER BY "id" FOR UPDATE'
 
 
 def _append_together(messages):
@@ -407,8 +402,11 @@ def _append_together(messages):
             counts[key[0]] = counts.get(key[0], 0) + 1
     now = utcnow()
     taken = json.dumps([[report_id, count] for report_id, count in counts.items()])
-    last = dict(db.execute_sql(TAKE_SEQS.format(p=db.param),
-                               (taken, Report.updated_at.db_value(now), taken)).fetchall())
+    when = Report.updated_at.db_value(now)
+    if is_sqlite(db):
+        last = dict(db.execute_sql(TAKE_SEQS.format(p=db.param), (taken, when, taken)).fetchall())
+    else:
+        last = dict(db.execute_sql(TAKE_SEQS_POSTGRES.format(p=db.param), (when, taken)).fetchall())
     next_seq = {report_id: last[report_id] - count + 1 for report_id, count in counts.items()}
     rows = []
     for index in fresh:
@@ -419,12 +417,12 @@ def _append_together(messages):
                          client_id=message["client_id"], staff=message["staff"], created_at=now))
         next_seq[report_id] += 1
     # A client id stored before fails the unique (report, client_id): the whole batch is redone.
-    events = fixed_sql.insert_many(ReportEvent, rows)
+    events = fixed_sql.insert_many(ReportEvent, rows, key=("report", "seq"))
     # In the same transaction: no ledger event without its audit entry.
     fixed_sql.insert_many(AuditEntry, [dict(
         hq=messages[index]["report"].receiving_hq_id, report=event.report_id, staff=event.staff_id,
         actor=event.actor, action="message", event_seq=event.seq, created_at=now)
-        for index, event in zip(fresh, events)])
+        for index, event in zip(fresh, events)], key=("report", "event_seq"))
     results = [None] * len(messages)
     for index, event in zip(fresh, events):
         report = messages[index]["report"]

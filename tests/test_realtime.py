@@ -11,7 +11,7 @@ from wsproto import ConnectionType
 from app import fixed_sql
 from app.chat_socket import ReportFeed
 from app.extensions import db
-from app.models import AuditEntry, Report, ReportEvent, Resident
+from app.models import AuditEntry, Report, ReportEvent, Resident, append_messages, write_transaction
 from app.realtime import AccessEnded, LocalHub, Notice, _wake, hub
 from app.reporting import mark_displayed, message_writes, open_report, post_message
 from app.routing import Fix
@@ -161,6 +161,38 @@ def test_a_batch_with_a_message_that_cannot_be_stored_fails_only_that_message(ap
 def _batch_message(report, client_id):
     """A resident's message as the group commit takes it."""
     return dict(report=report, actor="resident", body=f"本文 {client_id}", client_id=client_id, staff=None)
+
+
+@pytest.mark.both_databases
+def test_batches_that_write_the_same_reports_in_opposite_orders_never_deadlock(app):
+    # Two app processes' group commits (two threads here, each with its own
+    # connection) store batches that touch the same two reports in opposite
+    # orders: a message for one, then a read marker for the other. On PostgreSQL,
+    # rows locked in the order the statements reach them would deadlock; a batch
+    # locks its reports in order of id first.
+    with db.connection_context():
+        ids = [report.id for report in _open_reports(2)]
+    failures = []
+
+    def batches(order, tag):
+        with db.connection_context():
+            first, second = (Report.get_by_id(ids[n]) for n in order)
+            for n in range(25):
+                try:
+                    with write_transaction():
+                        append_messages([_batch_message(first, f"{tag}-{n:03d}"),
+                                         dict(read="staff", report=second, seq=n)])
+                except Exception as error:  # noqa: BLE001 (what the test is looking for)
+                    failures.append(repr(error))
+
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(batches, [(0, 1), (1, 0)], ["ab", "ba"]))
+    assert failures == []
+    with db.connection_context():
+        for report_id in ids:
+            events = list(ReportEvent.select().where(ReportEvent.report == report_id).order_by(ReportEvent.seq))
+            assert [e.seq for e in events] == list(range(1, len(events) + 1))
+            assert len([e for e in events if e.kind == "message"]) == 25
 
 
 @pytest.mark.both_databases
