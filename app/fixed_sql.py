@@ -141,7 +141,8 @@ def insert_many(model, rows_values, key=()):
         sql = _JSON_INSERTS.get((model, names))
         if sql is None:
             picks = ", ".join(f'"value" ->> {n}' for n in range(len(fields)))
-            sql = _JSON_INSERTS[(model, names)] = f'INSERT INTO "{table}" ({columns}) SELECT {picks} FROM json_each({{p}})'
+            sql = _JSON_INSERTS[(model, names)] = (f'INSERT INTO "{table}" ({columns}) '
+                                                   f'SELECT {picks} FROM json_each({{p}})')
         values = json.dumps([[field.db_value(row.__data__[field.name]) for field in fields] for row in made],
                             default=_datetime_text, ensure_ascii=False)
         last = db.execute_sql(sql.format(p=db.param), (values,)).lastrowid

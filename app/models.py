@@ -336,9 +336,10 @@ def append_messages(items):
     gap-free numbers and an audit entry with every event, in three statements
     per batch instead of several per message (on SQLite every statement and
     commit runs on the server's one event loop, ahead of every socket waiting
-    behind it; on PostgreSQL each is a round trip). On PostgreSQL the batch
-    first locks every report it writes, in order of id, so two processes'
-    batches take their locks in the same order and cannot deadlock.
+    behind it; on PostgreSQL each is a round trip). On PostgreSQL a fourth
+    comes first: it locks every report the batch writes, in order of id, so
+    two processes' batches take their locks in the same order and cannot
+    deadlock.
     The read markers (既読) the pages send for nearly every message shown ride
     along, one UPDATE each, instead of a commit (an fsync) each.
     Messages are dicts of report, actor, body, client_id and staff; one client
