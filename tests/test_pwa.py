@@ -58,6 +58,28 @@ def test_the_offline_page_needs_no_login_and_names_the_alternatives(client):
     assert "FAXで119番に送る" in page.text and 'href="/proxy"' in page.text
 
 
+def test_the_offline_page_starts_no_session_so_it_cannot_undo_a_login(app, client):
+    """The service worker fetches the shell as it installs, which is often while someone logs in.
+
+    A shell fetch sent with the cookie of the session the login has just ended used to
+    start a new session for its CSRF token; its Set-Cookie, arriving after the login's,
+    replaced the new session in the browser and the next page was the login page again.
+    The offline page is kept and shown to whoever uses the phone, so it has no session's
+    token in it anyway.
+    """
+    page = client.get("/dispatch/login")
+    before_login = client.get_cookie("net119_session").value
+    login_as(client, next(a for a in app.accounts["dispatchers"] if a["hq"] == "chitose"), "/dispatch/login")
+
+    shell_fetch = app.test_client()
+    shell_fetch.set_cookie("net119_session", before_login)
+    offline = shell_fetch.get("/offline")
+    assert offline.status_code == 200 and page.status_code == 200
+    assert "Set-Cookie" not in offline.headers
+    assert "X-CSRFToken" not in offline.text and "csrf" not in offline.text.lower()
+    assert client.get("/dispatch/").status_code == 200
+
+
 def test_pages_carry_the_unsent_report_notice_for_the_script(client, app):
     login_as(client, app.accounts["residents"][0])
     page = client.get("/").text

@@ -193,8 +193,10 @@ function savedManifest(cache) {
 }
 
 function fetchOk(url, options) {
-  return fetch(url, Object.assign({ credentials: "same-origin" }, options)).then(function (response) {
-    // A redirect here is to the login page, never the card: do not keep it.
+  // A redirect here is to the login page, never the card: it is not kept, and not even
+  // followed, since the login page would start a session beside the one being made.
+  var settings = Object.assign({ credentials: "same-origin", redirect: "manual" }, options);
+  return fetch(url, settings).then(function (response) {
     if (!response.ok || response.redirected) throw new Error(url + ": " + response.status);
     return response;
   });
@@ -275,7 +277,11 @@ function startRefresh() {
 function saveShell() {
   return caches.open(SHELL_CACHE).then(function (cache) {
     // "reload": straight from the server, never an older copy from the HTTP cache.
-    return cache.addAll(CONFIG.shell.map(function (u) { return new Request(u, { cache: "reload" }); }));
+    // "omit": the shell is the same for everyone, and a response that sets no cookie
+    // cannot replace the session of a login made while the worker installs.
+    return cache.addAll(CONFIG.shell.map(function (u) {
+      return new Request(u, { cache: "reload", credentials: "omit" });
+    }));
   });
 }
 
