@@ -216,8 +216,14 @@ def serve_socket(ws, *, session_id, channels, on_notice, on_frame, on_error, fan
                         replies = on_frame(item)
             except FrameError as error:
                 replies = [on_error(error)]
-            for text in replies:
-                ws.send(text)
+            try:
+                for text in replies:
+                    ws.send(text)
+            except ConnectionError:
+                # The peer went without a closing handshake (a phone out of coverage, a
+                # killed tab) before the reader noticed. Not a bug, so not a traceback in the
+                # log: what it sent is stored, and it resumes from its last sequence.
+                return
     except ConnectionClosed:
         pass
     except AccessEnded:
