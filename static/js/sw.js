@@ -301,8 +301,12 @@ self.addEventListener("activate", function (event) {
 
 self.addEventListener("message", function (event) {
   if (!event.data || event.data.type !== "refresh-card") return;
-  var client = event.source;
+  var source = event.source;
   event.waitUntil(refresh().then(function (saved) {
-    if (client) client.postMessage({ type: "card-saved", saved: saved });
+    // Asked afresh: a page that has meanwhile gone into the back/forward cache is not
+    // listed, and a message would evict it (going back would then load it anew).
+    return source && self.clients.get(source.id).then(function (client) {
+      if (client) client.postMessage({ type: "card-saved", saved: saved });
+    });
   }));
 });

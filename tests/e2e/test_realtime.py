@@ -1,4 +1,7 @@
-"""Delivery you can trust, in a real browser: offline, reload, the 10-second notice, 既読."""
+"""Delivery you can trust, in a real browser.
+
+Offline, a reload, the back/forward cache, the background, the 10-second notice, 既読.
+"""
 import json
 import re
 
@@ -119,3 +122,70 @@ def test_the_page_reconnects_after_any_close_and_resumes(live_server, new_contex
     send(console, "返信", f"閉じた後 {code}")
     expect(phone.locator("#chat-log").get_by_text(f"閉じた後 {code}")).to_have_count(1, timeout=10_000)
     expect(phone.locator("#chat-log").get_by_text(f"閉じる前 {code}")).to_have_count(1)
+
+
+def test_back_to_the_chat_from_the_back_forward_cache_shows_what_came_meanwhile_once(
+        live_server, new_context, browser_with_back_forward_cache):
+    """The chat kept in the back/forward cache while the resident looks at another page, then restored.
+
+    It also checks that the page is restored at all: the service worker's answer to the page,
+    arriving after it had left, used to evict it from the cache (going back meant a full load).
+    """
+    console = open_console(new_context, live_server)
+    device = browser_with_back_forward_cache.new_context(
+        locale="ja-JP", geolocation=IN_CHITOSE, permissions=["geolocation"])
+    device.set_default_timeout(10_000)
+    phone = device.new_page()
+    log_in(phone, live_server.base_url, live_server.account("residents"))
+    phone.get_by_role("button", name=re.compile("^火事")).click()
+    phone.get_by_role("button", name=re.compile("^自宅")).click()
+    case_number = phone.locator(".case-number strong").inner_text()
+    console.get_by_role("link", name=re.compile(case_number)).click()
+    send(console, "返信", "離れる前の返信")
+    expect(bubble(phone, "離れる前の返信")).to_be_visible()
+
+    phone.evaluate("() => { window.keptInCache = true }")
+    phone.goto(live_server.base_url + "/proxy")  # the proxy-call card, as its button would
+    send(console, "返信", "離れている間の返信")
+    expect(bubble(console, "離れている間の返信").get_by_text("届きました")).to_be_visible()
+    phone.go_back(wait_until="commit")  # a page restored from the cache fires no load event
+
+    assert phone.evaluate("() => window.keptInCache === true"), phone.evaluate(
+        "() => JSON.stringify(performance.getEntriesByType('navigation')[0].notRestoredReasons)")
+    expect(bubble(phone, "離れている間の返信")).to_have_count(1)
+    expect(bubble(phone, "離れる前の返信")).to_have_count(1)
+    send(phone, "メッセージ", "戻りました")
+    expect(console.locator("#chat-log").get_by_text("戻りました")).to_have_count(1)
+    expect(bubble(phone, "戻りました").get_by_text("既読")).to_be_visible()
+    # Seen by the resident after coming back, so the dispatcher's reply turns 既読.
+    expect(bubble(console, "離れている間の返信").get_by_text("既読")).to_be_visible()
+
+
+def test_a_page_back_from_the_background_reconnects_and_resumes(live_server, new_context):
+    """A phone back from the background may hold a socket that died silently: it opens a new one."""
+    console = open_console(new_context, live_server)
+    _, phone, case_number = open_chat(new_context, live_server, kind="^救急")
+    console.get_by_role("link", name=re.compile(case_number)).click()
+    send(console, "返信", "背景に回る前")
+    expect(bubble(phone, "背景に回る前")).to_be_visible()
+
+    # Hidden for longer than the page trusts a quiet socket (STALE_AFTER_HIDDEN_MS in static/js/app.js).
+    phone.evaluate(SET_VISIBILITY, "hidden")
+    phone.wait_for_timeout(5_500)
+    send(console, "返信", "背景の間の返信")
+    with phone.expect_websocket() as reopened:
+        phone.evaluate(SET_VISIBILITY, "visible")
+    # It resumes from the last sequence number the page holds.
+    assert re.search(rf"/reports/{case_number}/ws\?after=\d+$", reopened.value.url), reopened.value.url
+
+    expect(bubble(phone, "背景の間の返信")).to_have_count(1)
+    expect(bubble(phone, "背景に回る前")).to_have_count(1)
+    send(phone, "メッセージ", "前に戻りました")
+    expect(console.locator("#chat-log").get_by_text("前に戻りました")).to_have_count(1)
+
+
+# Playwright cannot send a page to the background; the page reads only this property and event.
+SET_VISIBILITY = """state => {
+    Object.defineProperty(document, "visibilityState", {configurable: true, get: () => state});
+    document.dispatchEvent(new Event("visibilitychange"));
+}"""
