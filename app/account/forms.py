@@ -1,14 +1,13 @@
 """Self-service forms of a logged-in resident."""
 from flask_babel import lazy_gettext as _  # labels are translated when a page shows them
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField, TextAreaField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from ..forms import bilingual, password_field
+from ..forms import Form, bilingual, password_field
 from ..registration.forms import MIN_PASSWORD, max_chars, phone_number, required
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     """What a resident changes most often; the rest goes through the HQ."""
 
     address = StringField(_("住所"), validators=[required("住所を入力してください。", "Enter your address."),
@@ -19,7 +18,7 @@ class ProfileForm(FlaskForm):
     medication = TextAreaField(_("服用中の薬（任意）"), validators=[max_chars(500, "服用中の薬", "Medication")])
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(Form):
     current = password_field(_("今のパスワード"))
     password = PasswordField(_("新しいパスワード"), validators=[
         required("新しいパスワードを入力してください。", "Enter a new password."),
@@ -30,7 +29,7 @@ class PasswordForm(FlaskForm):
         EqualTo("password", message=bilingual("2つのパスワードが違います。", "The passwords do not match."))])
 
 
-class CancelForm(FlaskForm):
+class CancelForm(Form):
     confirm = BooleanField(_("登録を取り消すと、NET119で通報できなくなることを理解しました"), validators=[
         DataRequired(message=bilingual("確認のチェックを入れてください。", "Tick the box to confirm."))])
 

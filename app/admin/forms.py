@@ -1,13 +1,12 @@
 """Administration forms."""
 from flask import request
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
-from ..forms import bilingual
+from ..forms import Form, bilingual
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(Form):
     """Approve or reject an application; a rejection needs the reason that is mailed."""
 
     reason = TextAreaField("却下の理由（申請者にメールで送られます）", validators=[
@@ -18,7 +17,7 @@ class DecisionForm(FlaskForm):
             raise ValidationError(bilingual("却下の理由を入力してください。", "Enter the reason for rejecting."))
 
 
-class PhraseForm(FlaskForm):
+class PhraseForm(Form):
     """A canned phrase's text (add or edit)."""
 
     text = StringField("定型文", validators=[
@@ -26,7 +25,7 @@ class PhraseForm(FlaskForm):
         Length(max=200, message=bilingual("定型文は200文字以内にしてください。", "At most 200 characters."))])
 
 
-class StaffForm(FlaskForm):
+class StaffForm(Form):
     """A new staff account of the HQ."""
 
     login = StringField("職員ID（英小文字・数字・- _）", validators=[

@@ -2,12 +2,11 @@
 import json
 
 from flask import abort, redirect, request, url_for
-from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 
 from .. import questions
 from ..auth import current_staff, staff_required
-from ..forms import bilingual
+from ..forms import Form, bilingual
 from ..models import AuditEntry, write_transaction
 from ..pages import render_page
 from . import bp
@@ -17,7 +16,7 @@ KIND_NAMES = {"fire": ("火事", "Fire"), "ambulance": ("救急", "Ambulance"),
 assert set(KIND_NAMES) == set(questions.TREE_KINDS)
 
 
-class TreeForm(FlaskForm):
+class TreeForm(Form):
     """The tree as JSON (the format of app/data/questions/)."""
 
     tree = TextAreaField("質問の内容（JSON）")

@@ -1,12 +1,11 @@
 """HQ settings an administrator changes at /admin/settings: the order of the report buttons (SPEC §3.1)."""
 from flask import redirect, url_for
-from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import RadioField, ValidationError
 from wtforms.fields.choices import SelectChoice
 
 from ..auth import current_staff, staff_required
-from ..forms import bilingual
+from ..forms import Form, bilingual
 from ..models import Headquarters
 from ..pages import render_page
 from . import bp
@@ -18,7 +17,7 @@ TAP_ORDERS = {
 }
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(Form):
     """The HQ's settings for its residents' app."""
 
     tap_order = RadioField("通報ボタンの順番", validate_choice=False, choices=[

@@ -1,37 +1,36 @@
 """Console forms."""
 import re
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Optional, Regexp
 
-from ..forms import bilingual, login_field, password_field
+from ..forms import Form, bilingual, login_field, password_field
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     login = login_field("職員ID")
     password = password_field()
 
 
-class StatusForm(FlaskForm):
+class StatusForm(Form):
     """The pressed stage button carries ``status``; closing may carry a reason."""
 
     status = HiddenField()
     reason = StringField("終了の理由（任意）", validators=[Optional()])
 
 
-class TransferForm(FlaskForm):
+class TransferForm(Form):
     hq = SelectField("引き継ぎ先", validate_choice=False)
     reason = StringField("理由（任意）", validators=[Optional()])
 
 
-class MessageForm(FlaskForm):
+class MessageForm(Form):
     body = TextAreaField("返信", validators=[
         DataRequired(message=bilingual("返信を入力してください。", "Enter a reply."))])
     client_id = HiddenField()
 
 
-class ClaimForm(FlaskForm):
+class ClaimForm(Form):
     """Claim, take over (from ``holder``, the colleague the page showed) or release a case."""
 
     action = HiddenField(validators=[AnyOf(("claim", "take_over", "release"), message=bilingual(
@@ -41,7 +40,7 @@ class ClaimForm(FlaskForm):
         "The claim information is not valid. Please reload the page."))])
 
 
-class QuestionForm(FlaskForm):
+class QuestionForm(Form):
     """A choice question: the text, and the dispatcher's own answer chips (one per line or 、)."""
 
     body = TextAreaField("質問", validators=[

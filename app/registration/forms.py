@@ -5,13 +5,12 @@ import unicodedata
 from datetime import date
 
 from flask_babel import lazy_gettext as _  # labels are translated when a page shows them
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, PasswordField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, Regexp, ValidationError
 
 from .. import routing
-from ..forms import bilingual
+from ..forms import Form, bilingual
 
 KATAKANA = re.compile(r"[\u30A0-\u30FF\u3000 ・ー]+")
 PHONE = re.compile(r"[0-9０-９\-－ー() ]{6,20}")
@@ -82,7 +81,7 @@ def longitude():
 CHOOSE_HQ = bilingual("消防本部を選んでください。", "Choose the fire headquarters.")
 
 
-class LinkRequestForm(FlaskForm):
+class LinkRequestForm(Form):
     """The web alternative to the empty mail."""
 
     hq = SelectField("申請する消防本部", validate_choice=False,
@@ -130,7 +129,7 @@ def _check_place(form, slot):
     return True
 
 
-class ApplicationForm(FlaskForm):
+class ApplicationForm(Form):
     """The application of SPEC §7.3."""
 
     name = StringField("氏名", validators=[required("氏名を入力してください。", "Enter your name."),
@@ -187,7 +186,7 @@ class ApplicationForm(FlaskForm):
                                             "Consent is needed to register a contact."))
 
 
-class ActivationForm(FlaskForm):
+class ActivationForm(Form):
     """Choosing the password on activation."""
 
     password = PasswordField("パスワード", validators=[
@@ -200,7 +199,7 @@ class ActivationForm(FlaskForm):
         EqualTo("password", message=bilingual("2つのパスワードが違います。", "The passwords do not match."))])
 
 
-class FrequentPlacesForm(FlaskForm):
+class FrequentPlacesForm(Form):
     """A resident's frequent places, changed on the account page."""
 
     place1_label, place1_address, place1_lat, place1_lon = place_fields(1)
