@@ -151,7 +151,9 @@ def parse_frame(raw, allowed_types):
         frame = json.loads(raw)
     except ValueError:
         raise FrameError("送信内容を読み取れませんでした。", "The message could not be read.") from None
-    if not isinstance(frame, dict) or frame.get("type") not in allowed_types:
+    kind = frame.get("type") if isinstance(frame, dict) else None
+    # Looked up in a set: a list or an object there must not get that far (unhashable).
+    if not isinstance(kind, str) or kind not in allowed_types:
         raise FrameError("この操作は受け付けられません。", "This action is not accepted.")
     return frame
 

@@ -99,6 +99,8 @@ def test_a_repeated_client_id_is_stored_once(open_socket, live_server, pair):
     ("not json", "読み取れませんでした"),
     (json.dumps(["a list"]), "受け付けられません"),
     (json.dumps({"type": "delete-everything"}), "受け付けられません"),
+    (json.dumps({"type": ["message"]}), "受け付けられません"),
+    (json.dumps({"type": {"message": 1}}), "受け付けられません"),
     (json.dumps({"type": "resume", "after": -1}), "再接続の情報が正しくありません"),
     (json.dumps({"type": "message", "client_id": "bad id!", "body": "x"}), "送信IDが正しくありません"),
     (json.dumps({"type": "message", "client_id": "empty-body-01", "body": "  "}), "メッセージを入力してください"),
