@@ -23,7 +23,8 @@ class Form(FlaskForm):
     class Meta:
         def bind_field(self, form, unbound_field, options):
             if issubclass(unbound_field.field_class, StringField):  # TextArea, Password, Hidden too
-                options["filters"] = (*unbound_field.kwargs.get("filters", ()), _missing_as_empty)
+                # First, so that a field's own filters never meet None either.
+                options["filters"] = (_missing_as_empty, *unbound_field.kwargs.get("filters", ()))
             return unbound_field.bind(form=form, **options)
 
 

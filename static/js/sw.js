@@ -197,7 +197,7 @@ function fetchOk(url, options) {
   // followed, since the login page would start a session beside the one being made.
   var settings = Object.assign({ credentials: "same-origin", redirect: "manual" }, options);
   return fetch(url, settings).then(function (response) {
-    if (!response.ok || response.redirected) throw new Error(url + ": " + response.status);
+    if (!response.ok) throw new Error(url + ": " + response.status);  // a redirect too (opaque, status 0)
     return response;
   });
 }
