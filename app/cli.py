@@ -21,6 +21,15 @@ from .extensions import db
 DEFAULT_CONNECTIONS = 2048
 SERVE_WITH_GEVENT = "NET119_GEVENT"  # read by app/__init__.py
 PR_SET_PDEATHSIG = 1
+PORT = click.IntRange(1, 65535)
+
+
+def configured_app():
+    """The app on the NET119_* settings; a setting it cannot use ends the command with the reason."""
+    try:
+        return create_app()
+    except ValueError as error:  # app/database.py explains a DATABASE_URL it cannot open
+        raise click.ClickException(str(error)) from None
 
 
 def become_gevent_server(arguments=None):
@@ -109,30 +118,30 @@ def migrate():
     """Apply the schema migrations to DATABASE_URL."""
     from .migrations_runner import apply_migrations
 
-    create_app()
+    configured_app()
     applied = apply_migrations()
     click.echo(f"applied: {', '.join(applied)}" if applied else "the database is up to date")
 
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8119, show_default=True, type=int)
-@click.option("--connections", default=DEFAULT_CONNECTIONS, show_default=True, type=int,
+@click.option("--port", default=8119, show_default=True, type=PORT)
+@click.option("--connections", default=DEFAULT_CONNECTIONS, show_default=True, type=click.IntRange(1),
               help="Open pages and requests served at once.")
 def serve(host, port, connections):
     """Serve the configured deployment (NET119_* settings) with gunicorn."""
     become_gevent_server()
-    serve_app(create_app(), host, port, connections)
+    serve_app(configured_app(), host, port, connections)
 
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8119, show_default=True, type=int)
+@click.option("--port", default=8119, show_default=True, type=PORT)
 @click.option("--data", "data_dir", default="demo-data", show_default=True,
               type=click.Path(file_okay=False, path_type=Path))
-@click.option("--connections", default=DEFAULT_CONNECTIONS, show_default=True, type=int,
+@click.option("--connections", default=DEFAULT_CONNECTIONS, show_default=True, type=click.IntRange(1),
               help="Open pages and requests served at once.")
-@click.option("--mail-port", default=0, type=int, help="Port of the mail intake; 0 picks a free one.")
+@click.option("--mail-port", default=0, type=click.IntRange(0, 65535), help="Port of the mail intake; 0 picks a free one.")
 def demo(host, port, data_dir, connections, mail_port):
     """Start the whole system on a fresh demo database in DATA (SPEC §2).
 
@@ -144,10 +153,13 @@ def demo(host, port, data_dir, connections, mail_port):
     from .hq_csv import parse_csv
     from .migrations_runner import apply_migrations
 
-    data_dir.mkdir(parents=True, exist_ok=True)
-    database = data_dir / "net119.sqlite3"
-    for stale in data_dir.glob("net119.sqlite3*"):
-        stale.unlink()
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        database = data_dir / "net119.sqlite3"
+        for stale in data_dir.glob("net119.sqlite3*"):
+            stale.unlink()
+    except OSError as error:
+        raise click.ClickException(f"cannot use {data_dir} for the demo's data: {error.strerror}") from None
     shutil.rmtree(data_dir / "speech-cache", ignore_errors=True)
     shown_host = f"[{host}]" if ":" in host else host
     base_url = f"http://{shown_host}:{port}"
@@ -158,7 +170,7 @@ def demo(host, port, data_dir, connections, mail_port):
                 "SPEECH_CACHE_DIR": str((data_dir / "speech-cache").resolve()),
                 "PUBLIC_URL": base_url, "MAILBOX_PAGE": "true"}
     os.environ.update({f"NET119_{name}": value for name, value in settings.items()})
-    app = create_app()
+    app = configured_app()
     apply_migrations()
     csv_text = (Path(__file__).parent / "data" / demo_data.DEMO_HQ_CSV).read_text(encoding="utf-8")
     with db.connection_context():
@@ -203,10 +215,10 @@ def _free_port(host):
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8025, show_default=True, type=int)
+@click.option("--port", default=8025, show_default=True, type=PORT)
 def intake(host, port):
     """Run the mail intake alone: empty mails to r.<hq-code>@MAIL_DOMAIN get the application link."""
-    app = create_app()
+    app = configured_app()
     controller = _start_intake(app, host, port)
     click.echo(f"mail intake on {controller.hostname}:{controller.port} "
                f"for r.<hq-code>@{app.config['MAIL_DOMAIN']}; Ctrl-C to stop")
@@ -218,12 +230,12 @@ def intake(host, port):
 
 @main.command()
 @click.option("--once", is_flag=True, help="Try the due mail once and exit (for cron).")
-@click.option("--every", default=30, show_default=True, type=int, help="Seconds between rounds.")
+@click.option("--every", default=30, show_default=True, type=click.IntRange(1), help="Seconds between rounds.")
 def outbox(once, every):
     """Send the outbox's due mail through MAIL_RELAY, retrying failures with backoff."""
     from .mail.outbox import deliver_due
 
-    app = create_app()
+    app = configured_app()
     if not app.config["MAIL_RELAY"]:
         raise click.ClickException("MAIL_RELAY is not set: mail stays in the outbox")
     while True:
@@ -257,7 +269,7 @@ def hq_import(path):
     from .jurisdictions import import_headquarters
     from .models import Headquarters, write_transaction
 
-    create_app()
+    configured_app()
     result = read_csv(path)
     if not result.ok:
         for error in result.errors:
@@ -281,7 +293,7 @@ def hq_export(output):
     from .hq_csv import write_csv
     from .jurisdictions import export_rows
 
-    create_app()
+    configured_app()
     with db.connection_context():
         text = write_csv(export_rows())
     if output:

@@ -23,7 +23,15 @@ POSTGRES_POOL = 20
 
 
 def open_database(url):
-    """Return an unconnected peewee database for ``url`` (sqlite:///path or postgresql://...)."""
+    """Return an unconnected peewee database for ``url`` (sqlite:///path or postgresql://...).
+
+    ValueError, saying what is expected, for any other URL (SPEC §9 names only these two).
+    """
+    scheme = url.split(":", 1)[0] if ":" in url else ""
+    if scheme not in ("sqlite", "postgresql", "postgres") or not url.startswith(f"{scheme}://"):
+        # Only the scheme is repeated: the rest of a URL may hold a password.
+        raise ValueError(f"a database URL (NET119_DATABASE_URL) must be sqlite:///path/to/file.sqlite3 "
+                         f"or postgresql://user@host/database, not {scheme or 'one without a scheme'!r}")
     if url.startswith("sqlite:"):
         # Pooled: every request and socket step "opens" and "closes" a
         # connection; without a pool each burst would reopen the file, rerun

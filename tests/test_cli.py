@@ -82,3 +82,24 @@ def _write(tmp_path, text):
     path = tmp_path / f"hq-{len(text)}.csv"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def test_a_port_out_of_range_is_refused_with_the_range(tmp_path):
+    answer = CliRunner().invoke(main, ["demo", "--port", "99999", "--data", str(tmp_path / "demo")])
+    assert answer.exit_code == 2 and "99999 is not in the range 1<=x<=65535" in answer.output
+    assert not (tmp_path / "demo").exists()  # refused before anything was made
+
+
+def test_a_demo_data_directory_that_cannot_be_made_is_explained(tmp_path):
+    (tmp_path / "a-file").write_text("")
+    answer = CliRunner().invoke(main, ["demo", "--data", str(tmp_path / "a-file" / "demo")])
+    assert answer.exit_code == 1 and "cannot use" in answer.output and "Not a directory" in answer.output
+    assert "Traceback" not in answer.output
+
+
+@pytest.mark.parametrize("url", ["mysql://net119:s3cret@db/net119", "net119.sqlite3", "sqlite:net119.sqlite3"])
+def test_a_database_url_it_cannot_use_is_explained_without_its_password(monkeypatch, url):
+    monkeypatch.setenv("NET119_DATABASE_URL", url)
+    answer = CliRunner().invoke(main, ["migrate"])
+    assert answer.exit_code == 1, answer.output
+    assert "(NET119_DATABASE_URL) must be sqlite:///" in answer.output and "s3cret" not in answer.output
