@@ -1,6 +1,7 @@
 """Passwords, logging in and out, and who the current user is."""
 import functools
 import math
+from urllib.parse import urlsplit
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -147,7 +148,19 @@ def staff_required(*roles):
 
 def safe_next(default):
     """The ``next`` parameter if it is a local path, else ``default`` (no open redirect)."""
-    target = request.values.get("next", "")
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
+    return local_path(request.values.get("next", ""), default)
+
+
+def local_path(target, default):
+    """``target`` if it is a path on this site, else ``default``.
+
+    Browsers drop tabs and line breaks inside a URL and read a backslash as a slash, so
+    "/<tab>/evil.example" or "/\\evil.example" would take them to another site: any control
+    character, space or backslash is refused before the URL is read.
+    """
+    if any(c <= " " or c in "\\\x7f" for c in target):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    return target

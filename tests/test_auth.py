@@ -1,4 +1,6 @@
 """Logging in and out, and revocable server-side sessions."""
+import pytest
+
 from app.auth import end_sessions_of
 from app.extensions import db
 from app.models import Resident, WebSession
@@ -61,3 +63,28 @@ def test_staff_login_goes_to_the_console(app, client):
     assert response.headers["Location"] == "/dispatch/"
     assert client.get("/dispatch/").status_code == 200
     assert client.get("/admin/").status_code == 403
+
+
+HOSTILE_NEXT = ["https://evil.example/", "//evil.example/", "/\\evil.example", "javascript:alert(1)", "evil",
+                # Browsers drop tabs and line breaks inside a URL: these are //evil.example to them.
+                "/\t/evil.example", "/\n/evil.example", "/\r\n/evil.example", "\t//evil.example",
+                " //evil.example", "/\x00/evil.example"]
+
+
+@pytest.mark.parametrize("target", HOSTILE_NEXT)
+def test_a_login_never_redirects_off_site(app, client, target):
+    page = client.get("/login")
+    response = client.post("/login", query_string={"next": target},
+                           data={"csrf_token": form_fields(page)["csrf_token"],
+                                 "login": resident_account(app)["login"],
+                                 "password": resident_account(app)["password"]})
+    assert response.status_code == 303 and response.headers["Location"] == "/"
+
+
+def test_a_login_goes_on_to_the_local_page_it_was_asked_for(app, client):
+    page = client.get("/login")
+    response = client.post("/login", query_string={"next": "/account/?done=x"},
+                           data={"csrf_token": form_fields(page)["csrf_token"],
+                                 "login": resident_account(app)["login"],
+                                 "password": resident_account(app)["password"]})
+    assert response.headers["Location"] == "/account/?done=x"

@@ -1,9 +1,8 @@
 """Health check and the language switch."""
-from urllib.parse import urlsplit
-
 from flask import abort, current_app, jsonify, redirect, request, url_for
 from peewee import PeeweeException
 
+from ..auth import local_path
 from ..extensions import db
 from ..i18n import COOKIE, COOKIE_MAX_AGE, LANGUAGES
 from . import bp
@@ -28,15 +27,8 @@ def choose_language(code):
     """
     if code not in LANGUAGES:
         abort(404)
-    response = redirect(_local_path(request.args.get("next", "")))
+    response = redirect(local_path(request.args.get("next", ""), url_for("report.start")))
     response.set_cookie(COOKIE, code, max_age=COOKIE_MAX_AGE, samesite="Lax",
                         secure=current_app.config["SESSION_COOKIE_SECURE"], httponly=True)
     return response
 
-
-def _local_path(target):
-    """``target`` if it is a path on this site, else the start page (no open redirect)."""
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return url_for("report.start")
-    return target
