@@ -280,3 +280,13 @@ def test_a_report_sent_without_a_fix_gets_its_map_with_the_first_location(live_s
     expect(console.locator("#map .leaflet-marker-icon")).to_have_count(1)
     wait_for_marker_at(console, MOVED)
     assert_accessible(console)
+
+
+def test_another_site_cannot_frame_the_console(live_server, new_context):
+    """A page elsewhere cannot show the console in a frame and steer a dispatcher's click."""
+    page = new_context().new_page()
+    page.set_content(f'<iframe title="framed" src="{live_server.base_url}/dispatch/login"></iframe>')
+    [_, framed] = page.frames
+    framed.wait_for_load_state()
+    assert framed.url.startswith("chrome-error://"), framed.url  # refused by the browser, not loaded
+    expect(page.frame_locator("iframe").get_by_role("button", name="ログイン")).to_have_count(0)
