@@ -131,7 +131,31 @@ def migrate():
 def serve(host, port, connections):
     """Serve the configured deployment (NET119_* settings) with gunicorn."""
     become_gevent_server()
-    serve_app(configured_app(), host, port, connections)
+    app = configured_app()
+    check_database()
+    serve_app(app, host, port, connections)
+
+
+def check_database():
+    """Refuse to serve a database without its schema; serve one that is down, and say so.
+
+    Pages on a database that cannot be reached answer 503 with the other ways to call
+    119 (SPEC §3.5), and come back by themselves when it does: an outage at start is
+    no reason to refuse. A schema never migrated will not come back by itself.
+    """
+    from peewee import PeeweeException
+
+    from .migrations_runner import pending_migrations
+
+    try:
+        pending = pending_migrations()
+    except PeeweeException as error:
+        click.echo(f"warning: the database cannot be reached now ({error}); "
+                   "pages answer 503 until it can", err=True)
+        return
+    if pending:
+        raise click.ClickException(f"the database needs `net119 migrate` first ({len(pending)} "
+                                   f"migration(s) not applied: {', '.join(pending)})")
 
 
 @main.command()

@@ -16,3 +16,9 @@ def apply_migrations():
     """Apply every migration not applied yet; return their names."""
     with db.connection_context():
         return router().run()
+
+
+def pending_migrations():
+    """The names of the migrations not applied yet (all of them on an empty database)."""
+    with db.connection_context():
+        return list(router().diff)

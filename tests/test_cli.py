@@ -1,4 +1,8 @@
 """The net119 command: migrate, HQ import/export, speak."""
+import os
+import subprocess
+import sys
+
 import miniaudio
 import pytest
 from click.testing import CliRunner
@@ -9,7 +13,7 @@ from app.hq_csv import read_csv
 from app.dispatch.phrases import DEFAULT_PHRASES
 from app.models import CannedPhrase, Headquarters, Jurisdiction
 
-from .conftest import ROOT
+from .conftest import ROOT, _die_with_parent, free_port
 
 GOOD_CSV = "code,name,phone,fax,uses_service,municipalities\nchitose,千歳市消防本部,000-0000-0101,,yes,01224\n"
 
@@ -103,3 +107,27 @@ def test_a_database_url_it_cannot_use_is_explained_without_its_password(monkeypa
     answer = CliRunner().invoke(main, ["migrate"])
     assert answer.exit_code == 1, answer.output
     assert "(NET119_DATABASE_URL) must be sqlite:///" in answer.output and "s3cret" not in answer.output
+
+
+def test_serve_refuses_a_database_that_was_never_migrated(tmp_path, monkeypatch):
+    monkeypatch.setenv("NET119_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.sqlite3'}")
+    monkeypatch.setenv("NET119_GEVENT", "1")  # as after `serve` re-executed itself: no exec here
+    answer = CliRunner().invoke(main, ["serve", "--port", str(free_port())])
+    assert answer.exit_code == 1 and "needs `net119 migrate` first" in answer.output
+    assert "001_initial" in answer.output
+
+
+def test_serve_starts_on_a_database_that_is_down_and_says_so(tmp_path):
+    """An outage at start is served (503 pages with the other ways to call), not refused."""
+    env = {**os.environ, "NET119_DATABASE_URL": f"sqlite:///{tmp_path / 'missing' / 'x.sqlite3'}",
+           "NET119_SECRET_KEY": "cli-test", "NET119_SPEECH_PREPARE_ON_START": "false"}
+    server = subprocess.Popen([sys.executable, "-m", "app", "serve", "--port", str(free_port())], cwd=ROOT,
+                              env=env, stderr=subprocess.PIPE, text=True, preexec_fn=_die_with_parent)
+    try:
+        first = server.stderr.readline()
+        assert "warning: the database cannot be reached now" in first and "503" in first
+        assert "Starting gunicorn" in server.stderr.readline()
+    finally:
+        server.terminate()
+        server.wait(10)
+        server.stderr.close()
