@@ -87,7 +87,7 @@ def init_database(app):
 def add_security_headers(app):
     """Headers every answer carries, whatever made it (page, fragment, file, error).
 
-    Three fixed headers, so no library: flask-talisman's defaults (HTTPS redirects, a
+    Four fixed headers, so no library: flask-talisman's defaults (HTTPS redirects, a
     strict script policy) are for another shape of deployment; TLS ends at the proxy.
     """
     @app.after_request
