@@ -165,7 +165,8 @@ def check_database():
               type=click.Path(file_okay=False, path_type=Path))
 @click.option("--connections", default=DEFAULT_CONNECTIONS, show_default=True, type=click.IntRange(1),
               help="Open pages and requests served at once.")
-@click.option("--mail-port", default=0, type=click.IntRange(0, 65535), help="Port of the mail intake; 0 picks a free one.")
+@click.option("--mail-port", default=0, type=click.IntRange(0, 65535),
+              help="Port of the mail intake; 0 picks a free one.")
 def demo(host, port, data_dir, connections, mail_port):
     """Start the whole system on a fresh demo database in DATA (SPEC §2).
 
@@ -254,7 +255,8 @@ def intake(host, port):
 
 @main.command()
 @click.option("--once", is_flag=True, help="Try the due mail once and exit (for cron).")
-@click.option("--every", default=30, show_default=True, type=click.IntRange(1), help="Seconds between rounds.")
+@click.option("--every", default=30, show_default=True, type=click.IntRange(1),
+              help="Seconds between rounds.")
 def outbox(once, every):
     """Send the outbox's due mail through MAIL_RELAY, retrying failures with backoff."""
     from .mail.outbox import deliver_due

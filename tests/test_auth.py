@@ -71,20 +71,19 @@ HOSTILE_NEXT = ["https://evil.example/", "//evil.example/", "/\\evil.example", "
                 " //evil.example", "/\x00/evil.example"]
 
 
+def log_in_asking_for(app, client, target):
+    """Log the resident in from a page that asked to come back to ``target``."""
+    account = resident_account(app)
+    page = client.get("/login")
+    return client.post("/login", query_string={"next": target}, data={
+        "csrf_token": form_fields(page)["csrf_token"], "login": account["login"], "password": account["password"]})
+
+
 @pytest.mark.parametrize("target", HOSTILE_NEXT)
 def test_a_login_never_redirects_off_site(app, client, target):
-    page = client.get("/login")
-    response = client.post("/login", query_string={"next": target},
-                           data={"csrf_token": form_fields(page)["csrf_token"],
-                                 "login": resident_account(app)["login"],
-                                 "password": resident_account(app)["password"]})
+    response = log_in_asking_for(app, client, target)
     assert response.status_code == 303 and response.headers["Location"] == "/"
 
 
 def test_a_login_goes_on_to_the_local_page_it_was_asked_for(app, client):
-    page = client.get("/login")
-    response = client.post("/login", query_string={"next": "/account/?done=x"},
-                           data={"csrf_token": form_fields(page)["csrf_token"],
-                                 "login": resident_account(app)["login"],
-                                 "password": resident_account(app)["password"]})
-    assert response.headers["Location"] == "/account/?done=x"
+    assert log_in_asking_for(app, client, "/account/?done=x").headers["Location"] == "/account/?done=x"

@@ -42,18 +42,8 @@ def browser(playwright):
     browser.close()
 
 
-@pytest.fixture
-def browser_with_back_forward_cache(playwright):
-    """A browser that keeps pages in the back/forward cache, as phones' browsers do (Playwright turns it off)."""
-    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
-                                         ignore_default_args=["--disable-back-forward-cache"])
-    yield browser
-    browser.close()
-
-
-@pytest.fixture
-def new_context(browser):
-    """Make browser contexts (closed after the test); each is one device."""
+def _context_maker(browser):
+    """A ``make(**options)`` for devices on ``browser``, and the contexts it made (to close)."""
     contexts = []
 
     def make(**options):
@@ -62,9 +52,29 @@ def new_context(browser):
         contexts.append(context)
         return context
 
+    return make, contexts
+
+
+@pytest.fixture
+def new_context(browser):
+    """Make browser contexts (closed after the test); each is one device."""
+    make, contexts = _context_maker(browser)
     yield make
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def new_context_with_back_forward_cache(playwright):
+    """``new_context`` on a browser that keeps pages in the back/forward cache, as phones' do.
+
+    Playwright turns that cache off by default; this browser is launched without the switch.
+    """
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
+                                         ignore_default_args=["--disable-back-forward-cache"])
+    make, _ = _context_maker(browser)
+    yield make
+    browser.close()
 
 
 def axe_violations(page):

@@ -125,21 +125,14 @@ def test_the_page_reconnects_after_any_close_and_resumes(live_server, new_contex
 
 
 def test_back_to_the_chat_from_the_back_forward_cache_shows_what_came_meanwhile_once(
-        live_server, new_context, browser_with_back_forward_cache):
+        live_server, new_context, new_context_with_back_forward_cache):
     """The chat kept in the back/forward cache while the resident looks at another page, then restored.
 
     It also checks that the page is restored at all: the service worker's answer to the page,
     arriving after it had left, used to evict it from the cache (going back meant a full load).
     """
     console = open_console(new_context, live_server)
-    device = browser_with_back_forward_cache.new_context(
-        locale="ja-JP", geolocation=IN_CHITOSE, permissions=["geolocation"])
-    device.set_default_timeout(10_000)
-    phone = device.new_page()
-    log_in(phone, live_server.base_url, live_server.account("residents"))
-    phone.get_by_role("button", name=re.compile("^火事")).click()
-    phone.get_by_role("button", name=re.compile("^自宅")).click()
-    case_number = phone.locator(".case-number strong").inner_text()
+    _, phone, case_number = open_chat(new_context_with_back_forward_cache, live_server)
     console.get_by_role("link", name=re.compile(case_number)).click()
     send(console, "返信", "離れる前の返信")
     expect(bubble(phone, "離れる前の返信")).to_be_visible()
@@ -159,6 +152,13 @@ def test_back_to_the_chat_from_the_back_forward_cache_shows_what_came_meanwhile_
     expect(bubble(phone, "戻りました").get_by_text("既読")).to_be_visible()
     # Seen by the resident after coming back, so the dispatcher's reply turns 既読.
     expect(bubble(console, "離れている間の返信").get_by_text("既読")).to_be_visible()
+
+
+# Playwright cannot send a page to the background; the page reads only this property and event.
+SET_VISIBILITY = """state => {
+    Object.defineProperty(document, "visibilityState", {configurable: true, get: () => state});
+    document.dispatchEvent(new Event("visibilitychange"));
+}"""
 
 
 def test_a_page_back_from_the_background_reconnects_and_resumes(live_server, new_context):
@@ -182,10 +182,3 @@ def test_a_page_back_from_the_background_reconnects_and_resumes(live_server, new
     expect(bubble(phone, "背景に回る前")).to_have_count(1)
     send(phone, "メッセージ", "前に戻りました")
     expect(console.locator("#chat-log").get_by_text("前に戻りました")).to_have_count(1)
-
-
-# Playwright cannot send a page to the background; the page reads only this property and event.
-SET_VISIBILITY = """state => {
-    Object.defineProperty(document, "visibilityState", {configurable: true, get: () => state});
-    document.dispatchEvent(new Event("visibilitychange"));
-}"""
