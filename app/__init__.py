@@ -85,21 +85,10 @@ def init_database(app):
 
 
 def add_security_headers(app):
-    """Headers every answer carries, whatever made it (page, fragment, file, error).
+    """Content-Security-Policy, framing, sniffing and referrer headers on every answer."""
+    from . import security_headers
 
-    Four fixed headers, so no library: flask-talisman's defaults (HTTPS redirects, a
-    strict script policy) are for another shape of deployment; TLS ends at the proxy.
-    """
-    @app.after_request
-    def security_headers(response):
-        # The console's buttons act on a case: no other site may frame a page and steer a
-        # click (clickjacking). The chat's own message frame (report/chat.html) is this site's.
-        response.headers.setdefault("Content-Security-Policy", "frame-ancestors 'self'")
-        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")  # the same, for old browsers
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        # Case numbers are in the URLs: a link out (a map, a phone's FAX page) must not carry them.
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response
+    security_headers.init_app(app)
 
 
 def init_fanout(app):

@@ -7,6 +7,7 @@ from playwright.sync_api import expect, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+AXE_SOURCE = AXE.read_text() if AXE.exists() else "throw new Error('axe-core is not installed: npm ci')"
 CHROMIUM = "/usr/bin/chromium"
 # This machine has no network: without these, chromium keeps trying to reach Google.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -43,25 +44,45 @@ def browser(playwright):
 
 
 def _context_maker(browser):
-    """A ``make(**options)`` for devices on ``browser``, and the contexts it made (to close)."""
-    contexts = []
+    """A ``make(**options)`` for devices on ``browser``, the contexts it made (to close), and
+    the Content-Security-Policy violations their pages logged (``assert_no_policy_violations``)."""
+    contexts, violations = [], []
 
     def make(**options):
         context = browser.new_context(locale="ja-JP", **options)
         context.set_default_timeout(10_000)
+        context.on("console", lambda message: _note_policy_violation(message, violations))
         contexts.append(context)
         return context
 
-    return make, contexts
+    make.policy_violations = violations  # for a test that provokes one on purpose
+    return make, contexts, violations
+
+
+def _note_policy_violation(message, violations):
+    # Chromium logs every refused script, style or connection as a console error.
+    if message.type == "error" and "Content Security Policy" in message.text:
+        page = message.page
+        violations.append(f"{page.url if page else '?'}: {message.text}")
+
+
+def assert_no_policy_violations(violations):
+    """A page that needs something the policy refuses is broken for every resident."""
+    assert violations == [], "Content-Security-Policy violations:\n" + "\n".join(violations)
 
 
 @pytest.fixture
 def new_context(browser):
-    """Make browser contexts (closed after the test); each is one device."""
-    make, contexts = _context_maker(browser)
+    """Make browser contexts (closed after the test); each is one device.
+
+    The test fails if any of their pages was refused something by the site's
+    Content-Security-Policy.
+    """
+    make, contexts, violations = _context_maker(browser)
     yield make
     for context in contexts:
         context.close()
+    assert_no_policy_violations(violations)
 
 
 @pytest.fixture
@@ -72,14 +93,15 @@ def new_context_with_back_forward_cache(playwright):
     """
     browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
                                          ignore_default_args=["--disable-back-forward-cache"])
-    make, _ = _context_maker(browser)
+    make, _, violations = _context_maker(browser)
     yield make
     browser.close()
+    assert_no_policy_violations(violations)
 
 
 def axe_violations(page):
     """Run axe-core (WCAG 2.x A/AA rules) on the page; return the violations."""
-    page.add_script_tag(path=str(AXE))
+    add_axe(page)
     return page.evaluate(_run_axe_script(), WCAG_TAGS)
 
 
@@ -103,7 +125,7 @@ def assert_accessible_without_js(page, new_context):
     scanner = new_context().new_page()
     scanner.route(page.url, lambda route: route.fulfill(body=html, content_type="text/html; charset=utf-8"))
     scanner.goto(page.url)
-    scanner.add_script_tag(path=str(AXE))
+    add_axe(scanner)
     violations = scanner.evaluate(_run_axe_script(iframes=False), WCAG_TAGS)
     assert violations == [], f"axe-core violations (no JavaScript) on {page.url}: {violations}"
 
@@ -118,9 +140,35 @@ def assert_log_frame_accessible(new_context, device, frame_url):
     """
     page = new_context(storage_state=device.storage_state()).new_page()
     page.goto(frame_url)
-    page.add_script_tag(path=str(AXE))
+    add_axe(page)
     violations = page.evaluate(_run_axe_script(iframes=True, disable=["meta-refresh"]), WCAG_TAGS)
     assert violations == [], f"axe-core violations on {frame_url}: {violations}"
+
+
+def add_user_style(page, css):
+    """Apply ``css`` on top of the page's styles, as a reader's own style sheet would.
+
+    A <style> tag (``add_style_tag``) is refused by the site's policy; a constructed
+    style sheet is not an inline style, and stands for what the reader's browser adds.
+    """
+    page.evaluate("""css => {
+        const sheet = new CSSStyleSheet();
+        sheet.replaceSync(css);
+        document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
+    }""", css)
+
+
+def remove_user_styles(page):
+    page.evaluate("document.adoptedStyleSheets = []")
+
+
+def add_axe(page):
+    """Load axe-core into the page through the driver.
+
+    A <script> tag with axe's text (``add_script_tag``) is an inline script, which the
+    site's Content-Security-Policy rightly refuses; what the driver evaluates is not.
+    """
+    page.evaluate(AXE_SOURCE)
 
 
 def _run_axe_script(iframes=True, disable=()):

@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import IN_CHITOSE, assert_accessible, log_in_resident
+from .conftest import IN_CHITOSE, add_user_style, assert_accessible, log_in_resident, remove_user_styles
 
 pytestmark = pytest.mark.e2e
 
@@ -89,9 +89,9 @@ def assert_reflows(page):
     page.set_viewport_size({"width": 320, "height": 640})
     assert page.evaluate(fits), f"sideways scrolling at 320 px on {page.url}"
     page.set_viewport_size({"width": 640, "height": 800})
-    page.add_style_tag(content="html { font-size: 200% !important; }")
+    add_user_style(page, "html { font-size: 200% !important; }")
     assert page.evaluate(fits), f"sideways scrolling with 200 % text on {page.url}"
-    page.evaluate("document.head.lastElementChild.remove()")
+    remove_user_styles(page)
     page.set_viewport_size(size)
 
 
@@ -173,7 +173,7 @@ def test_the_checks_catch_what_they_look_for(live_server, new_context):
     for css, checker in breakages:
         phone.reload()
         expect(phone.get_by_role("button", name=re.compile("^火事"))).to_be_visible()
-        phone.add_style_tag(content=css)
+        add_user_style(phone, css)
         with pytest.raises(AssertionError):
             checker(phone)
 

@@ -138,6 +138,8 @@ def test_without_javascript_questions_are_answered_by_taps(live_server, new_cont
     case_number = report(phone, live_server, "火事", "自宅")
     console_log = open_case(console, case_number)
     messages = phone.frame_locator("iframe[title^='メッセージ']")
+    # What needs a script is hidden (static/css/noscript.css); the frame shows the messages.
+    expect(phone.locator("#chat-log")).to_be_hidden()
 
     for question, answer in [("何が燃えていますか？", "草・ゴミ"), ("逃げ遅れた人・けが人はいますか？", "わからない"),
                              ("あなたは安全な場所にいますか？", "いいえ")]:

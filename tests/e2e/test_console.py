@@ -290,3 +290,26 @@ def test_another_site_cannot_frame_the_console(live_server, new_context):
     framed.wait_for_load_state()
     assert framed.url.startswith("chrome-error://"), framed.url  # refused by the browser, not loaded
     expect(page.frame_locator("iframe").get_by_role("button", name="ログイン")).to_have_count(0)
+    # Refused by the policy's frame-ancestors, which the browser reports (and this test expects).
+    [refusal] = new_context.policy_violations
+    assert "frame-ancestors 'self'" in refusal
+    new_context.policy_violations.clear()
+
+
+def test_markup_that_got_into_a_page_could_not_run_a_script(live_server, new_context):
+    """Defence in depth behind the templates' escaping: the policy refuses inline scripts,
+    handlers and styles, so even markup slipped into the console runs nothing."""
+    console = console_of(new_context, live_server, live_server.account("dispatchers"))
+    expect(console.get_by_role("heading", level=1)).to_be_visible()
+    console.evaluate("""() => document.querySelector("main").insertAdjacentHTML("beforeend",
+        '<img src="/no-such.png" alt="" onerror="document.title = \\'taken\\'">'
+        + '<p style="display: none" id="styled">styled</p>')""")
+    script = console.evaluate("""() => { const s = document.createElement("script");
+        s.textContent = "document.title = 'taken'"; document.body.append(s); }""")
+    assert script is None
+    expect(console.locator("#styled")).to_be_visible()  # its style attribute was refused
+    assert console.title() != "taken"
+    refused = "\n".join(new_context.policy_violations)
+    for what in ("Executing inline event handler", "Applying inline style", "Executing inline script"):
+        assert what in refused, refused
+    new_context.policy_violations.clear()

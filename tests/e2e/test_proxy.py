@@ -20,7 +20,7 @@ def play_to_the_end(page):
     """Tap 「読み上げる」 and wait until the Japanese audio has played to its end."""
     page.evaluate(f"document.querySelector('{JA_AUDIO}').playbackRate = {FAST}")
     page.get_by_role("button", name=re.compile("^読み上げる")).click()
-    page.wait_for_function(f"document.querySelector('{JA_AUDIO}').ended", timeout=20_000)
+    page.wait_for_function(f"() => document.querySelector('{JA_AUDIO}').ended", timeout=20_000)
     expect(page.get_by_role("status").filter(has_text="読み上げが終わりました")).to_be_visible()
 
 
@@ -84,7 +84,7 @@ def test_the_card_works_with_no_network_once_saved(live_server, new_context):
     log_in_resident(phone, live_server.base_url, live_server.account("residents"))
     phone.evaluate("navigator.serviceWorker.ready.then(() => true)")
     # The worker says when the card, its audio and its styles are saved.
-    phone.wait_for_function("document.documentElement.dataset.cardSaved === 'yes'", timeout=30_000)
+    phone.wait_for_function("() => document.documentElement.dataset.cardSaved === 'yes'", timeout=30_000)
     phone.get_by_role("link", name=re.compile("周りの人に見せる")).click()
     expect(phone.get_by_role("heading", level=1, name=PLEA)).to_be_visible()
     assert phone.evaluate("navigator.serviceWorker.controller !== null")
@@ -111,12 +111,12 @@ def test_logging_out_forgets_the_saved_card(live_server, new_context):
     context = new_context()
     phone = context.new_page()
     log_in_resident(phone, live_server.base_url, live_server.account("residents"))
-    phone.wait_for_function("document.documentElement.dataset.cardSaved === 'yes'", timeout=30_000)
+    phone.wait_for_function("() => document.documentElement.dataset.cardSaved === 'yes'", timeout=30_000)
     assert phone.evaluate(SAVED_URLS)
 
     phone.get_by_role("button", name="この端末からログアウト").click()
     expect(phone.get_by_role("button", name="ログイン")).to_be_visible()
-    phone.wait_for_function("document.documentElement.dataset.cardSaved === 'no'")
+    phone.wait_for_function("() => document.documentElement.dataset.cardSaved === 'no'")
     assert phone.evaluate(SAVED_URLS) == []
     context.set_offline(True)
     with pytest.raises(Error):

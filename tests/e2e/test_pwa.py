@@ -24,8 +24,8 @@ KEPT = ("Object.keys(localStorage).filter(k => k.startsWith('net119-unsent-repor
 
 def wait_until_saved(page):
     """The worker controls the page and has saved the resident's pages (it says so)."""
-    page.wait_for_function("document.documentElement.dataset.cardSaved === 'yes'", timeout=30_000)
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.wait_for_function("() => document.documentElement.dataset.cardSaved === 'yes'", timeout=30_000)
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
 
 
 def reports_with(server, client_id):
@@ -243,8 +243,8 @@ def test_a_new_worker_deletes_the_caches_of_old_ones(live_server, new_context):
     phone.evaluate("caches.open('net119-shell-0ld').then(c => c.put('/static/css/app.css', new Response('old')))")
     phone.evaluate("navigator.serviceWorker.getRegistration().then(r => r.unregister())")
     phone.reload()
-    phone.wait_for_function("navigator.serviceWorker.controller !== null", timeout=30_000)
-    phone.wait_for_function("caches.keys().then(k => !k.includes('net119-shell-0ld'))")
+    phone.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=30_000)
+    phone.wait_for_function("() => caches.keys().then(k => !k.includes('net119-shell-0ld'))")
     assert sorted(phone.evaluate("caches.keys()")) == ["net119-resident-v1", f"net119-shell-{version}"]
 
 
