@@ -1,4 +1,7 @@
-"""The SQLite settings the service relies on, and the health check."""
+"""The SQLite settings the service relies on, the health check, and the pages for database errors."""
+import pytest
+from peewee import DataError, IntegrityError, InterfaceError, OperationalError
+
 from app.extensions import db
 
 
@@ -30,3 +33,23 @@ def test_a_page_during_a_database_outage_explains_and_shows_the_other_ways(tmp_p
     response = client.post("/login", data={"login": "chitose-taro", "password": "secret"})
     assert response.status_code == 503
     assert "ほかの方法で通報してください" in response.text and "FAX" in response.text
+
+
+@pytest.mark.parametrize("error, code, logged", [
+    (OperationalError("database is locked"), 503, "database unavailable on GET /broken"),
+    (InterfaceError("connection already closed"), 503, "database unavailable on GET /broken"),
+    (IntegrityError("NOT NULL constraint failed: resident.phone"), 500, "unexpected error on GET /broken"),
+    (DataError("value too long"), 500, "unexpected error on GET /broken"),
+])
+def test_only_an_outage_is_called_an_outage(app, caplog, error, code, logged):
+    """A database that cannot be reached is an outage (503, "call another way"); a rejected
+    statement is a bug in this service (500), and its log entry must not send whoever reads it
+    looking for a database that is down."""
+    @app.get("/broken")
+    def broken():
+        raise error
+
+    response = app.test_client().get("/broken")
+    assert response.status_code == code
+    assert "FAX" in response.text  # both pages name the other ways to call
+    assert logged in caplog.text and "Traceback" in caplog.text

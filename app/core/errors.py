@@ -4,7 +4,7 @@ import logging
 from flask import render_template, request
 from flask_wtf.csrf import CSRFError
 from htmx_flask import make_response
-from peewee import PeeweeException
+from peewee import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
@@ -29,7 +29,10 @@ CSRF_MESSAGE = ("画面の有効期限が切れました。ページを読み込
 def register(app):
     """Install the handlers on ``app``."""
     app.register_error_handler(CSRFError, handle_csrf_error)
-    app.register_error_handler(PeeweeException, handle_database_outage)
+    # Cannot connect, locked, disk full: the database is out. Any other database error
+    # (a constraint, bad SQL) is a bug, and goes to the unexpected error's page and log.
+    app.register_error_handler(OperationalError, handle_database_outage)
+    app.register_error_handler(InterfaceError, handle_database_outage)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(Exception, handle_unexpected_error)
 
