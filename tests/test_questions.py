@@ -316,6 +316,16 @@ def test_the_message_frame_carries_the_chips_for_a_page_without_javascript(resid
     assert 'target="_top"' in log.text and chips(log)[0][1] == ["家", "車", "草・ゴミ", "その他"]
 
 
+def test_the_message_frame_is_only_in_pages_a_browser_loads_whole(resident_client):
+    """htmx parses <noscript> as markup: a frame in what it fetches would load, hidden, and
+    refresh itself every few seconds for as long as the chat is open."""
+    chat_url = start_report(resident_client, kind="fire", place="home").headers["Location"]
+    assert 'class="chat-frame"' in resident_client.get(chat_url).text
+    boosted = resident_client.get(chat_url, headers={"HX-Request": "true", "HX-Boosted": "true"})
+    assert boosted.status_code == 200 and 'id="chat-log"' in boosted.text
+    assert "chat-frame" not in boosted.text and "HX-Request" in boosted.headers["Vary"]
+
+
 def test_a_wrong_answer_post_explains_itself(resident_client):
     chat_url = start_report(resident_client, kind="fire", place="home").headers["Location"]
     page = resident_client.get(chat_url)

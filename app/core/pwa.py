@@ -14,8 +14,8 @@ from . import bp
 
 THEME_COLOUR = "#9c0000"  # --fire in static/css/app.css, the header's rule
 # The app shell: what the start page needs to load and work with no network.
-SHELL_STATIC = ("css/app.css", "js/app.js", "js/offline.js", "js/sw-register.js", "js/proxy.js",
-                "vendor/htmx/htmx.min.js", "vendor/htmx/ws.min.js",
+SHELL_STATIC = ("css/app.css", "js/app.js", "js/offline.js", "js/sw-register.js", "js/fallback.js",
+                "js/proxy.js", "vendor/htmx/htmx.min.js", "vendor/htmx/ws.min.js",
                 "icons/icon-192.png", "icons/favicon-32.png")
 bp.add_app_template_global(THEME_COLOUR, "THEME_COLOUR")
 ICONS = [("icon-192.png", "192x192", "any"), ("icon-512.png", "512x512", "any"),

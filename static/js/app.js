@@ -250,6 +250,13 @@
     socket.wrapper.send(JSON.stringify({ type: "read", seq: seq }));
   }
 
+  // htmx has connected this chat to its socket: taps go through it from now on, and
+  // static/js/fallback.js leaves the chat live (without this, both fall back to plain posts).
+  document.addEventListener("htmx:wsConnecting", function (evt) {
+    var chat = chatOf(evt.target);
+    if (chat) chat.setAttribute("data-live", "");
+  });
+
   document.addEventListener("htmx:wsOpen", function (evt) {
     var chat = chatOf(evt.target);
     if (!chat) return;
@@ -340,7 +347,8 @@
     var form = evt.target;
     var type = form.getAttribute("data-socket-frame");
     var chat = chatOf(form);
-    if (!type || !chat) return;
+    // No socket (htmx could not run here): the form's plain post sends it, with the same client id.
+    if (!type || !chat || chat.getAttribute("data-live") !== "") return;
     evt.preventDefault();
     var frame = { type: type };
     new FormData(form, evt.submitter).forEach(function (value, key) {
@@ -464,6 +472,12 @@
       if (document.querySelector("[data-location-updates]")) sendFreshLocation();
     }, LOCATION_EVERY_MS);
   }
+
+  // A page htmx keeps for the back button holds its <noscript> as text, which a restore
+  // parses as markup: the chat's hidden message frame would load and refresh itself.
+  document.addEventListener("htmx:beforeHistorySave", function (evt) {
+    evt.detail.historyElt.querySelectorAll("noscript").forEach(function (el) { el.remove(); });
+  });
 
   document.addEventListener("htmx:load", function (evt) {
     startGeolocation();
