@@ -206,13 +206,16 @@
     li.appendChild(text);
     li.appendChild(meta);
     log.appendChild(li);
-    setTimeout(function () {
-      if (!document.getElementById(li.id)) return;
-      li.classList.add("event--failed");
-      li.querySelector(".event__state").textContent = uiText("notArrived");
-      showNotice("メッセージがまだ届いていません。電波の良い場所で待つか、ほかの方法（周りの人に119番を頼む・FAX 119）も使ってください。",
-        "Your message has not arrived yet. Please also use another way to call for help.");
-    }, UNACKNOWLEDGED_MS);
+    setTimeout(function () { notArrived(item.id); }, UNACKNOWLEDGED_MS);
+  }
+
+  function notArrived(clientId) {
+    var li = document.getElementById("pending-" + clientId);
+    if (!li) return;
+    li.classList.add("event--failed");
+    li.querySelector(".event__state").textContent = uiText("notArrived");
+    showNotice("メッセージがまだ届いていません。電波の良い場所で待つか、ほかの方法（周りの人に119番を頼む・FAX 119）も使ってください。",
+      "Your message has not arrived yet. Please also use another way to call for help.");
   }
 
   function acknowledge(chat, clientId) {
@@ -254,13 +257,17 @@
   // static/js/fallback.js leaves the chat live (without this, both fall back to plain posts).
   document.addEventListener("htmx:wsConnecting", function (evt) {
     var chat = chatOf(evt.target);
-    if (chat) chat.setAttribute("data-live", "");
+    if (!chat) return;
+    if (!chat.hasAttribute("data-live")) chat.setAttribute("data-live", "");
+    if (!chat._net119DownSince) chat._net119DownSince = Date.now();
   });
 
   document.addEventListener("htmx:wsOpen", function (evt) {
     var chat = chatOf(evt.target);
     if (!chat) return;
     chat.removeAttribute("data-offline");
+    chat._net119DownSince = 0;
+    if (chat.getAttribute("data-live") === "no") window.NET119.hideFrame(chat);  // the socket got through
     chat._net119 = { wrapper: evt.detail.socketWrapper, socket: evt.detail.event.target };
     chat._net119ReadSent = 0;
     var wrapper = evt.detail.socketWrapper;
@@ -320,26 +327,31 @@
     var chat = chatOf(form);
     var body = form.querySelector("textarea");
     if (!chat || !body || !body.value.trim()) { evt.preventDefault(); return; }
-    var item = { id: newClientId(), body: body.value.trim() };
+    var item = { id: newClientId(), body: body.value.trim(), action: form.action };
     evt.detail.parameters.client_id = item.id;
     delete evt.detail.parameters.csrf_token;
     delete evt.detail.headers;
     writeOutbox(chat, readOutbox(chat).concat([item]));
     addPending(chat, item);
     body.value = "";
-    // While disconnected the outbox alone carries it: it is sent when the socket opens.
-    if (!chat._net119 || chat.hasAttribute("data-offline")) evt.preventDefault();
+    // While disconnected the outbox alone carries it: it is sent when the socket opens,
+    // or posted at once if the socket cannot get through this network.
+    if (!chat._net119 || chat.hasAttribute("data-offline")) {
+      evt.preventDefault();
+      if (chat.getAttribute("data-live") === "no") postOutbox(chat);
+    }
   });
 
   // Answer chips and quick phrases: one tap sends the tapped button's form as a
   // socket frame, through the same outbox as typed messages. The form's client
   // id is the one a plain post would use, so either path stores it once.
-  function sendFrame(chat, frame, shown) {
+  function sendFrame(chat, frame, shown, action) {
     if (readOutbox(chat).some(function (item) { return item.id === frame.client_id; })) return false;
-    var item = { id: frame.client_id, body: shown, frame: frame };
+    var item = { id: frame.client_id, body: shown, frame: frame, action: action };
     writeOutbox(chat, readOutbox(chat).concat([item]));
     addPending(chat, item);
     if (chat._net119 && !chat.hasAttribute("data-offline")) chat._net119.wrapper.send(JSON.stringify(frame));
+    else if (chat.getAttribute("data-live") === "no") postOutbox(chat);
     return true;
   }
 
@@ -347,15 +359,16 @@
     var form = evt.target;
     var type = form.getAttribute("data-socket-frame");
     var chat = chatOf(form);
-    // No socket (htmx could not run here): the form's plain post sends it, with the same client id.
-    if (!type || !chat || chat.getAttribute("data-live") !== "") return;
+    // Before htmx has wired the chat, or without htmx at all (static/js/fallback.js), the
+    // form's plain post sends it, with the same client id.
+    if (!type || !chat || !window.htmx || !chat.hasAttribute("data-live")) return;
     evt.preventDefault();
     var frame = { type: type };
     new FormData(form, evt.submitter).forEach(function (value, key) {
       if (key !== "csrf_token") frame[key] = value;
     });
     if (frame.question_seq) frame.question_seq = parseInt(frame.question_seq, 10);
-    if (!sendFrame(chat, frame, frame.choice || frame.body)) return;
+    if (!sendFrame(chat, frame, frame.choice || frame.body, form.action)) return;
     var clientId = form.querySelector("[name=client_id]");
     if (type === "answer") form.hidden = true;  // answered: the server sends the next chips
     else clientId.value = newClientId();  // the next tap is a new message
@@ -367,6 +380,7 @@
     // A socket replaced by reconnect() closes later; only the current one counts.
     if (!chat || (chat._net119 && chat._net119.socket !== closed.target)) return;
     chat.setAttribute("data-offline", "");
+    if (!chat._net119DownSince) chat._net119DownSince = Date.now();
     if (closed.code === SESSION_ENDED) { window.location.reload(); return; }
     if (closed.code === ACCESS_ENDED) { window.location.assign(chat.getAttribute("data-gone-url") || "/"); return; }
     // The extension retries only abnormal closes; a report must stay connected
@@ -414,6 +428,74 @@
         if (seq && parseInt(seq.value, 10) === item.frame.question_seq) form.hidden = true;
       });
     });
+  }
+
+  // ---- When the socket cannot get through ---------------------------------
+  // Some networks (a proxy, a captive Wi-Fi, a firewall) pass pages but refuse
+  // WebSockets. A resident's chat whose socket has not been open for
+  // SOCKET_GRACE_MS while the server answers a plain request becomes the
+  // no-JavaScript chat: the self-refreshing message frame (static/js/fallback.js),
+  // and what waits in the outbox posted as forms, in order. The client ids are the
+  // socket's, so the server stores each message once, whichever way it came. When
+  // a socket opens again the live chat comes back and resumes from its sequence.
+  var SOCKET_GRACE_MS = 10000;
+
+  function checkSocket(chat) {
+    if (chat.getAttribute("data-live") === "no") { postOutbox(chat); return; }
+    if (chat.getAttribute("data-live") !== "" || !chat._net119DownSince || chat._net119Probing ||
+        Date.now() - chat._net119DownSince < SOCKET_GRACE_MS) return;
+    chat._net119Probing = true;
+    var settled = function (reached) {
+      chat._net119Probing = false;
+      if (!reached || !chat._net119DownSince) return;  // no network at all, or the socket is back
+      window.NET119.showFrame(chat);
+      watchFrame(chat);
+      postOutbox(chat);
+    };
+    fetch(chat.getAttribute("data-frame-url"), { credentials: "same-origin", cache: "no-store" })
+      .then(function (response) { settled(response.ok); }, function () { settled(false); });
+  }
+
+  // The frame has no script of its own: the resident still feels a new message.
+  function watchFrame(chat) {
+    var frame = chat.querySelector(".chat-frame");
+    if (!frame || frame._net119Watched) return;
+    frame._net119Watched = true;
+    var seen = lastTheirsSeq(chat);
+    frame.addEventListener("load", function () {
+      var theirs = frame.contentDocument ? frame.contentDocument.querySelectorAll("li.event--theirs[data-seq]") : [];
+      var newest = theirs.length ? parseInt(theirs[theirs.length - 1].getAttribute("data-seq"), 10) : 0;
+      if (newest > seen) { seen = newest; alertUser(); }
+    });
+  }
+
+  function postOutbox(chat) {
+    if (chat._net119Posting) return;
+    var token = document.querySelector("input[name=csrf_token]");
+    var compose = chat.querySelector("#compose");
+    var items = readOutbox(chat);
+    if (!items.length || !token) return;
+    chat._net119Posting = true;
+    (function next(i) {
+      if (i >= items.length) { chat._net119Posting = false; return; }
+      var item = items[i];
+      var fields = item.frame || { body: item.body, client_id: item.id };
+      var data = new URLSearchParams();
+      Object.keys(fields).forEach(function (key) { if (key !== "type") data.append(key, fields[key]); });
+      data.append("csrf_token", token.value);
+      fetch(item.action || (compose && compose.action), {
+        method: "POST", body: data, credentials: "same-origin", redirect: "manual",
+      }).then(function (response) {
+        // Stored: the answer is a redirect back to the chat. A refusal (4xx) will not
+        // change by sending again: it leaves the outbox, and the page says it has not arrived.
+        if (response.ok || response.type === "opaqueredirect") acknowledge(chat, item.id);
+        else if (response.status >= 400 && response.status < 500 && response.status !== 429) {
+          writeOutbox(chat, readOutbox(chat).filter(function (kept) { return kept.id !== item.id; }));
+          notArrived(item.id);
+        } else throw new Error("not stored");
+        next(i + 1);
+      }).catch(function () { chat._net119Posting = false; });  // the next check tries again, in order
+    })(0);
   }
 
   // ---- Map ---------------------------------------------------------------
@@ -471,6 +553,10 @@
     setInterval(function () {
       if (document.querySelector("[data-location-updates]")) sendFreshLocation();
     }, LOCATION_EVERY_MS);
+    setInterval(function () {
+      if (document.visibilityState !== "visible") return;
+      document.querySelectorAll("[data-frame-url][data-live]").forEach(checkSocket);
+    }, 2000);
   }
 
   // A page htmx keeps for the back button holds its <noscript> as text, which a restore

@@ -4,11 +4,13 @@ With JavaScript on, a browser hides <noscript>: if htmx never arrives (a downloa
 a bad network) or cannot run (a phone too old for it, SPEC §1), the resident would otherwise face
 a message list that never updates and taps that go nowhere."""
 import re
+import socket
+import threading
 
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import assert_accessible
+from .conftest import assert_accessible, log_in
 from .test_chat_taps import open_case, report
 from .test_journey import open_console
 
@@ -79,3 +81,123 @@ def test_with_htmx_the_chat_loads_no_message_frame(live_server, new_context):
     expect(phone.locator("#chat-log")).to_be_visible()
     phone.wait_for_timeout(6000)  # longer than the frame's own refresh
     assert phone.locator("iframe").count() == 0 and frames == []
+
+
+class SocketRefusingNetwork:
+    """A network between the phone and the server that passes pages but can refuse WebSockets,
+    as some proxies, captive Wi-Fi and firewalls do: a TCP relay on 127.0.0.1 that answers a
+    handshake with 403 while ``refuse_sockets`` is set. Chromium opens a connection of its own
+    for each WebSocket, so the first request on a connection tells which it is."""
+
+    def __init__(self, target_port):
+        self.target_port, self.refuse_sockets = target_port, True
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.base_url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        self.open = set()
+        self.threads = [threading.Thread(target=self._accept, daemon=True)]
+        self.threads[0].start()
+
+    def _accept(self):
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:  # closed
+                return
+            thread = threading.Thread(target=self._relay, args=(client,), daemon=True)
+            self.threads.append(thread)
+            thread.start()
+
+    def _relay(self, client):
+        with client:
+            self.open.add(client)
+            first = client.recv(65536)
+            if self.refuse_sockets and b"upgrade: websocket" in first.lower():
+                client.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                return
+            with socket.create_connection(("127.0.0.1", self.target_port)) as server:
+                self.open.add(server)
+                server.sendall(first)
+                back = threading.Thread(target=self._pipe, args=(server, client), daemon=True)
+                back.start()
+                self._pipe(client, server)
+                back.join()
+                self.open -= {client, server}
+
+    @staticmethod
+    def _pipe(source, sink):
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        try:
+            sink.shutdown(socket.SHUT_WR)  # the other direction ends on its own
+        except OSError:
+            pass
+
+    def close(self):
+        self.listener.close()
+        for end in list(self.open):
+            try:
+                end.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        for thread in self.threads:
+            thread.join(5)
+
+
+@pytest.fixture
+def socket_refusing_network(live_server):
+    network = SocketRefusingNetwork(live_server.port)
+    yield network
+    network.close()
+
+
+def test_where_sockets_are_refused_the_chat_goes_on_over_plain_requests_and_back(
+        live_server, new_context, socket_refusing_network):
+    network = socket_refusing_network
+    console = open_console(new_context, live_server)
+    phone = new_context(service_workers="block").new_page()
+    log_in(phone, network.base_url, live_server.account("residents"))
+    phone.get_by_role("button", name=re.compile("^救急")).click()
+    phone.get_by_role("button", name=re.compile("^自宅")).click()
+    expect(phone.get_by_text("千歳市消防本部")).to_be_visible()
+    console_log = open_case(console, phone.locator(".case-number strong").inner_text())
+
+    # Typed before the page knows: it waits (送信中), then goes as a plain post.
+    phone.get_by_label("メッセージ").fill("父が倒れました")
+    phone.get_by_role("button", name=re.compile("^送信")).click()
+    expect(phone.locator(".event--pending", has_text="父が倒れました")).to_be_visible()
+    messages = phone.frame_locator("iframe[title^='メッセージ']")
+    expect(messages.get_by_text("父が倒れました")).to_be_visible(timeout=20_000)
+    expect(phone.locator("#chat-log")).to_be_hidden()
+    expect(console_log.get_by_text("父が倒れました", exact=True)).to_be_visible()
+
+    # Now each tap is posted at once, and the page stays (what is typed elsewhere survives).
+    phone.evaluate("() => { window.samePage = true; }")
+    phone.get_by_role("button", name=re.compile("^早く来てください")).click()
+    expect(console_log.get_by_text("早く来てください", exact=True)).to_be_visible()
+    phone.get_by_label("メッセージ").fill("息をしています")
+    phone.get_by_role("button", name=re.compile("^送信")).click()
+    expect(console_log.get_by_text("息をしています", exact=True)).to_be_visible()
+    assert phone.evaluate("() => window.samePage") is True
+    expect(phone.locator("#notice[data-undelivered]")).to_have_count(0)
+
+    # The dispatcher's reply comes in through the frame.
+    console.get_by_label("返信").fill("救急車が向かっています")
+    console.get_by_role("button", name=re.compile("^送信")).click()
+    expect(messages.get_by_text("救急車が向かっています")).to_be_visible(timeout=15_000)
+
+    # The network lets sockets through again: the live chat comes back with everything, once.
+    network.refuse_sockets = False
+    expect(phone.locator("#chat-log")).to_be_visible(timeout=15_000)
+    expect(phone.locator("iframe")).to_have_count(0)
+    log = phone.locator("#chat-log")
+    for text in ("父が倒れました", "早く来てください", "息をしています", "救急車が向かっています"):
+        expect(log.locator(".event:not(.event--pending)", has_text=text)).to_have_count(1)
+        expect(console_log.get_by_text(text, exact=True)).to_have_count(1)
+    phone.get_by_label("メッセージ").fill("ありがとうございます")
+    phone.get_by_role("button", name=re.compile("^送信")).click()
+    expect(console_log.get_by_text("ありがとうございます", exact=True)).to_be_visible()
+    expect(log.locator(".event--mine", has_text="ありがとうございます").locator(".event__state")).to_have_text(
+        re.compile("届きました|既読"))
