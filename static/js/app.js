@@ -448,6 +448,7 @@
     var settled = function (reached) {
       chat._net119Probing = false;
       if (!reached || !chat._net119DownSince) return;  // no network at all, or the socket is back
+      if (!window.NET119.showFrame) return;  // fallback.js did not arrive either: wait for the socket
       window.NET119.showFrame(chat);
       watchFrame(chat);
       postOutbox(chat);

@@ -183,10 +183,12 @@ def test_where_sockets_are_refused_the_chat_goes_on_over_plain_requests_and_back
     assert phone.evaluate("() => window.samePage") is True
     expect(phone.locator("#notice[data-undelivered]")).to_have_count(0)
 
-    # The dispatcher's reply comes in through the frame.
+    # The dispatcher's reply comes in through the frame, and the screen flashes for it.
+    phone.evaluate("() => document.body.classList.remove('flash')")
     console.get_by_label("返信").fill("救急車が向かっています")
     console.get_by_role("button", name=re.compile("^送信")).click()
     expect(messages.get_by_text("救急車が向かっています")).to_be_visible(timeout=15_000)
+    expect(phone.locator("body")).to_have_class(re.compile(r"\bflash\b"))
 
     # The network lets sockets through again: the live chat comes back with everything, once.
     network.refuse_sockets = False
