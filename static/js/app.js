@@ -362,11 +362,18 @@
     // Before htmx has wired the chat, or without htmx at all (static/js/fallback.js), the
     // form's plain post sends it, with the same client id.
     if (!type || !chat || !window.htmx || !chat.hasAttribute("data-live")) return;
+    // The tapped button carries the phrase or the answer. A browser without
+    // SubmitEvent.submitter (Safari before 15.4) cannot say which it was: its plain post can.
+    var button = evt.submitter;
+    if (button === undefined) return;
     evt.preventDefault();
     var frame = { type: type };
-    new FormData(form, evt.submitter).forEach(function (value, key) {
+    new FormData(form).forEach(function (value, key) {
       if (key !== "csrf_token") frame[key] = value;
     });
+    // By hand: FormData(form, submitter) is recent (Chrome 112, Safari 16.4); older
+    // browsers ignore the button, and the frame would go without its words.
+    if (button && button.name) frame[button.name] = button.value;
     if (frame.question_seq) frame.question_seq = parseInt(frame.question_seq, 10);
     if (!sendFrame(chat, frame, frame.choice || frame.body, form.action)) return;
     var clientId = form.querySelector("[name=client_id]");

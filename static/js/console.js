@@ -28,7 +28,7 @@
     // Until htmx has wired the form to the socket, the phrase's own plain form post sends it.
     // Once wired, a closed socket is no reason to fall back: the outbox keeps the phrase
     // (送信中) and sends it as the socket opens, as it does a typed reply.
-    if (!sender || !sender["htmx-internal-data"]) return;
+    if (!sender || !sender["htmx-internal-data"] || !sender.requestSubmit) return;  // Safari < 16: plain post
     evt.preventDefault();
     evt.stopPropagation();
     sender.querySelector("textarea").value = form.getAttribute("data-phrase");
@@ -62,7 +62,7 @@
   document.addEventListener("keydown", function (evt) {
     var el = evt.target;
     if (isTextField(el)) {
-      if (evt.key === "Enter" && (evt.ctrlKey || evt.metaKey) && el.form) {
+      if (evt.key === "Enter" && (evt.ctrlKey || evt.metaKey) && el.form && el.form.requestSubmit) {
         evt.preventDefault();
         el.form.requestSubmit();
       } else if (evt.key === "Escape") {

@@ -203,3 +203,32 @@ def test_where_sockets_are_refused_the_chat_goes_on_over_plain_requests_and_back
     expect(console_log.get_by_text("ありがとうございます", exact=True)).to_be_visible()
     expect(log.locator(".event--mine", has_text="ありがとうございます").locator(".event__state")).to_have_text(
         re.compile("届きました|既読"))
+
+
+# What older phones' browsers lack, emulated on this one before any page script runs.
+FORM_DATA_WITHOUT_SUBMITTER = """(() => {  // Safari 15.4-16.3, Chrome before 112
+    const Native = window.FormData;
+    window.FormData = function (form) { return new Native(form); };
+    window.FormData.prototype = Native.prototype;
+})()"""
+NO_SUBMITTER = """Object.defineProperty(SubmitEvent.prototype, "submitter",
+    { get() { return undefined; } })"""  # Safari before 15.4
+
+
+@pytest.mark.parametrize("lacking", [FORM_DATA_WITHOUT_SUBMITTER, NO_SUBMITTER],
+                         ids=["form-data-without-submitter", "no-submitter"])
+def test_on_older_browsers_a_tapped_phrase_or_answer_arrives_with_its_words(live_server, new_context, lacking):
+    console = open_console(new_context, live_server)
+    device = new_context()
+    device.add_init_script(lacking)
+    phone = device.new_page()
+    console_log = open_case(console, report(phone, live_server, "火事", "自宅"))
+    expect(phone.locator(".chat[data-live='']")).to_have_count(1)
+    phone.get_by_role("group", name=re.compile("^すぐに送る")).get_by_role(
+        "button", name=re.compile("^動けません")).click()
+    expect(console_log.get_by_text("動けません", exact=True)).to_be_visible()
+    phone.get_by_role("group", name=re.compile("^何が燃えていますか")).get_by_role(
+        "button", name=re.compile("^車")).click()
+    expect(console_log.locator(".event--answer", has_text="車")).to_be_visible()
+    expect(phone.locator("#chat-log .event--mine", has_text="動けません")).to_have_count(1)
+    expect(phone.locator("#chat-log .event--answer", has_text="車")).to_have_count(1)
