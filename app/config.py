@@ -66,6 +66,9 @@ class Defaults:
 
     # How often the no-JavaScript chat log reloads itself (SPEC §3.6).
     NOSCRIPT_REFRESH_SECONDS = 5
+    # A report no dispatcher has opened after this long makes the resident's chat say so and
+    # show the other ways to call (SPEC §3.5, "HQ not reachable"): nobody may be at the console.
+    UNSEEN_REPORT_SECONDS = 30
 
     # Mail (SPEC §7). MAIL_RELAY is "host:port" of the SMTP relay; None keeps every
     # mail in the outbox (the embedded default; the demo shows it at a mailbox page).

@@ -157,6 +157,15 @@ def post_message(report, *, actor, body, client_id, staff=None, max_chars=1000):
     return event, created
 
 
+def unseen_notice_in(report, limit_seconds):
+    """Milliseconds until the resident is told that no dispatcher has opened ``report``
+    (0: tell them now), or None once one has, or when it is closed (SPEC §3.5)."""
+    if report.staff_read_seq or not report.is_open:
+        return None
+    waited = (utcnow() - report.created_at).total_seconds()
+    return max(0, math.ceil((limit_seconds - waited) * 1000))
+
+
 def mark_displayed(report, side, seq):
     """``side`` has displayed the ledger up to ``seq`` (既読); the other side is told.
 

@@ -2,10 +2,12 @@
 import secrets
 from datetime import timezone
 
+from flask import current_app
+
 from ..auth import current_resident, current_staff
 from ..models import JST
 from ..routing import Outcome
-from ..reporting import KIND_LABELS, PLACE_LABELS, STATUS_LABELS
+from ..reporting import KIND_LABELS, PLACE_LABELS, STATUS_LABELS, unseen_notice_in
 
 
 def jst(moment, fmt="%m/%d %H:%M:%S"):
@@ -32,6 +34,8 @@ def register(app):
     app.add_template_global(KIND_LABELS, "KIND_LABELS")
     app.add_template_global(PLACE_LABELS, "PLACE_LABELS")
     app.add_template_global(STATUS_LABELS, "STATUS_LABELS")
+    app.add_template_global(
+        lambda report: unseen_notice_in(report, current_app.config["UNSEEN_REPORT_SECONDS"]), "unseen_notice_in")
     app.add_template_global(current_resident)
     app.add_template_global(current_staff)
     # A fresh id for every rendered send form: submitting the same form twice

@@ -228,7 +228,9 @@
   function markRead(chat) {
     var marker = chat.querySelector("#read-marker");
     var upTo = marker ? parseInt(marker.getAttribute("data-read-seq"), 10) || 0 : 0;
-    chat.querySelectorAll(".event--mine[data-seq]").forEach(function (li) {
+    var unseen = document.getElementById("unseen");
+    if (upTo > 0 && unseen) unseen.remove();  // a dispatcher has opened the report
+    chat.querySelectorAll(".event--mine[data-seq], .event--opened[data-seq]").forEach(function (li) {
       var state = li.querySelector(".event__state");
       if (state && parseInt(li.getAttribute("data-seq"), 10) <= upTo && state.getAttribute("data-state") !== "read") {
         state.setAttribute("data-state", "read");
@@ -437,6 +439,19 @@
     });
   }
 
+  // ---- A report no dispatcher has opened yet (SPEC §3.5) --------------------
+  // The server says how long until the resident should be told (report/_unseen.html),
+  // so a phone whose clock is wrong still tells them on time; markRead removes it.
+  function watchUnseen(root) {
+    var notice = root.querySelector ? root.querySelector("#unseen[data-unseen-in]") : null;
+    if (!notice || notice._net119Timer) return;
+    notice._net119Timer = setTimeout(function () {
+      if (!document.body.contains(notice)) return;
+      notice.hidden = false;
+      alertUser();
+    }, parseInt(notice.getAttribute("data-unseen-in"), 10) || 0);
+  }
+
   // ---- When the socket cannot get through ---------------------------------
   // Some networks (a proxy, a captive Wi-Fi, a firewall) pass pages but refuse
   // WebSockets. A resident's chat whose socket has not been open for
@@ -558,6 +573,7 @@
     }
     startGeolocation();
     initMaps(document);
+    watchUnseen(document);
     setInterval(function () {
       if (document.querySelector("[data-location-updates]")) sendFreshLocation();
     }, LOCATION_EVERY_MS);
@@ -575,6 +591,7 @@
 
   document.addEventListener("htmx:load", function (evt) {
     startGeolocation();
+    watchUnseen(evt.target);
     fillLocationFields(evt.target);
     initMaps(evt.target);
     restoreOutbox(evt.target);

@@ -1,0 +1,79 @@
+"""A report no dispatcher has opened: after UNSEEN_REPORT_SECONDS the resident's chat says so
+and shows the other ways to call (SPEC §3.5, "HQ not reachable"); once a dispatcher opens
+it, the notice goes and the report itself shows 既読 (SPEC §1: know it arrived and was read)."""
+import re
+from datetime import timedelta
+
+import pytest
+
+from app.extensions import db
+from app.models import Report, utcnow
+
+from .conftest import login_as, start_report
+
+NOTICE = "消防本部はまだこの通報を開いていません。"
+pytestmark = pytest.mark.both_databases
+
+
+@pytest.fixture
+def resident(app, client):
+    login_as(client, app.accounts["residents"][0])
+    return client
+
+
+@pytest.fixture
+def dispatcher(app):
+    console = app.test_client()
+    login_as(console, next(a for a in app.accounts["dispatchers"] if a["hq"] == "chitose"),
+             path="/dispatch/login")
+    return console
+
+
+def unseen(page):
+    """The notice's opening tag in ``page``, or None."""
+    found = re.search(r'<div id="unseen"[^>]*>', page.text)
+    return found and found.group(0)
+
+
+def age(seconds):
+    with db.connection_context():
+        Report.update(created_at=utcnow() - timedelta(seconds=seconds)).execute()
+
+
+def test_the_notice_waits_in_the_page_until_it_is_due(resident):
+    chat_url = start_report(resident, kind="fire", place="home").headers["Location"]
+    tag = unseen(resident.get(chat_url))
+    assert tag and " hidden" in tag
+    assert 25_000 < int(re.search(r'data-unseen-in="(\d+)"', tag).group(1)) <= 30_000
+    assert NOTICE not in resident.get(f"{chat_url}/log").text  # the frame shows it only when due
+
+
+def test_once_due_it_shows_in_the_page_and_in_the_message_frame(resident):
+    chat_url = start_report(resident, kind="ambulance", place="home").headers["Location"]
+    age(31)
+    tag = unseen(resident.get(chat_url))
+    assert tag and " hidden" not in tag and 'data-unseen-in="0"' in tag
+    frame = resident.get(f"{chat_url}/log").text
+    assert NOTICE in frame and "FAX" in frame and "not opened this report yet" in frame
+
+
+def test_a_dispatcher_opening_the_case_ends_it_and_the_report_shows_read(resident, dispatcher):
+    chat_url = start_report(resident, kind="fire", place="home").headers["Location"]
+    page = resident.get(chat_url).text
+    assert re.search(r'class="event event--opened".*?data-state="stored"', page, re.S)
+    age(60)
+    with db.connection_context():
+        report = Report.get()
+    assert dispatcher.get(f"/dispatch/cases/{report.id}").status_code == 200
+    page = resident.get(chat_url)
+    assert unseen(page) is None
+    assert re.search(r'class="event event--opened".*?data-state="read">既読', page.text, re.S)
+    assert NOTICE not in resident.get(f"{chat_url}/log").text
+
+
+def test_a_closed_report_has_no_notice(resident):
+    chat_url = start_report(resident, kind="fire", place="home").headers["Location"]
+    with db.connection_context():
+        Report.update(status="closed").execute()
+    age(60)
+    assert unseen(resident.get(chat_url)) is None
