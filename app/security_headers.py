@@ -1,8 +1,8 @@
 """Headers every answer carries, whatever made it (page, fragment, file, error).
 
-Five fixed headers, so no library: flask-talisman's defaults (HTTPS redirects, nonces
-in every page) are for another shape of deployment; TLS ends at the proxy, and these
-pages need no nonce (below).
+Four headers, so no library: flask-talisman's defaults (HTTPS redirects, nonces in
+every page) are for another shape of deployment; TLS ends at the proxy, and these pages
+need no nonce, having no inline script or style (tests/test_security_headers.py).
 """
 import re
 from urllib.parse import urlsplit

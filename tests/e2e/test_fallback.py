@@ -138,12 +138,12 @@ class SocketRefusingNetwork:
             pass
 
     def close(self):
-        self.listener.close()
-        for end in list(self.open):
+        for end in [self.listener, *list(self.open)]:  # shutdown wakes the threads blocked on them
             try:
                 end.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
+        self.listener.close()
         for thread in self.threads:
             thread.join(5)
 
