@@ -496,29 +496,43 @@
     if (chat._net119Posting) return;
     var token = document.querySelector("input[name=csrf_token]");
     var compose = chat.querySelector("#compose");
-    var items = readOutbox(chat);
+    var refused = chat._net119Refused = chat._net119Refused || {};
+    var items = readOutbox(chat).filter(function (item) { return !refused[item.id]; });
     if (!items.length || !token) return;
     chat._net119Posting = true;
     (function next(i) {
       if (i >= items.length) { chat._net119Posting = false; return; }
       var item = items[i];
+      var action = item.action || (compose && compose.action);
       var fields = item.frame || { body: item.body, client_id: item.id };
       var data = new URLSearchParams();
       Object.keys(fields).forEach(function (key) { if (key !== "type") data.append(key, fields[key]); });
       data.append("csrf_token", token.value);
-      fetch(item.action || (compose && compose.action), {
-        method: "POST", body: data, credentials: "same-origin", redirect: "manual",
-      }).then(function (response) {
-        // Stored: the answer is a redirect back to the chat. A refusal (4xx) will not
-        // change by sending again: it leaves the outbox, and the page says it has not arrived.
-        if (response.ok || response.type === "opaqueredirect") acknowledge(chat, item.id);
-        else if (response.status >= 400 && response.status < 500 && response.status !== 429) {
-          writeOutbox(chat, readOutbox(chat).filter(function (kept) { return kept.id !== item.id; }));
-          notArrived(item.id);
+      fetch(action, { method: "POST", body: data, credentials: "same-origin" }).then(function (response) {
+        // Stored: the post is answered with its chat (…/reports/N/messages → …/reports/N).
+        var back = new URL(response.url).pathname + "/";
+        if (response.ok && response.redirected && new URL(action, location.href).pathname.indexOf(back) === 0) {
+          acknowledge(chat, item.id);
+          next(i + 1);
+        } else if (response.status >= 400 && response.status < 500 && response.status !== 429) {
+          refusedOrLoggedOut(chat, item);
         } else throw new Error("not stored");
-        next(i + 1);
       }).catch(function () { chat._net119Posting = false; });  // the next check tries again, in order
     })(0);
+  }
+
+  // A refusal is either the message (it would be refused again: not sent again from
+  // this page, and said to have not arrived) or a session that has ended (its token
+  // with it): then the page is loaded again, which asks for a login and comes back
+  // here, where the outbox still holds the message.
+  function refusedOrLoggedOut(chat, item) {
+    fetch(chat.getAttribute("data-frame-url"), { credentials: "same-origin", cache: "no-store" })
+      .then(function (response) {
+        if (response.redirected) { window.location.reload(); return; }
+        chat._net119Refused[item.id] = true;
+        notArrived(item.id);
+        chat._net119Posting = false;
+      }, function () { chat._net119Posting = false; });
   }
 
   // ---- Map ---------------------------------------------------------------

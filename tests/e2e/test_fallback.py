@@ -185,6 +185,18 @@ def test_where_sockets_are_refused_the_chat_goes_on_over_plain_requests_and_back
     assert phone.evaluate("() => window.samePage") is True
     expect(phone.locator("#notice[data-undelivered]")).to_have_count(0)
 
+    # The session ends meanwhile (the cookie is gone): a message sent now is refused, so the
+    # page asks for a login and comes back to the chat, where the message is still waiting.
+    phone.context.clear_cookies()
+    phone.get_by_label("メッセージ").fill("聞こえますか")
+    phone.get_by_role("button", name=re.compile("^送信")).click()
+    expect(phone).to_have_url(re.compile(r"/login\?next="))
+    phone.get_by_label(re.compile("ID")).fill(live_server.account("residents")["login"])
+    phone.get_by_label("パスワード").fill(live_server.account("residents")["password"])
+    phone.get_by_role("button", name="ログイン").click()
+    expect(phone.locator(".case-number strong")).to_be_visible()
+    expect(console_log.get_by_text("聞こえますか", exact=True)).to_be_visible(timeout=20_000)
+
     # The dispatcher's reply comes in through the frame, and the screen flashes for it.
     phone.evaluate("() => document.body.classList.remove('flash')")
     console.get_by_label("返信").fill("救急車が向かっています")
@@ -197,7 +209,7 @@ def test_where_sockets_are_refused_the_chat_goes_on_over_plain_requests_and_back
     expect(phone.locator("#chat-log")).to_be_visible(timeout=15_000)
     expect(phone.locator("iframe")).to_have_count(0)
     log = phone.locator("#chat-log")
-    for text in ("父が倒れました", "早く来てください", "息をしています", "救急車が向かっています"):
+    for text in ("父が倒れました", "早く来てください", "息をしています", "聞こえますか", "救急車が向かっています"):
         expect(log.locator(".event:not(.event--pending)", has_text=text)).to_have_count(1)
         expect(console_log.get_by_text(text, exact=True)).to_have_count(1)
     phone.get_by_label("メッセージ").fill("ありがとうございます")
