@@ -45,30 +45,32 @@ def browser(playwright):
 
 def _context_maker(browser):
     """A ``make(**options)`` for devices on ``browser``, the contexts it made (to close), and
-    the Content-Security-Policy violations their pages logged (``assert_no_policy_violations``)."""
-    contexts, violations = [], []
+    what went wrong in their pages (``assert_no_page_problems``)."""
+    contexts, problems = [], []
 
     def make(**options):
         context = browser.new_context(locale="ja-JP", **options)
         context.set_default_timeout(10_000)
-        context.on("console", lambda message: _note_policy_violation(message, violations))
+        context.on("console", lambda message: _note_policy_violation(message, problems))
+        context.on("weberror", lambda error: problems.append(f"uncaught script error: {error.error}"))
         contexts.append(context)
         return context
 
-    make.policy_violations = violations  # for a test that provokes one on purpose
-    return make, contexts, violations
+    make.page_problems = problems  # for a test that provokes one on purpose
+    return make, contexts, problems
 
 
-def _note_policy_violation(message, violations):
+def _note_policy_violation(message, problems):
     # Chromium logs every refused script, style or connection as a console error.
     if message.type == "error" and "Content Security Policy" in message.text:
         page = message.page
-        violations.append(f"{page.url if page else '?'}: {message.text}")
+        problems.append(f"{page.url if page else '?'}: {message.text}")
 
 
-def assert_no_policy_violations(violations):
-    """A page that needs something the policy refuses is broken for every resident."""
-    assert violations == [], "Content-Security-Policy violations:\n" + "\n".join(violations)
+def assert_no_page_problems(problems):
+    """A page that needs something the site's Content-Security-Policy refuses, or whose
+    script throws, is broken for every resident who meets it."""
+    assert problems == [], "policy violations or uncaught script errors:\n" + "\n".join(problems)
 
 
 @pytest.fixture
@@ -76,13 +78,13 @@ def new_context(browser):
     """Make browser contexts (closed after the test); each is one device.
 
     The test fails if any of their pages was refused something by the site's
-    Content-Security-Policy.
+    Content-Security-Policy, or had a script error nothing caught.
     """
-    make, contexts, violations = _context_maker(browser)
+    make, contexts, problems = _context_maker(browser)
     yield make
     for context in contexts:
         context.close()
-    assert_no_policy_violations(violations)
+    assert_no_page_problems(problems)
 
 
 @pytest.fixture
@@ -93,10 +95,10 @@ def new_context_with_back_forward_cache(playwright):
     """
     browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
                                          ignore_default_args=["--disable-back-forward-cache"])
-    make, _, violations = _context_maker(browser)
+    make, _, problems = _context_maker(browser)
     yield make
     browser.close()
-    assert_no_policy_violations(violations)
+    assert_no_page_problems(problems)
 
 
 def axe_violations(page):

@@ -291,9 +291,9 @@ def test_another_site_cannot_frame_the_console(live_server, new_context):
     assert framed.url.startswith("chrome-error://"), framed.url  # refused by the browser, not loaded
     expect(page.frame_locator("iframe").get_by_role("button", name="ログイン")).to_have_count(0)
     # Refused by the policy's frame-ancestors, which the browser reports (and this test expects).
-    [refusal] = new_context.policy_violations
+    [refusal] = new_context.page_problems
     assert "frame-ancestors 'self'" in refusal
-    new_context.policy_violations.clear()
+    new_context.page_problems.clear()
 
 
 def test_markup_that_got_into_a_page_could_not_run_a_script(live_server, new_context):
@@ -309,7 +309,7 @@ def test_markup_that_got_into_a_page_could_not_run_a_script(live_server, new_con
     assert script is None
     expect(console.locator("#styled")).to_be_visible()  # its style attribute was refused
     assert console.title() != "taken"
-    refused = "\n".join(new_context.policy_violations)
+    refused = "\n".join(new_context.page_problems)
     for what in ("Executing inline event handler", "Applying inline style", "Executing inline script"):
         assert what in refused, refused
-    new_context.policy_violations.clear()
+    new_context.page_problems.clear()

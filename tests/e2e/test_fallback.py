@@ -63,6 +63,11 @@ def test_without_htmx_the_chat_is_the_self_refreshing_frame_and_taps_are_plain_p
     for text in ("早く来てください", "二階に人がいます"):
         expect(console_log.get_by_text(text, exact=True)).to_have_count(1)
     expect(console_log.locator(".event--answer")).to_have_count(1)
+    # Without htmx, its socket extension cannot load (and a broken htmx cannot parse): nothing else.
+    expected = re.compile(r"htmx is not defined|SyntaxError|Unexpected token")
+    assert new_context.page_problems and all(expected.search(p) for p in new_context.page_problems), \
+        new_context.page_problems
+    new_context.page_problems.clear()
 
 
 def test_with_htmx_the_chat_loads_no_message_frame(live_server, new_context):
