@@ -463,7 +463,11 @@
   var SOCKET_GRACE_MS = 10000;
 
   function checkSocket(chat) {
-    if (chat.getAttribute("data-live") === "no") { postOutbox(chat); return; }
+    if (chat.getAttribute("data-live") === "no") {  // here, or by fallback.js, or restored so
+      watchFrame(chat);
+      postOutbox(chat);
+      return;
+    }
     if (chat.getAttribute("data-live") !== "" || !chat._net119DownSince || chat._net119Probing ||
         Date.now() - chat._net119DownSince < SOCKET_GRACE_MS) return;
     chat._net119Probing = true;

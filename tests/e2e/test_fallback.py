@@ -56,10 +56,13 @@ def test_without_htmx_the_chat_is_the_self_refreshing_frame_and_taps_are_plain_p
     expect(console_log.get_by_text("二階に人がいます", exact=True)).to_be_visible()
     expect(messages.get_by_text("二階に人がいます", exact=True)).to_be_visible()
 
-    # The dispatcher's reply comes in through the frame, which refreshes itself.
+    # The dispatcher's reply comes in through the frame, which refreshes itself; where the
+    # page's own script runs, the screen flashes for it.
+    phone.evaluate("() => document.body.classList.remove('flash')")
     console.get_by_label("返信").fill("消防車が向かっています")
     console.get_by_role("button", name=re.compile("^送信")).click()
     expect(messages.get_by_text("消防車が向かっています")).to_be_visible(timeout=15_000)
+    expect(phone.locator("body")).to_have_class(re.compile(r"\bflash\b"))
     for text in ("早く来てください", "二階に人がいます"):
         expect(console_log.get_by_text(text, exact=True)).to_have_count(1)
     expect(console_log.locator(".event--answer")).to_have_count(1)
