@@ -479,8 +479,13 @@
       watchFrame(chat);
       postOutbox(chat);
     };
-    fetch(chat.getAttribute("data-frame-url"), { credentials: "same-origin", cache: "no-store" })
-      .then(function (response) { settled(response.ok); }, function () { settled(false); });
+    askServer(chat).then(function (response) { settled(response.ok); }, function () { settled(false); });
+  }
+
+  // A plain request the server answers while the socket cannot: the chat's message frame,
+  // which also tells whether the session is still there (it redirects to the login).
+  function askServer(chat) {
+    return fetch(chat.getAttribute("data-frame-url"), { credentials: "same-origin", cache: "no-store" });
   }
 
   // The frame has no script of its own: the resident still feels a new message.
@@ -530,13 +535,12 @@
   // with it): then the page is loaded again, which asks for a login and comes back
   // here, where the outbox still holds the message.
   function refusedOrLoggedOut(chat, item) {
-    fetch(chat.getAttribute("data-frame-url"), { credentials: "same-origin", cache: "no-store" })
-      .then(function (response) {
-        if (response.redirected) { window.location.reload(); return; }
-        chat._net119Refused[item.id] = true;
-        notArrived(item.id);
-        chat._net119Posting = false;
-      }, function () { chat._net119Posting = false; });
+    askServer(chat).then(function (response) {
+      if (response.redirected) { window.location.reload(); return; }
+      chat._net119Refused[item.id] = true;
+      notArrived(item.id);
+      chat._net119Posting = false;
+    }, function () { chat._net119Posting = false; });
   }
 
   // ---- Map ---------------------------------------------------------------
