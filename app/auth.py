@@ -46,7 +46,7 @@ def login_flow(form, model, template, home):
     """
     if form.validate_on_submit():
         login = form.login.data.strip()
-        attempt = login_limits.Attempt(model._meta.table_name, login, login_limits.client_address())
+        attempt = login_limits.attempt(model._meta.table_name, login)
         wait = math.ceil(login_limits.wait_before(attempt).total_seconds())
         if wait:
             form.form_errors.append(wait_to_log_in(wait))
@@ -59,7 +59,9 @@ def login_flow(form, model, template, home):
             log_in(account)
             if isinstance(account, Staff):
                 audit_staff_session(account, "login")
-            return redirect(safe_next(home(account)), 303)
+            response = redirect(safe_next(home(account)), 303)
+            login_limits.remember_device(response, attempt)
+            return response
         # Counted whether or not the login exists, so the limit tells nothing about who is registered.
         login_limits.record_failure(attempt)
         form.form_errors.append(WRONG_LOGIN)
