@@ -12,6 +12,7 @@ import json
 import logging
 import re
 import threading
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -28,7 +29,7 @@ CLOSE_SESSION_ENDED = 4401
 # A socket whose report is no longer this user's to see (a case handed to
 # another HQ) is closed with this code; the console goes back to its queue.
 CLOSE_ACCESS_ENDED = 4403
-# Even without a notice, a socket re-checks its session this often (seconds).
+# Even without a notice, a socket re-checks its session this often (seconds), busy or idle.
 SESSION_RECHECK_SECONDS = 30
 
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
@@ -188,28 +189,38 @@ def serve_socket(ws, *, session_id, channels, on_notice, on_frame, on_error, fan
     connection: a socket may stay open for hours and must not hold one. A bug
     in a handler closes this one socket (1011, the page reconnects and
     resumes) instead of ending its handler silently. ``fanout`` is the
-    hub to listen on: ``hub`` unless the caller has its own (practice does).
+    hub of ``channels``: ``hub`` unless the caller has its own (practice does).
     """
     if not db.is_closed():
         db.close()
-    subscription = (fanout or hub).subscribe([*channels, f"session:{session_id}"],
-                                 functools.partial(_wake, ws))
+    wake = functools.partial(_wake, ws)
+    # The end of a session is told on this hub, whichever hub carries the socket's news
+    # (auth.end_session): a practice socket must close on a logout or a suspension too.
+    subscriptions = [hub.subscribe([f"session:{session_id}"], wake), (fanout or hub).subscribe(channels, wake)]
+    checked = time.monotonic()
     try:
         while True:
-            item = ws.receive(timeout=SESSION_RECHECK_SECONDS)
+            item = ws.receive(timeout=max(SESSION_RECHECK_SECONDS - (time.monotonic() - checked), 0))
             if isinstance(item, Notice) and not ws.connected:
                 # simple-websocket still hands out what was queued after a close;
                 # nobody is listening for news any more (a client's last frame,
                 # though, is still handled: a message it sent must be stored).
                 return
             notices = _take_notices(ws, item) if isinstance(item, Notice) else None
-            if item is None or (notices and any(n.channel.startswith("session:") for n in notices)):
+            told = notices is not None and any(n.channel.startswith("session:") for n in notices)
+            # Due also while the client keeps sending: a socket that is never idle is still
+            # re-checked (a session can end with no notice here: expiry, another process).
+            if told or time.monotonic() - checked >= SESSION_RECHECK_SECONDS:
                 if not session_is_live(session_id):
                     ws.close(CLOSE_SESSION_ENDED, "session ended")
                     return
-                notices = notices and [n for n in notices if not n.channel.startswith("session:")]
+                checked = time.monotonic()
+            if notices is not None:
+                notices = [n for n in notices if not n.channel.startswith("session:")]
                 if not notices:
                     continue
+            elif item is None:
+                continue
             try:
                 if notices:
                     replies = on_notice(notices)
@@ -234,4 +245,5 @@ def serve_socket(ws, *, session_id, channels, on_notice, on_frame, on_error, fan
         log.exception("socket handler failed; closing it so the client resumes")
         ws.close(1011, "internal error")
     finally:
-        subscription.close()
+        for subscription in subscriptions:
+            subscription.close()
