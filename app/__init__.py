@@ -85,10 +85,11 @@ def init_database(app):
 
 
 def add_security_headers(app):
-    """Content-Security-Policy, framing, sniffing and referrer headers on every answer."""
-    from . import security_headers
+    """Content-Security-Policy, framing, sniffing and referrer headers on every answer; no-store on personal ones."""
+    from . import caching, security_headers
 
     security_headers.init_app(app)
+    caching.init_app(app)
 
 
 def init_fanout(app):

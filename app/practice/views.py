@@ -4,6 +4,7 @@ import time
 from flask import abort, current_app, redirect, request, url_for
 
 from ..auth import current_resident, resident_required
+from ..caching import kept_on_the_phone
 from ..forms import MessageForm, ReportForm, bilingual
 from ..models import FrequentPlace
 from ..pages import render_page
@@ -41,6 +42,7 @@ def _start_page(form=None, kind=None, place=None, status=200):
 
 @bp.get("/practice")
 @resident_required
+@kept_on_the_phone
 def start():
     """First tap of a practice report (kind, or place where the HQ asks place first); then the other."""
     kind, place = request.args.get("kind"), request.args.get("place")
@@ -104,6 +106,7 @@ def _chat_page(session, form=None, status=200):
 
 @bp.get("/practice/reports/<case_number>")
 @resident_required
+@kept_on_the_phone
 def chat(case_number):
     """The practice chat."""
     return _chat_page(_own_session(case_number))

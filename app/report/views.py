@@ -4,6 +4,7 @@ import time
 from flask import abort, current_app, redirect, request, url_for
 
 from ..auth import current_resident, end_session, login_flow, resident_required
+from ..caching import kept_on_the_phone
 from ..forms import MessageForm, ReportForm, bilingual
 from ..models import REPORT_KINDS, FrequentPlace, Resident
 from ..pages import render_page
@@ -55,6 +56,7 @@ def _start_page(form=None, kind=None, place=None, status=200):
 
 @bp.get("/")
 @resident_required
+@kept_on_the_phone
 def start():
     """First tap: the kind of emergency (or, where the HQ asks place first, the place); then the other."""
     kind, place = request.args.get("kind"), request.args.get("place")
@@ -114,6 +116,7 @@ def _chat_page(report, form=None, status=200, error=None):
 
 @bp.get("/reports/<case_number>")
 @resident_required
+@kept_on_the_phone
 def chat(case_number):
     """The chat of an open report: case number, receiving HQ, messages, status."""
     return _chat_page(_own_report(case_number))
