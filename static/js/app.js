@@ -21,6 +21,10 @@
     return (WORDS[key] || key).replace(/%\((\w+)\)s/g, function (all, name) { return values[name]; });
   }
 
+  // Lists of elements are walked with each(): NodeList.forEach came with Chrome 51 and
+  // Safari 10, and the SPEC names iOS 9, where this file must still fill in the position.
+  function each(list, fn) { Array.prototype.forEach.call(list, fn); }
+
   // ---- Location ----------------------------------------------------------
   // Started as soon as the page opens so the fix is usually ready by the second
   // tap; the report never waits for it (an empty fix is sent as "no position").
@@ -29,7 +33,7 @@
   var geoMessage = uiText("locating");
 
   function fillLocationFields(root) {
-    root.querySelectorAll("[data-geo]").forEach(function (el) {
+    each(root.querySelectorAll("[data-geo]"), function (el) {
       var key = el.getAttribute("data-geo");
       if (key === "status") {
         el.textContent = geoMessage;
@@ -61,7 +65,7 @@
 
   function sendLocation(force) {
     if (!lastFix) return;
-    document.querySelectorAll("[data-location-updates]").forEach(function (chat) {
+    each(document.querySelectorAll("[data-location-updates]"), function (chat) {
       var sent = chat._net119Fix;
       var due = force || !sent || Date.now() - chat._net119FixAt >= LOCATION_EVERY_MS ||
         metresBetween(sent, lastFix) >= Math.max(MOVED_AT_LEAST_M, lastFix.accuracy) ||
@@ -128,21 +132,30 @@
     return match ? match[1] : null;
   }
 
-  // Outbox: [{id, body, frame}] per chat, in localStorage when the chat names a key;
-  // ``frame`` is what is sent (a message when absent), ``body`` what the bubble shows.
+  // Outbox: [{id, body, frame}] per chat; ``frame`` is what is sent (a message when
+  // absent), ``body`` what the bubble shows. The page's own copy is what counts; it is
+  // also kept in localStorage when the chat names a key, so a reload loses nothing.
+  // Where storage throws (full, or Safari's private mode) the message still waits here.
   function outboxKey(chat) {
     var key = chat.getAttribute("data-outbox");
     return key ? "net119-outbox:" + key : null;
   }
   function readOutbox(chat) {
-    try { return JSON.parse(localStorage.getItem(outboxKey(chat)) || "[]"); } catch (e) { return []; }
+    if (!chat._net119Outbox) {
+      var key = outboxKey(chat);
+      var kept = [];
+      try { kept = key ? JSON.parse(localStorage.getItem(key) || "[]") : []; } catch (e) { kept = []; }
+      chat._net119Outbox = kept;
+    }
+    return chat._net119Outbox.slice();
   }
   function writeOutbox(chat, items) {
+    chat._net119Outbox = items.slice();
     var key = outboxKey(chat);
     if (!key) return;
     try {
       if (items.length) localStorage.setItem(key, JSON.stringify(items)); else localStorage.removeItem(key);
-    } catch (e) { /* storage full or blocked: the message still waits in memory */ }
+    } catch (e) { /* storage full or blocked: the page's own copy still holds it */ }
   }
 
   function alertUser() {
@@ -230,7 +243,7 @@
     var upTo = marker ? parseInt(marker.getAttribute("data-read-seq"), 10) || 0 : 0;
     var unseen = document.getElementById("unseen");
     if (upTo > 0 && unseen) unseen.remove();  // a dispatcher has opened the report
-    chat.querySelectorAll(".event--mine[data-seq], .event--opened[data-seq]").forEach(function (li) {
+    each(chat.querySelectorAll(".event--mine[data-seq], .event--opened[data-seq]"), function (li) {
       var state = li.querySelector(".event__state");
       if (state && parseInt(li.getAttribute("data-seq"), 10) <= upTo && state.getAttribute("data-state") !== "read") {
         state.setAttribute("data-state", "read");
@@ -314,7 +327,7 @@
     if (chat.hasAttribute("data-location-updates") && message.indexOf("event--location") >= 0) {
       var accuracy = attr(message, "data-accuracy");
       var now = new Date();
-      var time = now.getHours() + ":" + String(now.getMinutes()).padStart(2, "0");
+      var time = now.getHours() + ":" + ("0" + now.getMinutes()).slice(-2);
       geoMessage = accuracy && accuracy !== "None"
         ? uiText("locationSentWithAccuracy", { time: time, accuracy: Math.round(parseFloat(accuracy)) })
         : uiText("locationSent", { time: time });
@@ -357,6 +370,15 @@
     return true;
   }
 
+  // The button last pressed, for browsers without SubmitEvent.submitter (Safari before
+  // 15.4, so iOS 14 and early 15): pressing a submit button, by touch, mouse or
+  // keyboard, clicks it before its form is submitted.
+  var pressed = null;
+  document.addEventListener("click", function (evt) {
+    var target = evt.target;
+    pressed = target && target.closest ? target.closest("button[type=submit], input[type=submit]") : null;
+  }, true);
+
   document.addEventListener("submit", function (evt) {
     var form = evt.target;
     var type = form.getAttribute("data-socket-frame");
@@ -364,9 +386,12 @@
     // Before htmx has wired the chat, or without htmx at all (static/js/fallback.js), the
     // form's plain post sends it, with the same client id.
     if (!type || !chat || !window.htmx || !chat.hasAttribute("data-live")) return;
-    // The tapped button carries the phrase or the answer. A browser without
-    // SubmitEvent.submitter (Safari before 15.4) cannot say which it was: its plain post can.
+    // The tapped button carries the phrase or the answer. Where the browser cannot say
+    // which it was, the button last pressed in this form is it; without one (the form
+    // submitted some other way) the plain post sends it.
     var button = evt.submitter;
+    if (button === undefined) button = pressed && pressed.form === form ? pressed : undefined;
+    pressed = null;
     if (button === undefined) return;
     evt.preventDefault();
     var frame = { type: type };
@@ -404,7 +429,7 @@
   // that died silently: reconnect (which resumes from the last sequence number).
   var hiddenAt = 0;
   function revive(force) {
-    document.querySelectorAll("[data-last-seq]").forEach(function (chat) {
+    each(document.querySelectorAll("[data-last-seq]"), function (chat) {
       if (!chat._net119) return;
       if (force || Date.now() - hiddenAt > STALE_AFTER_HIDDEN_MS) chat._net119.wrapper.reconnect();
       else sendRead(chat);
@@ -417,7 +442,7 @@
   window.addEventListener("pageshow", function (evt) { if (evt.persisted) revive(true); });
 
   function restoreOutbox(root) {
-    root.querySelectorAll("[data-outbox]").forEach(function (chat) {
+    each(root.querySelectorAll("[data-outbox]"), function (chat) {
       readOutbox(chat).forEach(function (item) {
         if (chat.querySelector('#chat-log [data-client-id="' + item.id + '"]')) acknowledge(chat, item.id);
         else addPending(chat, item);
@@ -432,7 +457,7 @@
     if (!chat) return;
     readOutbox(chat).forEach(function (item) {
       if (!item.frame || item.frame.type !== "answer") return;
-      chat.querySelectorAll('form[data-socket-frame="answer"]').forEach(function (form) {
+      each(chat.querySelectorAll('form[data-socket-frame="answer"]'), function (form) {
         var seq = form.querySelector("[name=question_seq]");
         if (seq && parseInt(seq.value, 10) === item.frame.question_seq) form.hidden = true;
       });
@@ -573,7 +598,7 @@
     if (!window.L) { loadLeaflet(maps[0]); return; }
     // Leaflet guesses its image folder from its stylesheet, which may still be loading.
     L.Icon.Default.imagePath = maps[0].dataset.leafletCss.replace(/leaflet\.css$/, "images/");
-    maps.forEach(function (el) {
+    each(maps, function (el) {
       var lat = parseFloat(el.dataset.lat), lon = parseFloat(el.dataset.lon);
       var map = L.map(el, { keyboard: false }).setView([lat, lon], 16);
       L.tileLayer(el.dataset.tileUrl, { attribution: el.dataset.tileAttribution, maxZoom: 18 }).addTo(map);
@@ -601,14 +626,14 @@
     }, LOCATION_EVERY_MS);
     setInterval(function () {
       if (document.visibilityState !== "visible") return;
-      document.querySelectorAll("[data-frame-url][data-live]").forEach(checkSocket);
+      each(document.querySelectorAll("[data-frame-url][data-live]"), checkSocket);
     }, 2000);
   }
 
   // A page htmx keeps for the back button holds its <noscript> as text, which a restore
   // parses as markup: the chat's hidden message frame would load and refresh itself.
   document.addEventListener("htmx:beforeHistorySave", function (evt) {
-    evt.detail.historyElt.querySelectorAll("noscript").forEach(function (el) { el.remove(); });
+    each(evt.detail.historyElt.querySelectorAll("noscript"), function (el) { el.remove(); });
   });
 
   document.addEventListener("htmx:load", function (evt) {

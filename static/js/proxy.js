@@ -165,7 +165,8 @@
     var card = document.getElementById("proxy-card");
     if (!card || card.hasAttribute("data-ready")) return;
     card.setAttribute("data-ready", "");
-    card.querySelectorAll("[data-player]").forEach(initPlayer);
+    // Not NodeList.forEach: Safari 9 (iOS 9, which the SPEC names) has none.
+    Array.prototype.forEach.call(card.querySelectorAll("[data-player]"), initPlayer);
     initPlaceForm(card);
     showOffline();
     window.addEventListener("online", showOffline);

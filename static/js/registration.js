@@ -6,7 +6,7 @@
 
   // ---- HQ from the device's position ----------------------------------------
   function initLocate(root) {
-    root.querySelectorAll("[data-locate-hq]").forEach(function (box) {
+    Array.prototype.forEach.call(root.querySelectorAll("[data-locate-hq]"), function (box) {
       if (!navigator.geolocation || !window.htmx || box.dataset.ready) return;
       box.dataset.ready = "1";
       box.hidden = false;
@@ -93,7 +93,7 @@
   }
 
   function initMapPickers(root) {
-    root.querySelectorAll("[data-map-picker]").forEach(function (picker) {
+    Array.prototype.forEach.call(root.querySelectorAll("[data-map-picker]"), function (picker) {
       if (picker.dataset.ready) return;
       picker.dataset.ready = "1";
       picker.hidden = false;

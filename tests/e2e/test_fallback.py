@@ -12,7 +12,7 @@ import threading
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import assert_accessible, log_in
+from .conftest import IN_CHITOSE, assert_accessible, log_in
 from .test_chat_taps import open_case, report
 from .test_journey import open_console
 
@@ -254,3 +254,74 @@ def test_on_older_browsers_a_tapped_phrase_or_answer_arrives_with_its_words(live
     expect(console_log.locator(".event--answer", has_text="車")).to_be_visible()
     expect(phone.locator("#chat-log .event--mine", has_text="動けません")).to_have_count(1)
     expect(phone.locator("#chat-log .event--answer", has_text="車")).to_have_count(1)
+
+
+def test_without_submitter_a_tap_stays_in_the_chat_and_waits_out_a_lost_signal(live_server, new_context):
+    """Safari before 15.4 runs htmx but cannot say which button submitted a form. A tap
+    there went as a plain post: the page left the chat, and without a signal it landed
+    on the browser's error page with the tap lost. Now the button last pressed is it."""
+    console = open_console(new_context, live_server)
+    device = new_context()
+    device.add_init_script(NO_SUBMITTER)
+    phone = device.new_page()
+    console_log = open_case(console, report(phone, live_server, "火事", "自宅"))
+    expect(phone.locator(".chat[data-live='']")).to_have_count(1)
+    phone.evaluate("() => { window.sameChat = true; }")
+
+    device.set_offline(True)
+    phone.get_by_role("group", name=re.compile("^すぐに送る")).get_by_role(
+        "button", name=re.compile("^動けません")).click()
+    phone.get_by_role("group", name=re.compile("^何が燃えていますか")).get_by_role(
+        "button", name=re.compile("^車")).click()
+    for text in ("動けません", "車"):
+        expect(phone.locator("#chat-log .event--pending", has_text=text).get_by_text("送信中")).to_be_visible()
+    assert phone.evaluate("() => window.sameChat === true")
+
+    device.set_offline(False)
+    expect(console_log.get_by_text("動けません", exact=True)).to_have_count(1)
+    expect(console_log.locator(".event--answer", has_text="車")).to_have_count(1)
+    expect(phone.locator("#chat-log .event--mine", has_text="動けません").locator(".event__state")).to_have_text(
+        re.compile("届きました|既読"))
+    expect(phone.locator("#chat-log .event--answer", has_text="車")).to_have_count(1)
+    assert phone.evaluate("() => window.sameChat === true")
+
+
+# What Safari 9 (iOS 9, which the SPEC names) lacks of what the page's own scripts use.
+SAFARI_9 = """(() => {
+    delete NodeList.prototype.forEach;  // Safari 10
+    delete String.prototype.padStart;  // Safari 10
+})()"""
+
+
+def test_on_a_phone_as_old_as_ios_9_the_current_location_goes_with_the_report(live_server, new_context):
+    """htmx 2 cannot parse there, so the forms are plain posts; the page's own script
+    still takes the fix and fills the form's position fields. It walked them with
+    NodeList.forEach, which threw: 外出先 went with no position and nothing said so."""
+    console = open_console(new_context, live_server)
+    device = new_context(service_workers="block", geolocation=IN_CHITOSE, permissions=["geolocation"])
+    device.add_init_script(SAFARI_9)
+    device.route(HTMX, too_new_for_this_browser)
+    phone = device.new_page()
+    log_in(phone, live_server.base_url, live_server.account("residents"))
+    phone.get_by_role("button", name=re.compile("^救急")).click()
+    expect(phone.get_by_text(re.compile(r"現在地を取得しました（誤差 約18 m）"))).to_be_visible()
+    phone.get_by_role("button", name=re.compile("^外出先")).click()
+    case_number = phone.locator(".case-number strong").inner_text()
+    console.get_by_role("link", name=re.compile(case_number)).click()
+    expect(console.locator("#map")).to_have_attribute("data-lat", "42.82102")
+
+    # The chat is the message frame, and it still flashes for a reply.
+    messages = phone.frame_locator("iframe[title^='メッセージ']")
+    expect(messages.get_by_text(re.compile("通報を受信しました"))).to_be_visible()
+    phone.evaluate("() => document.body.classList.remove('flash')")
+    console.get_by_label("返信").fill("救急車が向かっています")
+    console.get_by_role("button", name=re.compile("^送信")).click()
+    expect(messages.get_by_text("救急車が向かっています")).to_be_visible(timeout=15_000)
+    expect(phone.locator("body")).to_have_class(re.compile(r"\bflash\b"))
+
+    # The proxy-call card has its big read-aloud button, not only the small native player.
+    phone.get_by_role("link", name=re.compile("^周りの人に見せる")).click()
+    expect(phone.get_by_role("button", name=re.compile("^読み上げる"))).to_be_visible()
+    expected = re.compile(r"htmx is not defined|SyntaxError|Unexpected token")
+    assert all(expected.search(p) for p in new_context.page_problems), new_context.page_problems
+    new_context.page_problems.clear()

@@ -182,3 +182,29 @@ def test_a_page_back_from_the_background_reconnects_and_resumes(live_server, new
     expect(bubble(phone, "背景に回る前")).to_have_count(1)
     send(phone, "メッセージ", "前に戻りました")
     expect(console.locator("#chat-log").get_by_text("前に戻りました")).to_have_count(1)
+
+
+def test_where_storage_is_refused_an_offline_message_still_waits_and_arrives(live_server, new_context):
+    """Safari's private mode and a full quota make localStorage throw. The outbox lived
+    only there: a message typed offline was shown 送信中 and then never sent."""
+    console = open_console(new_context, live_server)
+    context = new_context(geolocation=IN_CHITOSE, permissions=["geolocation"])
+    context.add_init_script("""Storage.prototype.setItem = function () {
+        throw new DOMException("The quota has been exceeded.", "QuotaExceededError");
+    };""")
+    phone = context.new_page()
+    log_in(phone, live_server.base_url, live_server.account("residents"))
+    phone.get_by_role("button", name=re.compile("^火事")).click()
+    phone.get_by_role("button", name=re.compile("^自宅")).click()
+    case_number = phone.locator(".case-number strong").inner_text()
+    console.get_by_role("link", name=re.compile(case_number)).click()
+
+    context.set_offline(True)
+    # The socket drops (Chromium's offline mode leaves an open one be): now the outbox alone carries a message.
+    phone.evaluate("() => document.querySelector('.chat')._net119.socket.close()")
+    expect(phone.locator(".chat[data-offline]")).to_have_count(1)
+    send(phone, "メッセージ", "保存できない端末から")
+    expect(bubble(phone, "保存できない端末から").get_by_text("送信中", exact=True)).to_be_visible()
+    context.set_offline(False)
+    expect(console.locator("#chat-log").get_by_text("保存できない端末から")).to_have_count(1)
+    expect(bubble(phone, "保存できない端末から").get_by_text(re.compile("届きました|既読"))).to_be_visible()
