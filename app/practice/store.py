@@ -104,6 +104,8 @@ class PracticeSession(PracticeModel):
 
     routing_outcome = "in_area"
     receiving_hq = PRACTICE_DISPATCHER
+    # Frames rendered for a socket know a practice from its report (report/_closed.html).
+    is_practice = True
 
     @property
     def is_open(self):

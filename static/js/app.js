@@ -94,6 +94,16 @@
   window.NET119.sendFreshLocation = sendFreshLocation;
   window.NET119.initMaps = function (root) { initMaps(root); };
 
+  // A closed report: no more position, and no line saying when it was last sent. A page
+  // that needs a fix again (the start page, after a boosted navigation) starts it again.
+  var geoWatch = null;
+  function stopGeolocation() {
+    if (geoWatch !== null) navigator.geolocation.clearWatch(geoWatch);
+    geoWatch = null;
+    geoStarted = false;
+    each(document.querySelectorAll('[data-geo="status"]'), function (el) { el.remove(); });
+  }
+
   function startGeolocation() {
     if (geoStarted || !document.querySelector("[data-geo]")) return;
     geoStarted = true;
@@ -102,7 +112,7 @@
       fillLocationFields(document);
       return;
     }
-    navigator.geolocation.watchPosition(function (pos) {
+    geoWatch = navigator.geolocation.watchPosition(function (pos) {
       takeFix(pos);
       sendLocation(false);
     }, function () {
@@ -123,6 +133,9 @@
   var SESSION_ENDED = 4401;
   var ACCESS_ENDED = 4403;
   var STALE_AFTER_HIDDEN_MS = 5000;
+
+  // What the HQ pushes that is not a message still alerts the resident (SPEC §3.3).
+  var NEWS_FROM_HQ = /class="event event--(status|transfer)\b/;
 
   function chatOf(elt) { return elt && elt.closest ? elt.closest("[data-last-seq]") : null; }
   function lastSeq(chat) { return parseInt(chat.getAttribute("data-last-seq"), 10) || 0; }
@@ -315,6 +328,8 @@
       chat.setAttribute("data-last-seq", String(seq));
       if (message.indexOf("event--theirs") >= 0) {
         if (chat.getAttribute("data-viewer") === "resident") alertUser(); else beep();
+      } else if (chat.getAttribute("data-viewer") === "resident" && NEWS_FROM_HQ.test(message)) {
+        alertUser();  // 出動しました, 到着しました, 終了, a transfer: as much news as a message
       }
       // The dispatcher asked for a fresh position (app/dispatch/locating.py): take one and send it now.
       if (message.indexOf("event--position_request") >= 0 && chat.getAttribute("data-viewer") === "resident" &&
@@ -332,6 +347,11 @@
         ? uiText("locationSentWithAccuracy", { time: time, accuracy: Math.round(parseFloat(accuracy)) })
         : uiText("locationSent", { time: time });
       fillLocationFields(chat.closest("main") || document);
+    }
+    if (chat.hasAttribute("data-location-updates") && chat.querySelector("[data-closed]")) {
+      // Closed by the HQ (report/_closed.html): the position is no longer sent.
+      chat.removeAttribute("data-location-updates");
+      stopGeolocation();
     }
     markRead(chat);
     sendRead(chat);
@@ -520,7 +540,8 @@
     frame._net119Watched = true;
     var seen = lastTheirsSeq(chat);
     frame.addEventListener("load", function () {
-      var theirs = frame.contentDocument ? frame.contentDocument.querySelectorAll("li.event--theirs[data-seq]") : [];
+      var theirs = frame.contentDocument ? frame.contentDocument.querySelectorAll(
+        "li.event--theirs[data-seq], li.event--status[data-seq], li.event--transfer[data-seq]") : [];
       var newest = theirs.length ? parseInt(theirs[theirs.length - 1].getAttribute("data-seq"), 10) : 0;
       if (newest > seen) { seen = newest; alertUser(); }
     });

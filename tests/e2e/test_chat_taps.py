@@ -236,3 +236,38 @@ def test_an_answer_not_yet_delivered_is_sent_once_and_its_chips_stay_hidden_acro
     expect(phone.locator("#chat-log .event--answer", has_text="車")).to_have_count(1)
     expect(phone.locator("#chat-log li.event--pending")).to_have_count(0)
     expect(phone.get_by_role("alert").filter(has_text="もう答えています")).to_have_count(0)
+
+
+def test_the_hqs_news_alerts_the_resident_and_a_close_ends_the_open_chat(live_server, new_context):
+    """A status pushed by the HQ came without vibration or flash; a closed report left the
+    open page offering to send, and sending the position every 30 s to be refused."""
+    console = open_console(new_context, live_server)
+    device = new_context(geolocation=IN_CHITOSE, permissions=["geolocation"])
+    device.add_init_script("navigator.vibrate = () => { window.vibrated = (window.vibrated || 0) + 1; return true; };")
+    phone = device.new_page()
+    console_log = open_case(console, report(phone, live_server, "救急", "外出先"))
+    expect(console_log.locator(".event--location")).to_have_count(1)
+
+    phone.evaluate("() => { document.body.classList.remove('flash'); window.vibrated = 0; }")
+    console.get_by_role("button", name=re.compile("^出動しました")).click()
+    expect(phone.locator("#status-banner")).to_contain_text("出動しました")
+    expect(phone.locator("body")).to_have_class(re.compile(r"\bflash\b"))
+    assert phone.evaluate("() => window.vibrated") >= 1
+
+    phone.evaluate("() => { document.body.classList.remove('flash'); window.vibrated = 0; }")
+    case_url = console.url.split("#")[0]
+    console.get_by_role("button", name="この通報を終了する").click()
+    expect(phone.locator("#status-banner")).to_contain_text("終了")
+    expect(phone.get_by_text("この通報は終了しました。")).to_be_visible()
+    expect(phone.locator("body")).to_have_class(re.compile(r"\bflash\b"))
+    expect(phone.get_by_label("メッセージ")).to_have_count(0)
+    expect(phone.get_by_role("button", name=re.compile("^動けません"))).to_have_count(0)
+    expect(phone.locator("[data-location-updates], [data-geo]")).to_have_count(0)
+    assert_accessible(phone)
+
+    # The phone moves: nothing more is sent (before, every move and every 30 s was).
+    device.set_geolocation(MOVED)
+    phone.wait_for_timeout(2_000)
+    console.goto(case_url)
+    expect(console.locator("#chat-log .event--location")).to_have_count(1)
+    expect(phone.locator("#notice")).not_to_contain_text("終了しています")
