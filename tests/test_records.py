@@ -1,4 +1,6 @@
 """The audit log and a case's exported record: every action with who and when, nothing without it."""
+import re
+
 import pytest
 from peewee import IntegrityError
 
@@ -127,6 +129,28 @@ def test_another_hqs_record_is_not_found(app, case, suffix):
 
 
 @pytest.mark.both_databases
+@pytest.mark.parametrize("suffix, download", [("/record", False), ("/record.json", True)])
+def test_a_link_from_another_site_asks_before_exporting_the_record(case, suffix, download):
+    _, console, case_url, _ = case
+    asked = console.get(case_url + suffix, headers={"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate"})
+
+    # Nothing is exported or audited until the dispatcher asks for it on this site.
+    assert asked.status_code == 200 and asked.mimetype == "text/html"
+    assert "Content-Disposition" not in asked.headers
+    assert "消防車が向かっています" not in asked.text
+    assert "別のサイト" in asked.text and "another site" in asked.text
+    with db.connection_context():
+        assert not AuditEntry.select().where(AuditEntry.action == "export").exists()
+    link = re.search(r'<a [^>]*href="([^"]+)"[^>]*>[^<]*記録を出力', asked.text)
+    assert link and link.group(1) == case_url + suffix
+    assert ('hx-boost="false"' in link.group(0)) is download  # a file, not a page for htmx to swap in
+
+    exported = console.get(link.group(1), headers={"Sec-Fetch-Site": "same-origin"})
+    assert exported.status_code == 200 and ("Content-Disposition" in exported.headers) is download
+    with db.connection_context():
+        assert AuditEntry.select().where(AuditEntry.action == "export").count() == 1
+
+
 def test_resident_messages_are_audited_without_staff(app):
     with db.connection_context():
         resident = Resident.get(Resident.login == "chitose-taro")

@@ -71,6 +71,29 @@ def test_a_dispatcher_opening_the_case_ends_it_and_the_report_shows_read(residen
     assert NOTICE not in resident.get(f"{chat_url}/log").text
 
 
+@pytest.mark.parametrize("site", ["cross-site", "same-site"])
+def test_a_link_from_another_site_shows_the_case_but_does_not_mark_it_read(resident, dispatcher, site):
+    # A page elsewhere cannot make the resident believe a person has read the report.
+    chat_url = start_report(resident, kind="fire", place="home").headers["Location"]
+    age(60)
+    with db.connection_context():
+        report = Report.get()
+    page = dispatcher.get(f"/dispatch/cases/{report.id}",
+                          headers={"Sec-Fetch-Site": site, "Sec-Fetch-Mode": "navigate"})
+    assert page.status_code == 200 and report.case_number in page.text
+    with db.connection_context():
+        assert Report.get_by_id(report.id).staff_read_seq == 0
+    assert unseen(resident.get(chat_url)) is not None
+    assert "既読" not in resident.get(chat_url).text
+
+    # The console's own navigation, or an address typed or bookmarked, is a person opening it.
+    for asked_here in ("same-origin", "none"):
+        with db.connection_context():
+            Report.update(staff_read_seq=0).execute()
+        dispatcher.get(f"/dispatch/cases/{report.id}", headers={"Sec-Fetch-Site": asked_here})
+        assert unseen(resident.get(chat_url)) is None, asked_here
+
+
 def test_a_closed_report_has_no_notice(resident):
     chat_url = start_report(resident, kind="fire", place="home").headers["Location"]
     with db.connection_context():

@@ -62,9 +62,21 @@ def _transfer_form(report, form=None):
     return form
 
 
+def asked_on_this_site():
+    """False when the browser says a page on another site made this request (Sec-Fetch-Site).
+
+    The session cookie goes along with a link followed from anywhere, so a GET that does
+    something only a person at the console should (mark a case 既読, export a record)
+    does it only for the console's own requests, or an address typed or bookmarked.
+    Browsers too old to send the header are taken at their word.
+    """
+    return request.headers.get("Sec-Fetch-Site", "none") in ("same-origin", "none")
+
+
 def _case_page(report, form=None, transfer_form=None, status_form=None, claim_form=None,
-               question_form=None, status=200):
-    seen_by_staff(report)
+               question_form=None, status=200, seen=True):
+    if seen:
+        seen_by_staff(report)
     return render_page("dispatch/case.html", status=status, report=report, writable=True,
                        question_form=question_form or QuestionForm(prefix="ask"), answers=answers_of(report),
                        latest_fix=latest_fix(report),
@@ -85,7 +97,10 @@ def case(report_id):
     if upto is not None:
         return render_page("dispatch/record.html", report=report,
                            events=list(report.events_after(0).where(ReportEvent.seq <= upto)))
-    return _case_page(report)
+    # Opened from a link elsewhere, nobody may be looking: the resident is not told 既読 (nor
+    # the notice that no one has opened the report withdrawn) until the page, shown to a
+    # person, says so over its socket.
+    return _case_page(report, seen=asked_on_this_site())
 
 
 @bp.post("/cases/<int:report_id>/claim")
@@ -217,6 +232,8 @@ def push_status(report_id):
 def record(report_id):
     """The case's full timeline as a printable page (up to the transfer for the HQ that handed it away)."""
     report, upto = own_case(report_id, write=False)
+    if not asked_on_this_site():
+        return _confirm_export(report, download=False)
     records.note_export(report, current_staff(), "html")
     return render_page("dispatch/export.html", report=report, handed_away=upto is not None,
                        lines=records.timeline(report, upto))
@@ -227,7 +244,15 @@ def record(report_id):
 def record_json(report_id):
     """The case's full timeline as JSON, for the HQ's own records."""
     report, upto = own_case(report_id, write=False)
+    if not asked_on_this_site():
+        return _confirm_export(report, download=True)
     records.note_export(report, current_staff(), "json")
     response = jsonify(records.as_json(report, records.timeline(report, upto), handed_away=upto is not None))
     response.headers["Content-Disposition"] = f'attachment; filename="net119-{report.case_number}.json"'
     return response
+
+
+def _confirm_export(report, download):
+    """Asked for by a link on another site: the record (personal data, an audited export) waits for a click here."""
+    return render_page("dispatch/export_confirm.html", report=report, download=download,
+                       export_url=url_for(request.endpoint, report_id=report.id))
