@@ -40,9 +40,9 @@ def login_field(label=_("ログインID")):
         Length(max=64, message=bilingual("ログインIDが長すぎます。", "The login ID is too long."))])
 
 
-def password_field(label=_("パスワード")):
+def password_field(label=_("パスワード"), **options):
     """The password field used by every login form."""
-    return PasswordField(label, validators=[
+    return PasswordField(label, **options, validators=[
         DataRequired(message=bilingual("パスワードを入力してください。", "Enter your password.")),
         Length(max=256, message=bilingual("パスワードが長すぎます。", "The password is too long."))])
 
@@ -52,9 +52,21 @@ WRONG_LOGIN = bilingual("ログインIDまたはパスワードが違います�
 
 def wait_to_log_in(seconds):
     """The message for a login refused until a short back-off ends."""
+    ja, en = _wait_in_words(seconds)
+    return bilingual(f"ログインの失敗が続いたため、少しの間ログインできません。{ja}ほど待ってから、もう一度入力してください。",
+                     f"Too many failed logins. Wait {en} and try again.")
+
+
+def wait_to_check_password(seconds):
+    """The message for a password not checked until a short back-off ends (asked again when logged in)."""
+    ja, en = _wait_in_words(seconds)
+    return bilingual(f"パスワードの間違いが続いたため、少しの間確かめられません。{ja}ほど待ってから、もう一度入力してください。",
+                     f"Too many wrong passwords. Wait {en} and try again.")
+
+
+def _wait_in_words(seconds):
     count, ja, en = (seconds, "秒", "second") if seconds < 60 else (-(-seconds // 60), "分", "minute")
-    return bilingual(f"ログインの失敗が続いたため、少しの間ログインできません。{count}{ja}ほど待ってから、もう一度入力してください。",
-                     f"Too many failed logins. Wait {count} {en}{'s' if count > 1 else ''} and try again.")
+    return f"{count}{ja}", f"{count} {en}{'s' if count > 1 else ''}"
 
 
 class ReportForm(Form):

@@ -1,11 +1,15 @@
 """Self-service (SPEC §7.6) and suspension by the HQ."""
 import re
 
+import pytest
+
 from app.auth import verify_password
 from app.extensions import db
+from app.login_limits import BY_LOGIN_AT_ADDRESS
 from app.models import FrequentPlace, Resident
 
 from .conftest import form_fields, login_as, start_report
+from .test_login_limits import post_login
 
 
 def post_form(client, path, page="/account/", **data):
@@ -52,12 +56,40 @@ def test_log_out_other_devices(app, client):
     assert client.get("/").status_code == 200
 
 
-def test_cancel_needs_confirmation_and_ends_every_session(app, client):
-    login_as(client, app.accounts["residents"][0])
-    assert post_form(client, "/account/cancel").status_code == 400
-    assert post_form(client, "/account/cancel", confirm="y").status_code == 303
+def test_cancel_needs_confirmation_and_the_password_and_ends_every_session(app, client):
+    account = app.accounts["residents"][0]
+    login_as(client, account)
+    assert post_form(client, "/account/cancel", current=account["password"]).status_code == 400
+    # It cannot be undone: a phone left unlocked, in other hands, cannot do it.
+    missing = post_form(client, "/account/cancel", confirm="y")
+    assert missing.status_code == 400 and "パスワードを入力してください。" in missing.text
+    wrong = post_form(client, "/account/cancel", confirm="y", current="nope")
+    assert wrong.status_code == 400 and "今のパスワードが違います" in wrong.text
+    assert "<title>エラー：" in wrong.text and "The current password is wrong." in wrong.text
+    assert resident(app).status == "active"
+    assert post_form(client, "/account/cancel", confirm="y", current=account["password"]).status_code == 303
     assert resident(app).status == "cancelled"
     assert client.get("/").status_code == 302
+
+
+@pytest.mark.parametrize("path, fields", [
+    ("/account/password", {"password": "new password", "confirm": "new password"}),
+    ("/account/cancel", {"confirm": "y"})])
+def test_the_current_password_cannot_be_guessed_at_leisure(app, client, path, fields):
+    account = app.accounts["residents"][0]
+    login_as(client, account)
+    for _ in range(BY_LOGIN_AT_ADDRESS.free):
+        assert post_form(client, path, current="wrong-guess", **fields).status_code == 400
+
+    refused = post_form(client, path, current=account["password"], **fields)
+    assert refused.status_code == 429 and 25 <= int(refused.headers["Retry-After"]) <= 30
+    assert "30秒ほど待って" in refused.text and "Wait 30 seconds" in refused.text
+    assert "<title>エラー：" in refused.text
+    assert verify_password(resident(app).password_hash, account["password"])
+    assert resident(app).status == "active"
+    # The guesses count as failed logins of the account from this address, as at the login form.
+    assert post_login(app.test_client(), account["login"], account["password"],
+                      address="127.0.0.1").status_code == 429
 
 
 def test_hq_suspends_and_resumes_a_resident(app, client):
@@ -125,3 +157,11 @@ def test_frequent_place_errors_are_explained(app, client):
     assert response.status_code == 400 and "<title>エラー：" in response.text
     assert "緯度と経度は両方入力してください" in response.text
     assert places_of(app) == before
+
+
+def test_the_account_page_names_each_field_once(app, client):
+    # Two forms on one page with fields of the same name: a label must still find its own field.
+    login_as(client, app.accounts["residents"][0])
+    ids = re.findall(r'\sid="([^"]+)"', client.get("/account/").text)
+    assert sorted(i for i in set(ids) if ids.count(i) > 1) == []
+    assert 'for="cancel-current"' in client.get("/account/").text

@@ -30,8 +30,11 @@ class PasswordForm(Form):
 
 
 class CancelForm(Form):
-    confirm = BooleanField(_("登録を取り消すと、NET119で通報できなくなることを理解しました"), validators=[
+    # Ids of their own: the password form on the same page has fields of these names.
+    confirm = BooleanField(_("登録を取り消すと、NET119で通報できなくなることを理解しました"), id="cancel-confirm", validators=[
         DataRequired(message=bilingual("確認のチェックを入れてください。", "Tick the box to confirm."))])
+    # It cannot be undone: not by whoever picks up a phone left unlocked.
+    current = password_field(_("今のパスワード"), id="cancel-current")
 
 
 WRONG_PASSWORD = bilingual("今のパスワードが違います。", "The current password is wrong.")

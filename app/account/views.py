@@ -1,8 +1,12 @@
 """The resident's own account: profile, password, other devices, cancellation."""
+import math
+
 from flask import redirect, request, url_for
 
+from .. import login_limits
 from ..auth import (current_resident, end_session, end_sessions_of, hash_password, log_in,
                     resident_required, verify_password)
+from ..forms import wait_to_check_password
 from ..pages import render_page
 from ..registration.applications import place_form_data, save_frequent_places
 from ..registration.forms import FrequentPlacesForm
@@ -57,14 +61,15 @@ def password():
     """Change the password; every other device is logged out, this one stays in."""
     form = PasswordForm()
     resident = current_resident()
-    if form.validate_on_submit():
-        if verify_password(resident.password_hash, form.current.data):
-            resident.password_hash = hash_password(form.password.data)
-            resident.save()
-            _keep_only_this_device(resident)
-            return redirect(url_for(".index", done="password"), 303)
-        form.form_errors.append(WRONG_PASSWORD)
-    return _page(400, password=form)
+    if not form.validate_on_submit():
+        return _page(400, password=form)
+    wait = _check_current_password(form, resident)
+    if wait is not None:
+        return _refused(wait, password=form)
+    resident.password_hash = hash_password(form.password.data)
+    resident.save()
+    _keep_only_this_device(resident)
+    return redirect(url_for(".index", done="password"), 303)
 
 
 @bp.post("/devices")
@@ -83,6 +88,9 @@ def cancel():
     if not form.validate_on_submit():
         return _page(400, cancel=form)
     resident = current_resident()
+    wait = _check_current_password(form, resident)
+    if wait is not None:
+        return _refused(wait, cancel=form)
     resident.status = "cancelled"
     resident.save()
     end_sessions_of(resident)
@@ -94,6 +102,35 @@ def cancel():
 def cancelled():
     """Confirmation after cancelling."""
     return render_page("account/cancelled.html")
+
+
+def _check_current_password(form, resident):
+    """None when ``form.current`` is the resident's password; else the seconds to wait (0: wrong).
+
+    The reason is put on the form. Tries count as failed logins of the account (login_limits),
+    so a logged-in phone in other hands cannot guess here at leisure to take the account or
+    cancel it; nor does that phone's own cookie lift the ceiling over all addresses for it.
+    """
+    attempt = login_limits.attempt("resident", resident.login, trust_device=False)
+    wait = math.ceil(login_limits.wait_before(attempt).total_seconds())
+    if wait:
+        form.form_errors.append(wait_to_check_password(wait))
+        return wait
+    if verify_password(resident.password_hash, form.current.data):
+        login_limits.forget_failures(attempt)
+        return None
+    login_limits.record_failure(attempt)
+    form.form_errors.append(WRONG_PASSWORD)
+    return 0
+
+
+def _refused(wait, **forms):
+    """The account page with the refused form: 400, or 429 while the back-off runs."""
+    if not wait:
+        return _page(400, **forms)
+    response = _page(429, **forms)
+    response.headers["Retry-After"] = str(wait)
+    return response
 
 
 def _keep_only_this_device(resident):
