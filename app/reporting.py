@@ -35,6 +35,8 @@ assert set(PLACE_LABELS) == set(PLACE_KINDS)
 # Chat messages and their read markers are the busiest writes: they are committed in
 # batches (see GroupCommit).
 message_writes = GroupCommit(db, write_transaction, append_messages, append_message)
+# The PostgreSQL advisory lock that hands out case numbers one at a time ("N119" in ASCII).
+CASE_NUMBER_LOCK = 0x4E313139
 
 
 
@@ -72,7 +74,15 @@ def check_client_id(client_id):
 
 
 def _next_case_number():
-    """The next case number of the day in Japan: YYMMDD-NNNN, short enough to read aloud."""
+    """The next case number of the day in Japan: YYMMDD-NNNN, short enough to read aloud.
+
+    Call inside the transaction that creates the report: numbers are handed out one at a time.
+    """
+    if not is_sqlite(db):
+        # SQLite writers already take turns (write_transaction). PostgreSQL's transactions
+        # would count at the same moment and pick the same number, and all but one report
+        # would fail on the unique index: they wait for each other here instead, until commit.
+        db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (CASE_NUMBER_LOCK,))
     prefix = utcnow().replace(tzinfo=timezone.utc).astimezone(JST).strftime("%y%m%d")
     count = Report.select(fn.COUNT(Report.id)).where(Report.case_number.startswith(prefix)).scalar()
     return f"{prefix}-{count + 1:04d}"
