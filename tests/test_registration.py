@@ -315,3 +315,28 @@ def test_an_application_is_decided_once(app):
         assert applications.reject(Application.get_by_id(application.id), "late") is False
         assert Resident.select().where(Resident.email == "twice@example.jp").count() == 1
         assert OutgoingMail.select().where(OutgoingMail.to_address == "twice@example.jp").count() == 1
+
+
+def test_plus_tag_variants_of_one_mailbox_share_its_five_links(app, client):
+    """``taro+1@`` … ``taro+6@`` reach one phone: they must not make six links an hour."""
+    for n in range(1, 8):
+        assert post_form(client, "/register/", hq="chitose", email=f"flooded+{n}@example.jp").status_code == 303
+    with app.app_context(), db.connection_context():
+        sent = OutgoingMail.select().where(OutgoingMail.to_address.startswith("flooded")).count()
+    assert sent == 5
+
+
+def test_one_network_asking_for_links_to_many_addresses_is_told_to_wait(app, client):
+    """Not one mail to each of a thousand addresses from one machine; said plainly, and others go on."""
+    def ask(n, address):
+        token = form_fields(client.get("/register/"))["csrf_token"]
+        return client.post("/register/", data={"csrf_token": token, "hq": "chitose", "email": f"victim{n}@example.jp"},
+                           environ_base={"REMOTE_ADDR": address})
+    for n in range(30):
+        assert ask(n, "2001:db8:1:1::1").status_code == 303
+    refused = ask(30, "2001:db8:1:1::ffff")  # the same /64
+    assert refused.status_code == 429
+    assert "この通信回線からの申し込みが多すぎます" in refused.text and "Too many requests from this network" in refused.text
+    assert ask(31, "198.51.100.7").status_code == 303
+    with app.app_context(), db.connection_context():
+        assert OutgoingMail.select().where(OutgoingMail.to_address.startswith("victim")).count() == 31

@@ -5,6 +5,7 @@ from wtforms.fields.choices import SelectChoice
 
 from ..auth import log_in
 from ..forms import bilingual
+from ..login_limits import address_network, client_address
 from ..mail.addresses import InvalidAddress, normalise
 from ..mail.limits import RateLimit
 from ..mail.outbox import sender_address
@@ -16,8 +17,24 @@ from .forms import CHOOSE_HQ, ActivationForm, ApplicationForm, LinkRequestForm
 from .location import suggest_hq
 from .links import LinkExpired, LinkInvalid, read_application_token, send_application_link
 
-# The web form must not become a way to flood someone's phone with mail.
-_link_requests = RateLimit(5, 3600)
+# The web form must not become a way to flood someone's phone with mail: five links an
+# hour to one mailbox (its +tag variants counted as one), and at most LINKS_PER_NETWORK
+# an hour asked from one client network (an IPv4 address or an IPv6 /64), whatever the
+# addresses. A registration session at an HQ, all on one Wi-Fi, stays well under that.
+LINKS_PER_MAILBOX = 5
+LINKS_PER_NETWORK = 30
+
+
+def _link_limits():
+    """This app's two counts (kept in memory: the embedded default is one process)."""
+    return current_app.extensions.setdefault("net119.link_requests", (
+        RateLimit(LINKS_PER_MAILBOX, 3600), RateLimit(LINKS_PER_NETWORK, 3600)))
+
+
+def _mailbox(email):
+    """The mailbox an address reaches: ``taro+x@example.jp`` and ``taro@example.jp`` are one."""
+    local, _, domain = email.lower().rpartition("@")
+    return f"{local.split('+', 1)[0]}@{domain}"
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -48,8 +65,16 @@ def request_link():
             if hq is None:
                 form.hq.errors.append(CHOOSE_HQ)
             else:
+                per_mailbox, per_network = _link_limits()
+                if not per_network.allow(address_network(client_address())):
+                    # Said plainly: it tells nothing about any address, only about this network.
+                    form.email.errors.append(bilingual(
+                        "この通信回線からの申し込みが多すぎます。1時間ほどしてから、もう一度お試しください。",
+                        "Too many requests from this network. Please try again in about an hour."))
+                    return render_page("registration/request.html", "registration/_hq_field.html", form=form,
+                                       suggestion=suggestion, status=429)
                 # The same answer whatever the address: the page never tells who is registered.
-                if _link_requests.allow(email.lower()):
+                if per_mailbox.allow(_mailbox(email)):
                     send_application_link(hq, email)
                 return redirect(url_for(".link_sent"), 303)
     if request.method == "POST":
