@@ -151,19 +151,29 @@ function cacheFirst(request) {
 }
 
 // The start page from the server when it answers, so it shows a report opened on
-// another device; else the copy kept for this resident, else the offline page.
+// another device. Otherwise, or when the server is in trouble (5xx: a proxy's 502, an
+// outage's 503), the copy kept for this resident, so that the two taps still work (the
+// page keeps the report until the server takes it); else the server's error page, or
+// with no answer at all the offline page.
 function startPage(request, url) {
   return fetchWithTimeout(request).then(function (response) {
+    if (response.status >= 500) {
+      return savedStartPage(url).then(function (saved) { return saved || response; });
+    }
     // Kept as it is shown, so a frequent place's page (not in startPages) works offline too.
     if (response.ok && !response.redirected && response.type === "basic") {
       var copy = response.clone();
       caches.open(RESIDENT_CACHE).then(function (cache) { return cache.put(url.href, copy); });
     }
     return response;
-  }).catch(function () {
-    return caches.open(RESIDENT_CACHE).then(function (cache) {
-      return cache.match(url.href, { ignoreVary: true });
-    }).then(function (saved) { return saved || offlinePage(request); });
+  }, function () {
+    return savedStartPage(url).then(function (saved) { return saved || offlinePage(request); });
+  });
+}
+
+function savedStartPage(url) {
+  return caches.open(RESIDENT_CACHE).then(function (cache) {
+    return cache.match(url.href, { ignoreVary: true });
   });
 }
 
