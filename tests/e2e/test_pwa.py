@@ -185,9 +185,9 @@ def test_a_report_the_server_could_not_take_is_resent_with_the_same_id(served, n
     assert reports_with(live_server, sent_ids[0]) == 1
 
 
-def resident_phone(server, new_context, account=None):
-    """A new browser context with a resident logged in and the app saved by its worker."""
-    context = new_context()
+def resident_phone(server, new_context, account=None, **options):
+    """A new browser context (made with ``options``) with a resident logged in and the app saved by its worker."""
+    context = new_context(**options)
     phone = context.new_page()
     log_in_resident(phone, server.base_url, account or server.account("residents"))
     wait_until_saved(phone)
