@@ -1,5 +1,6 @@
 """The proxy-call card in a real browser: one tap from the start page, read aloud, offline."""
 import re
+import sqlite3
 
 import pytest
 from playwright.sync_api import Error, expect
@@ -14,6 +15,18 @@ JA_AUDIO = "#player-ja audio"
 # whole MP3 is still decoded and played to its end.
 FAST = 4
 SAVED_URLS = "caches.open('net119-resident-v1').then(c => c.keys()).then(keys => keys.map(k => k.url))"
+
+
+@pytest.fixture(autouse=True)
+def no_open_report(live_server):
+    """The card without a case names the resident's open report if there is one (SPEC §5).
+    The session's server is shared, and reports other files left open would change the card
+    with the order the files ran in: each test here starts with none, and opens its own."""
+    login = live_server.account("residents")["login"]
+    with sqlite3.connect(live_server.data_dir / "net119.sqlite3", timeout=10) as database:
+        database.execute("UPDATE report SET status = 'closed', closed_at = CURRENT_TIMESTAMP WHERE status != 'closed'"
+                         " AND resident_id = (SELECT id FROM resident WHERE login = ?)", (login,))
+    database.close()
 
 
 def play_to_the_end(page):
