@@ -137,6 +137,22 @@
   // What the HQ pushes that is not a message still alerts the resident (SPEC §3.3).
   var NEWS_FROM_HQ = /class="event event--(status|transfer)\b/;
 
+  // htmx's ws extension makes a new socket on every reconnect and closes the old one only
+  // if it is open: a reconnect while one is still connecting (ours on pageshow, the
+  // extension's own retry) leaves two, and the older one, opening later, would be taken for
+  // the chat's (its resume sent on the newer, still connecting one). So each socket made
+  // for a URL marks the one before it replaced; a replaced socket is closed as it opens.
+  var newestSocket = {};
+  if (window.htmx && htmx.createWebSocket) {
+    var createWebSocket = htmx.createWebSocket;
+    htmx.createWebSocket = function (url) {
+      var socket = createWebSocket(url);
+      if (newestSocket[url]) newestSocket[url]._net119Replaced = true;
+      newestSocket[url] = socket;
+      return socket;
+    };
+  }
+
   function chatOf(elt) { return elt && elt.closest ? elt.closest("[data-last-seq]") : null; }
   function lastSeq(chat) { return parseInt(chat.getAttribute("data-last-seq"), 10) || 0; }
 
@@ -293,6 +309,7 @@
   document.addEventListener("htmx:wsOpen", function (evt) {
     var chat = chatOf(evt.target);
     if (!chat) return;
+    if (evt.detail.event.target._net119Replaced) { evt.detail.event.target.close(); return; }
     chat.removeAttribute("data-offline");
     chat._net119DownSince = 0;
     if (chat.getAttribute("data-live") === "no") window.NET119.hideFrame(chat);  // the socket got through
@@ -432,7 +449,7 @@
     var chat = chatOf(evt.target);
     var closed = evt.detail.event;
     // A socket replaced by reconnect() closes later; only the current one counts.
-    if (!chat || (chat._net119 && chat._net119.socket !== closed.target)) return;
+    if (!chat || closed.target._net119Replaced || (chat._net119 && chat._net119.socket !== closed.target)) return;
     chat.setAttribute("data-offline", "");
     if (!chat._net119DownSince) chat._net119DownSince = Date.now();
     if (closed.code === SESSION_ENDED) { window.location.reload(); return; }

@@ -208,3 +208,28 @@ def test_where_storage_is_refused_an_offline_message_still_waits_and_arrives(liv
     context.set_offline(False)
     expect(console.locator("#chat-log").get_by_text("保存できない端末から")).to_have_count(1)
     expect(bubble(phone, "保存できない端末から").get_by_text(re.compile("届きました|既読"))).to_be_visible()
+
+
+def test_a_reconnect_while_another_is_still_connecting_leaves_one_socket(live_server, new_context):
+    """A page restored from the back/forward cache reconnects while the extension's own retry
+    may be connecting too. The older socket, opening later, was taken for the chat's: its
+    resume went to the newer one, still connecting (an uncaught error), and it stayed open."""
+    sockets = []
+    context = new_context(geolocation=IN_CHITOSE, permissions=["geolocation"])
+    phone = context.new_page()
+    phone.on("websocket", lambda ws: sockets.append(ws))
+    log_in(phone, live_server.base_url, live_server.account("residents"))
+    phone.get_by_role("button", name=re.compile("^火事")).click()
+    phone.get_by_role("button", name=re.compile("^自宅")).click()
+    expect(phone.locator(".chat[data-live='']")).to_have_count(1)
+    send(phone, "メッセージ", "つながる前")
+    expect(bubble(phone, "つながる前").get_by_text(re.compile("届きました|既読"))).to_be_visible()
+
+    phone.evaluate("() => { const w = document.querySelector('.chat')._net119.wrapper; w.reconnect(); w.reconnect(); }")
+    phone.wait_for_function("() => document.querySelector('.chat')._net119 && "
+                            "document.querySelector('.chat')._net119.socket.readyState === 1")
+    send(phone, "メッセージ", "つながった後")
+    expect(bubble(phone, "つながった後").get_by_text(re.compile("届きました|既読"))).to_be_visible()
+    expect(bubble(phone, "つながった後")).to_have_count(1)
+    phone.wait_for_timeout(500)
+    assert len([ws for ws in sockets if not ws.is_closed()]) == 1, [ws.url for ws in sockets if not ws.is_closed()]
