@@ -48,6 +48,10 @@ class InvalidInput(ValueError):
         self.field, self.ja, self.en = field, ja, en
 
 
+class CaseChanged(InvalidInput):
+    """A console's write found the case closed or handed away since the console read it."""
+
+
 def parse_fix(lat, lon, accuracy=None):
     """A routing.Fix from form text: None when no position was sent, InvalidInput when it is wrong."""
     if not (lat or lon):
@@ -393,6 +397,27 @@ def _first_fix_routing(report, fix):
 MAX_REASON = 200
 
 
+def _still_as_read(report):
+    """The WHERE of a console's write: the case is still open and still at the HQ that read it.
+
+    Checked by the UPDATE itself, not before it: another dispatcher's close or
+    transfer may commit between the page's read and this write (on PostgreSQL
+    the UPDATE waits for that row lock, then sees the committed row).
+    """
+    return ((Report.id == report.id) & (Report.status != "closed")
+            & (Report.receiving_hq == report.receiving_hq_id))
+
+
+def _changed_meanwhile(report, field):
+    """CaseChanged for a console write that found the case closed or handed away since it was read."""
+    now = Report.get_by_id(report.id)
+    if not now.is_open:
+        return CaseChanged(field, "この通報はすでに終了しています（ほかの操作で先に終了されました）。",
+                            "This report has already been closed (by another action a moment ago).")
+    return CaseChanged(field, f"この通報はすでに{now.receiving_hq.name}に引き継がれています。",
+                        f"This report has already been handed over to {now.receiving_hq.name}.")
+
+
 def set_status(report, status, staff, reason=""):
     """Push a status stage (SPEC §3.3) to the resident's banner; "closed" ends the case."""
     reason = (reason or "").strip()
@@ -405,8 +430,9 @@ def set_status(report, status, staff, reason=""):
                            f"Keep the reason to {MAX_REASON} characters or fewer.")
     now = utcnow()
     with write_transaction():
-        (Report.update(status=status, closed_at=now if status == "closed" else None)
-         .where(Report.id == report.id).execute())
+        if not (Report.update(status=status, closed_at=now if status == "closed" else None)
+                .where(_still_as_read(report)).execute()):
+            raise _changed_meanwhile(report, "status")
         event, _ = report.append_event(kind="status", actor="staff", staff=staff, body=reason,
                                        data={"status": status})
     report.status = status
@@ -435,9 +461,10 @@ def transfer_report(report, to_hq, staff, reason=""):
     from_hq = report.receiving_hq
     with write_transaction():
         # The new HQ decides who handles it: a claim by the old HQ's staff does not travel.
-        (Report.update(receiving_hq=to_hq, routing_outcome="transferred", claimed_by=None, claimed_at=None,
-                       routing_note=f"{from_hq.name}から引き継ぎ" + (f"（{reason}）" if reason else ""))
-         .where(Report.id == report.id).execute())
+        if not (Report.update(receiving_hq=to_hq, routing_outcome="transferred", claimed_by=None, claimed_at=None,
+                              routing_note=f"{from_hq.name}から引き継ぎ" + (f"（{reason}）" if reason else ""))
+                .where(_still_as_read(report)).execute()):
+            raise _changed_meanwhile(report, "hq")
         event, _ = report.append_event(
             kind="transfer", actor="staff", staff=staff,
             body=f"{from_hq.name}から{to_hq.name}に引き継ぎました。",

@@ -1,10 +1,14 @@
 """Status stages pushed by the console reach the resident's banner; closing ends the case."""
 import json
+import threading
+import time
 
 import pytest
 
+from app.dispatch import views
 from app.extensions import db
-from app.models import Report
+from app.models import Headquarters, Report, Staff, utcnow, write_transaction
+from app.reporting import InvalidInput, set_status, transfer_report
 
 from .conftest import form_fields, login_as, start_report
 from .http_session import HttpSession
@@ -94,3 +98,127 @@ def test_a_closed_chat_offers_a_new_report_instead_of_a_message_box(case):
     push(console, case_url, "closed")
     page = resident.get(chat_url).text
     assert "この通報は終了しました" in page and 'id="compose"' not in page
+
+
+def staff_of(hq):
+    return Staff.get((Staff.role == "dispatcher") & (Staff.hq == Headquarters.get(Headquarters.code == hq)))
+
+
+def test_a_stage_pushed_as_another_dispatcher_closes_the_case_does_not_reopen_it(case):
+    """Two consoles loaded the open case; one closes it, then the other's push arrives."""
+    with db.connection_context():
+        stale = Report.get()  # as the second dispatcher's request read it, before the close
+        set_status(Report.get_by_id(stale.id), "closed", staff_of("chitose"), reason="搬送完了")
+        with pytest.raises(InvalidInput) as refused:
+            set_status(stale, "dispatched", staff_of("chitose"))
+        assert "終了" in refused.value.ja and "closed" in refused.value.en
+        after = Report.get_by_id(stale.id)
+        assert after.status == "closed" and after.closed_at is not None
+        assert [e.data["status"] for e in after.events if e.kind == "status"] == ["closed"]
+
+
+def test_a_second_close_at_the_same_moment_is_refused_and_keeps_the_first(case):
+    with db.connection_context():
+        stale = Report.get()
+        set_status(Report.get_by_id(stale.id), "closed", staff_of("chitose"), reason="搬送完了")
+        closed_at = Report.get_by_id(stale.id).closed_at
+        with pytest.raises(InvalidInput):
+            set_status(stale, "closed", staff_of("chitose"), reason="誤報")
+        assert Report.get_by_id(stale.id).closed_at == closed_at
+        assert [e.body for e in Report.get_by_id(stale.id).events if e.kind == "status"] == ["搬送完了"]
+
+
+def test_a_transfer_as_the_case_is_closed_is_refused_and_leaves_it_closed_here(case):
+    with db.connection_context():
+        stale = Report.get()
+        set_status(Report.get_by_id(stale.id), "closed", staff_of("chitose"))
+        with pytest.raises(InvalidInput) as refused:
+            transfer_report(stale, Headquarters.get(Headquarters.code == "eniwa"), staff_of("chitose"))
+        assert "終了" in refused.value.ja
+        after = Report.get_by_id(stale.id)
+        assert after.status == "closed" and after.receiving_hq.code == "chitose"
+        assert not [e for e in after.events if e.kind == "transfer"]
+
+
+def test_a_stage_pushed_as_the_case_is_handed_away_is_refused(case):
+    """The case left this HQ between the page and the push: it is the other HQ's to update now."""
+    with db.connection_context():
+        stale = Report.get()
+        transfer_report(Report.get_by_id(stale.id), Headquarters.get(Headquarters.code == "eniwa"),
+                        staff_of("chitose"))
+        with pytest.raises(InvalidInput) as refused:
+            set_status(stale, "arrived", staff_of("chitose"))
+        assert "引き継" in refused.value.ja
+        assert Report.get_by_id(stale.id).status == "received"
+        with pytest.raises(InvalidInput):  # nor handed on a second time by the old HQ
+            transfer_report(stale, Headquarters.get(Headquarters.code == "sapporo"), staff_of("chitose"))
+        assert Report.get_by_id(stale.id).receiving_hq.code == "eniwa"
+
+
+def colleague_first(monkeypatch, name, colleague):
+    """Make ``colleague(report_id)`` commit between this console's read of the case and its write."""
+    real = getattr(views, name)
+
+    def raced(report, *args, **kwargs):
+        colleague(report.id)
+        return real(report, *args, **kwargs)
+    monkeypatch.setattr(views, name, raced)
+
+
+def test_the_console_is_told_plainly_when_a_colleague_closed_the_case_first(case, monkeypatch):
+    _, _, console, case_url = case
+    colleague_first(monkeypatch, "set_status", lambda report_id: set_status(
+        Report.get_by_id(report_id), "closed", staff_of("chitose"), reason="搬送完了"))
+    response = push(console, case_url, "dispatched")
+    assert response.status_code == 409
+    assert "すでに終了しています" in response.text and "already been closed" in response.text
+    assert "エラー：" in response.text.split("</title>")[0]
+    with db.connection_context():
+        assert Report.get().status == "closed"
+
+
+def test_the_console_is_shown_the_record_when_a_colleague_handed_the_case_away_first(case, monkeypatch):
+    _, _, console, case_url = case
+    colleague_first(monkeypatch, "set_status", lambda report_id: transfer_report(
+        Report.get_by_id(report_id), Headquarters.get(Headquarters.code == "eniwa"), staff_of("chitose")))
+    response = push(console, case_url, "arrived")
+    assert response.status_code == 409
+    assert "すでに恵庭市消防本部に引き継がれています" in response.text and 'id="compose"' not in response.text
+    assert "エラー：" in response.text.split("</title>")[0]
+
+
+def test_a_transfer_refused_because_the_case_was_closed_first_says_so(case, monkeypatch):
+    _, _, console, case_url = case
+    colleague_first(monkeypatch, "transfer_report", lambda report_id: set_status(
+        Report.get_by_id(report_id), "closed", staff_of("chitose")))
+    page = console.get(case_url)
+    response = console.post(f"{case_url}/transfer", data={"csrf_token": form_fields(page)["csrf_token"],
+                                                          "hq": "eniwa"})
+    assert response.status_code == 409 and "すでに終了しています" in response.text
+    with db.connection_context():
+        assert Report.get().receiving_hq.code == "chitose"
+
+
+def test_a_push_that_waits_for_a_close_being_committed_is_refused_once_it_is(case):
+    """The close holds the row (PostgreSQL) or the write lock (SQLite) when the push arrives."""
+    with db.connection_context():
+        stale = Report.get()
+        staff = staff_of("chitose")
+    holding = threading.Event()
+
+    def colleague_closes():
+        with db.connection_context(), write_transaction():
+            Report.update(status="closed", closed_at=utcnow()).where(Report.id == stale.id).execute()
+            holding.set()
+            time.sleep(0.5)  # the push below is made meanwhile, and waits for this commit
+
+    colleague = threading.Thread(target=colleague_closes)
+    colleague.start()
+    try:
+        assert holding.wait(10)
+        with db.connection_context():
+            with pytest.raises(InvalidInput):
+                set_status(stale, "dispatched", staff)
+            assert Report.get_by_id(stale.id).status == "closed"
+    finally:
+        colleague.join()

@@ -7,7 +7,7 @@ from ..auth import audit_staff_session, current_staff, end_session, login_flow, 
 from ..forms import bilingual
 from ..models import CannedPhrase, Headquarters, ReportEvent, Staff
 from ..pages import render_page
-from ..reporting import InvalidInput, ask_question, post_message, set_status, transfer_report
+from ..reporting import CaseChanged, InvalidInput, ask_question, post_message, set_status, transfer_report
 from . import bp, claims, phrases, records
 from .access import case_for, handed_away_by
 from .forms import ClaimForm, LoginForm, MessageForm, QuestionForm, StatusForm, TransferForm
@@ -89,14 +89,28 @@ def _case_page(report, form=None, transfer_form=None, status_form=None, claim_fo
                        tile_attribution=current_app.config["TILE_ATTRIBUTION"])
 
 
+def _handed_away_page(report, upto, refused_form=None, status=200):
+    """The read-only record of a case this HQ handed away, up to the transfer."""
+    return render_page("dispatch/record.html", status=status, report=report, refused_form=refused_form,
+                       events=list(report.events_after(0).where(ReportEvent.seq <= upto)))
+
+
+def _changed_case_page(report_id, error, form, **forms):
+    """A write refused because the case closed or left this HQ meanwhile (CaseChanged): the case as it is now."""
+    form.form_errors.append(bilingual(error.ja, error.en))
+    report, upto = own_case(report_id, write=False)
+    if upto is not None:
+        return _handed_away_page(report, upto, refused_form=form, status=409)
+    return _case_page(report, status=409, **forms)
+
+
 @bp.get("/cases/<int:report_id>")
 @staff_required()
 def case(report_id):
     """One case: place, map, profile, chat; read-only up to the transfer for the HQ that handed it away."""
     report, upto = own_case(report_id, write=False)
     if upto is not None:
-        return render_page("dispatch/record.html", report=report,
-                           events=list(report.events_after(0).where(ReportEvent.seq <= upto)))
+        return _handed_away_page(report, upto)
     # Opened from a link elsewhere, nobody may be looking: the resident is not told 既読 (nor
     # the notice that no one has opened the report withdrawn) until the page, shown to a
     # person, says so over its socket.
@@ -202,6 +216,8 @@ def transfer(report_id):
         try:
             transfer_report(report, Headquarters.get_or_none(Headquarters.code == form.hq.data),
                             current_staff(), form.reason.data)
+        except CaseChanged as error:
+            return _changed_case_page(report_id, error, form, transfer_form=form)
         except InvalidInput as error:
             form.hq.errors.append(bilingual(error.ja, error.en))
         else:
@@ -218,6 +234,8 @@ def push_status(report_id):
     if form.validate_on_submit():
         try:
             set_status(report, form.status.data, current_staff(), form.reason.data)
+        except CaseChanged as error:
+            return _changed_case_page(report_id, error, form, status_form=form)
         except InvalidInput as error:
             form.status.errors.append(bilingual(error.ja, error.en))
         else:
