@@ -188,7 +188,12 @@ class Report(BaseModel):
     # 既読: the highest sequence number each side has displayed. Kept on the
     # report, not in the ledger, so that reading never creates events to read.
     resident_read_seq = IntegerField(default=0)
+    # The HQ receiving the case; it starts again at 0 when the case is handed to another HQ,
+    # whose dispatchers have seen none of it (the queue's 未確認 and 未読 count).
     staff_read_seq = IntegerField(default=0)
+    # How far the HQs that handed the case on had read it: what the resident was shown
+    # as 既読 stays 既読 (a dispatcher did read it) until the new HQ's reading passes it.
+    handed_read_seq = IntegerField(default=0)
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
     closed_at = DateTimeField(null=True)
@@ -204,8 +209,11 @@ class Report(BaseModel):
         return self.status != "closed"
 
     def read_seq_of(self, side):
-        """How far ``side`` ("resident" or "staff") has displayed this report's ledger."""
-        return self.resident_read_seq if side == "resident" else self.staff_read_seq
+        """How far ``side`` ("resident" or "staff") has displayed this report's ledger (既読 for the other side).
+
+        For "staff", any HQ's dispatchers: a case handed on keeps what its old HQ read.
+        """
+        return self.resident_read_seq if side == "resident" else max(self.staff_read_seq, self.handed_read_seq)
 
     def mark_read(self, side, seq):
         """Record that ``side`` displayed everything up to ``seq``; True if that moved the marker.

@@ -1,7 +1,7 @@
 """Opening a report and writing to its ledger: the domain behind the report views and sockets."""
 import math
 from datetime import timezone
-from peewee import IntegrityError, fn
+from peewee import Case, IntegrityError, fn
 
 from . import jurisdictions, questions
 from .database import GroupCommit, is_sqlite
@@ -174,7 +174,7 @@ def post_message(report, *, actor, body, client_id, staff=None, max_chars=1000):
 def unseen_notice_in(report, limit_seconds):
     """Milliseconds until the resident is told that no dispatcher has opened ``report``
     (0: tell them now), or None once one has, or when it is closed (SPEC §3.5)."""
-    if report.staff_read_seq or not report.is_open:
+    if report.read_seq_of("staff") or not report.is_open:
         return None
     waited = (utcnow() - report.created_at).total_seconds()
     return max(0, math.ceil((limit_seconds - waited) * 1000))
@@ -460,9 +460,14 @@ def transfer_report(report, to_hq, staff, reason=""):
         raise InvalidInput("hq", "この通報は終了しています。", "This report is closed.")
     from_hq = report.receiving_hq
     with write_transaction():
-        # The new HQ decides who handles it: a claim by the old HQ's staff does not travel.
+        # The new HQ decides who handles it: a claim by the old HQ's staff does not travel. Nor
+        # does their reading: at the new HQ the case is 未確認 and all of it unread. What the
+        # resident was shown as 既読 stays so (handed_read_seq, see Report.read_seq_of).
         if not (Report.update(receiving_hq=to_hq, routing_outcome="transferred", claimed_by=None, claimed_at=None,
-                              routing_note=f"{from_hq.name}から引き継ぎ" + (f"（{reason}）" if reason else ""))
+                              routing_note=f"{from_hq.name}から引き継ぎ" + (f"（{reason}）" if reason else ""),
+                              handed_read_seq=Case(None, [(Report.staff_read_seq > Report.handed_read_seq,
+                                                           Report.staff_read_seq)], Report.handed_read_seq),
+                              staff_read_seq=0)
                 .where(_still_as_read(report)).execute()):
             raise _changed_meanwhile(report, "hq")
         event, _ = report.append_event(
@@ -470,6 +475,7 @@ def transfer_report(report, to_hq, staff, reason=""):
             body=f"{from_hq.name}から{to_hq.name}に引き継ぎました。",
             data={"from": from_hq.code, "to": to_hq.code, "reason": reason})
     report.receiving_hq, report.claimed_by = to_hq, None
+    report.handed_read_seq, report.staff_read_seq = report.read_seq_of("staff"), 0
     for channel in (f"hq:{from_hq.id}", f"hq:{to_hq.id}:new", f"report:{report.id}"):
         hub.publish(channel, report.id, event.seq)
     return event

@@ -94,3 +94,41 @@ def test_the_old_hqs_open_case_socket_is_closed_by_the_transfer(live_server, ope
     while opcode != websocket.ABNF.OPCODE_CLOSE:
         opcode, data = console.recv_data(control_frame=True)
     assert int.from_bytes(data[:2], "big") == 4403
+
+
+def queue_item(page, case_url):
+    return page.split(f'href="{case_url}"')[1].split("</li>")[0]
+
+
+def test_the_receiving_hq_sees_a_transferred_case_as_new_and_every_message_unread(case):
+    resident, chat_url, chitose, eniwa, case_url = case
+    resident.post(f"{chat_url}/messages", data={**form_fields(resident.get(chat_url)), "body": "恵庭との境です"})
+    chitose.get(case_url)  # Chitose reads it all
+    assert "未読" not in queue_item(chitose.get("/dispatch/").text, case_url)
+    assert transfer(chitose, case_url, "eniwa").status_code == 303
+    item = queue_item(eniwa.get("/dispatch/").text, case_url)
+    assert "未確認" in item and "未読 1件" in item  # nobody at Eniwa has seen any of it
+    eniwa.get(case_url)
+    item = queue_item(eniwa.get("/dispatch/").text, case_url)
+    assert "未確認" not in item and "未読" not in item
+
+
+def bubble_state(page, text):
+    bubble = page.split(text)[1].split("</li>")[0]
+    return "既読" if 'data-state="read"' in bubble else "届きました" if 'data-state="stored"' in bubble else None
+
+
+def test_what_the_resident_saw_read_stays_read_after_a_transfer(case, app):
+    """The old HQ did read it; the new HQ's reading starts again and takes over once it passes that."""
+    resident, chat_url, chitose, eniwa, case_url = case
+    resident.post(f"{chat_url}/messages", data={**form_fields(resident.get(chat_url)), "body": "恵庭との境です"})
+    chitose.get(case_url)
+    transfer(chitose, case_url, "eniwa")
+    resident.post(f"{chat_url}/messages", data={**form_fields(resident.get(chat_url)), "body": "まだ待っています"})
+    for page in (resident.get(chat_url).text, resident.get(f"{chat_url}/log").text):
+        assert bubble_state(page, "恵庭との境です") == "既読"
+        assert bubble_state(page, "まだ待っています") == "届きました"
+        assert 'id="unseen"' not in page  # a dispatcher did open the report
+    eniwa.get(case_url)
+    page = resident.get(chat_url).text
+    assert bubble_state(page, "恵庭との境です") == "既読" and bubble_state(page, "まだ待っています") == "既読"
