@@ -92,6 +92,8 @@
   }
   window.NET119 = window.NET119 || {};
   window.NET119.sendFreshLocation = sendFreshLocation;
+  // The console's queue decides when a report is news (static/js/console.js): tone and flash.
+  window.NET119.alarm = function () { beep(); alertUser(); };
   window.NET119.initMaps = function (root) { initMaps(root); };
 
   // A closed report: no more position, and no line saying when it was last sent. A page
@@ -355,7 +357,6 @@
         window.NET119.sendFreshLocation();
       }
     }
-    if (message.indexOf("data-alarm") >= 0) { beep(); alertUser(); }
     if (chat.hasAttribute("data-location-updates") && message.indexOf("event--location") >= 0) {
       var accuracy = attr(message, "data-accuracy");
       var now = new Date();

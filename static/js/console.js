@@ -97,6 +97,75 @@
     });
   }, 15000);
 
+  // ---- The queue's alarm -------------------------------------------------------
+  // The server alarms as a case arrives, but a queue drawn otherwise carries no alarm: the
+  // resume after a reconnect, a page swapped in, a reload. So this tab remembers what it has
+  // alarmed for (each report's id, with its unread count) and alarms whenever a queue shows
+  // more: a report new to this tab, or a count that rose. Remembered for the tab's life in
+  // sessionStorage, so a reload does not alarm again; in memory where storage is refused.
+  var ALERTED_KEY = "net119-queue-alerted";
+  var alertedHere = null;
+
+  function readAlerted() {
+    try {
+      var kept = sessionStorage.getItem(ALERTED_KEY);
+      if (kept !== null) return JSON.parse(kept);
+    } catch (e) { /* refused or unreadable: this page's copy */ }
+    return alertedHere;
+  }
+
+  function writeAlerted(alerted) {
+    alertedHere = alerted;
+    try { sessionStorage.setItem(ALERTED_KEY, JSON.stringify(alerted)); } catch (e) { /* kept in memory */ }
+  }
+
+  // The case on screen tells of its own messages (its chat sounds); its row need not.
+  function onScreen(row) {
+    var link = row.querySelector("a[href]");
+    return !!link && link.pathname === location.pathname;
+  }
+
+  function checkQueue(queue) {
+    if (!queue || queue._net119Checked) return;
+    queue._net119Checked = true;
+    var before = readAlerted();
+    var now = {};
+    var news = queue.hasAttribute("data-alarm");
+    queue.querySelectorAll("[data-report-id]").forEach(function (row) {
+      var id = row.getAttribute("data-report-id");
+      var unread = parseInt(row.getAttribute("data-unread"), 10) || 0;
+      now[id] = unread;
+      // A tab's first queue alarms for what nobody has opened; after that, for anything new to it.
+      if (!before || !Object.prototype.hasOwnProperty.call(before, id)) {
+        if (before || row.hasAttribute("data-unopened")) news = true;
+      } else if (unread > before[id] && !onScreen(row)) {
+        news = true;
+      }
+    });
+    writeAlerted(now);  // reports gone from the queue are forgotten: one handed back is news again
+    if (news) raiseAlarm(queue);
+  }
+
+  // One alarm for one drawing of the queue, however many of its frames say so.
+  function raiseAlarm(queue) {
+    if (queue._net119Alarmed) return;
+    queue._net119Alarmed = true;
+    queue.classList.add("queue--alarm");
+    if (window.NET119 && window.NET119.alarm) window.NET119.alarm();
+  }
+
+  document.addEventListener("htmx:load", function (evt) {
+    var root = evt.target;
+    checkQueue(root.id === "queue" ? root : root.querySelector && root.querySelector("#queue"));
+  });
+  // The queue's socket may send more than the queue, alarmed by the server (a resident who
+  // wrote: dispatch/_queue_news.html); each frame is swapped in (htmx:load) before this.
+  document.addEventListener("htmx:wsAfterMessage", function (evt) {
+    var queue = document.getElementById("queue");
+    if (queue && evt.target.contains(queue) && evt.detail.message.indexOf("data-alarm") >= 0) raiseAlarm(queue);
+  });
+  checkQueue(document.getElementById("queue"));
+
   // ---- The map's trail --------------------------------------------------------
   // Location updates arrive in the chat log as events carrying lat/lon/accuracy:
   // the map (drawn by app.js) gets the trail, the marker and circle move to the

@@ -1,0 +1,136 @@
+"""The console's alarms in a real browser: a report is never missed because the queue's socket was
+down, the alarm sound is never off without the dispatcher being told, a lost connection is shown,
+and the keys do only what the dispatcher meant."""
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from .conftest import IN_CHITOSE, assert_accessible, log_in
+from .test_chat_taps import open_case, report
+from .test_console import queue_item
+from .test_realtime import send
+
+pytestmark = pytest.mark.e2e
+
+# The browser's audio output, as the page sees it: what would have been heard (``__heard``) and what
+# was played into a context that was not running (``__silent``). Chromium here runs every context
+# at once, whatever its autoplay policy; a desktop Chrome or Safari opened without a gesture (a
+# reload) keeps a new one suspended until the user presses something, as this one does.
+SOUND = """(() => {
+  const heard = window.__heard = [], silent = window.__silent = [];
+  class AudioContextStandIn extends EventTarget {
+    constructor() { super(); this.state = %r; this.currentTime = 0; this.destination = {}; this.onstatechange = null; }
+    resume() {
+      if (this.state !== "running" && navigator.userActivation.isActive) {
+        this.state = "running";
+        const event = new Event("statechange");
+        this.dispatchEvent(event);
+        if (this.onstatechange) this.onstatechange(event);
+      }
+      return Promise.resolve();
+    }
+    createOscillator() {
+      const context = this;
+      return { frequency: { value: 0 }, connect() {}, stop() {},
+               start() { (context.state === "running" ? heard : silent).push(Date.now()); } };
+    }
+  }
+  window.AudioContext = AudioContextStandIn;
+  delete window.webkitAudioContext;
+})();"""
+
+
+class QueueLine:
+    """The console's queue socket through a switch: up, it reaches the server; down, every
+    socket the page has is cut and every new one is refused, as when the network drops
+    (1006: closed without a closing handshake, all a browser sees then)."""
+
+    def __init__(self, page):
+        self.up, self.routes = True, []
+        page.route_web_socket(re.compile(r"/dispatch/ws$"), self._connect)
+
+    def _connect(self, ws):
+        if not self.up:
+            ws.close(code=1006)
+            return
+        ws.connect_to_server()
+        self.routes.append(ws)
+
+    def drop(self):
+        self.up = False
+        for ws in self.routes:
+            ws.close(code=1006)
+        self.routes.clear()
+
+    def restore(self):
+        self.up = True
+
+
+def alarmed_console(new_context, server, sound="running"):
+    """A dispatcher's console whose sound starts ``sound``, and the switch on its queue socket."""
+    context = new_context()
+    context.add_init_script(SOUND % sound)
+    page = context.new_page()
+    line = QueueLine(page)
+    log_in(page, server.base_url, server.account("dispatchers"), path="/dispatch/login")
+    expect(page.get_by_role("heading", name=re.compile("受信中の通報"))).to_be_visible()
+    wait_until_connected(page)
+    return page, line
+
+
+def wait_until_connected(page):
+    page.wait_for_function("""() => { const queue = document.querySelector(".queue-socket");
+        return !!queue && !!queue._net119 && !queue.hasAttribute("data-offline"); }""")
+
+
+def quieten(page):
+    """Forget the flashes and tones so far: what follows is what the next step raised."""
+    page.evaluate("() => { document.body.classList.remove('flash'); window.__heard.length = 0; }")
+
+
+def expect_alarm(page):
+    expect(page.locator("body")).to_have_class(re.compile(r"\bflash\b"))
+    page.wait_for_function("window.__heard.length > 0")
+
+
+def test_a_report_made_while_the_queue_socket_was_down_raises_the_alarm_once_it_is_back(live_server, new_context):
+    console, line = alarmed_console(new_context, live_server)
+    line.drop()
+    phone = new_context(geolocation=IN_CHITOSE, permissions=["geolocation"]).new_page()
+    case_number = report(phone, live_server, "救急", "自宅")
+    expect(queue_item(console, case_number)).to_have_count(0)  # nothing could tell the console yet
+    quieten(console)
+
+    line.restore()
+    expect(queue_item(console, case_number)).to_be_visible(timeout=15_000)
+    expect_alarm(console)
+    expect(console.get_by_role("alert").filter(has_text="新しい通報があります")).to_be_visible()
+    expect(queue_item(console, case_number)).to_contain_text("未確認")
+    assert_accessible(console)
+
+    # Alarmed once in this tab: the same queue drawn again (a reload) raises nothing new.
+    quieten(console)
+    console.reload()
+    expect(queue_item(console, case_number)).to_be_visible()
+    console.wait_for_timeout(1500)
+    expect(console.locator("body")).not_to_have_class(re.compile(r"\bflash\b"))
+
+
+def test_a_message_while_the_queue_socket_was_down_raises_the_alarm_once_it_is_back(live_server, new_context):
+    console, line = alarmed_console(new_context, live_server)
+    phone = new_context(geolocation=IN_CHITOSE, permissions=["geolocation"]).new_page()
+    case_number = report(phone, live_server, "火事", "自宅")
+    open_case(console, case_number)
+    console.get_by_role("link", name=re.compile("^NET119")).click()  # back to the queue
+    expect(queue_item(console, case_number)).not_to_contain_text("未確認")
+    wait_until_connected(console)
+
+    line.drop()
+    send(phone, "メッセージ", "二階に取り残されています")
+    expect(phone.locator("#chat-log li", has_text="二階に取り残されています")
+           .get_by_text(re.compile("^(届きました|既読)$"))).to_be_visible()
+    quieten(console)
+    line.restore()
+    expect(queue_item(console, case_number)).to_contain_text("未読 1件", timeout=15_000)
+    expect_alarm(console)
