@@ -94,6 +94,7 @@
   window.NET119.sendFreshLocation = sendFreshLocation;
   // The console's queue decides when a report is news (static/js/console.js): tone and flash.
   window.NET119.alarm = function () { beep(); alertUser(); };
+  window.NET119.sound = { isOn: soundIsOn, turnOn: turnSoundOn, beep: function () { beep(); } };
   window.NET119.initMaps = function (root) { initMaps(root); };
 
   // A closed report: no more position, and no line saying when it was last sent. A page
@@ -197,10 +198,41 @@
     document.body.classList.add("flash");
   }
 
-  function beep() {
-    // Dispatchers can hear: a short tone as well as the visual flash.
+  // Dispatchers can hear: a short tone as well as the visual flash. One AudioContext for the
+  // page: a browser allows few, and one made without the user's gesture (after a reload) stays
+  // suspended, silent, until a gesture resumes it. The console says so while it is off, and
+  // any press on the page turns it on (static/js/console.js).
+  var tone = null;
+  var lastBeep = 0;
+
+  function toneContext() {
+    if (!tone) {
+      var Context = window.AudioContext || window.webkitAudioContext;
+      if (!Context) return null;
+      try { tone = new Context(); } catch (e) { return null; }
+    }
+    return tone;
+  }
+
+  function soundIsOn() {
+    var ctx = toneContext();
+    return !!ctx && ctx.state === "running";
+  }
+
+  // Works inside a user's gesture (a press); anywhere else the browser leaves it off.
+  function turnSoundOn() {
+    var ctx = toneContext();
+    if (!ctx || ctx.state === "running" || !ctx.resume) return Promise.resolve(soundIsOn());
     try {
-      var ctx = new (window.AudioContext || window.webkitAudioContext)();
+      return ctx.resume().then(soundIsOn, soundIsOn);
+    } catch (e) { return Promise.resolve(false); }
+  }
+
+  function beep() {
+    var ctx = toneContext();
+    if (!ctx || Date.now() - lastBeep < 1000) return;  // two alarms at once are one tone
+    lastBeep = Date.now();
+    try {
       var osc = ctx.createOscillator();
       osc.frequency.value = 880;
       osc.connect(ctx.destination);

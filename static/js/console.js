@@ -152,12 +152,70 @@
     queue._net119Alarmed = true;
     queue.classList.add("queue--alarm");
     if (window.NET119 && window.NET119.alarm) window.NET119.alarm();
+    lastTone = Date.now();
+    keepAlarming();
   }
+
+  // ---- Until someone opens it ---------------------------------------------------
+  // While a report in the queue is unopened the tone comes again every few seconds and the
+  // title says so, which is what a tab in the background shows.
+  var REPEAT_MS = 5000;
+  var NEW_MARK = "【新着】";
+  var lastTone = 0;
+
+  function sound() { return window.NET119 && window.NET119.sound; }
+
+  function keepAlarming() {
+    var unopened = !!document.querySelector("#queue [data-unopened]");
+    var title = document.title, marked = title.indexOf(NEW_MARK) === 0;
+    if (unopened && !marked) document.title = NEW_MARK + title;
+    else if (!unopened && marked) document.title = title.slice(NEW_MARK.length);
+    if (unopened && sound() && Date.now() - lastTone >= REPEAT_MS) {
+      lastTone = Date.now();
+      sound().beep();
+    }
+  }
+
+  // ---- A sound that is off -------------------------------------------------------
+  // A browser keeps a page's sound off until the user presses something on it (after a
+  // reload, say): the alarm would be silent and nobody would know. So the console says so,
+  // with a button that turns it on, for as long as it is off; any press does it as well.
+  function showSoundOff() {
+    var region = document.getElementById("sound-off");
+    var words = document.getElementById("sound-off-words");
+    if (!region || !words || !sound()) return;
+    var off = !sound().isOn();
+    if (off && !region.firstElementChild) region.appendChild(words.content.cloneNode(true));
+    else if (!off && region.firstElementChild) region.textContent = "";
+  }
+
+  function turnSoundOn(confirm) {
+    if (!sound() || !document.getElementById("sound-off")) return;
+    if (sound().isOn() && !confirm) return;
+    sound().turnOn().then(function (on) {
+      showSoundOff();
+      if (on && confirm) sound().beep();  // heard: it works
+    });
+  }
+
+  function onSoundButton(evt) { return !!(evt.target.closest && evt.target.closest("[data-sound-on]")); }
+  ["pointerdown", "keydown"].forEach(function (type) {
+    // The button's own press is left to its click, which plays a tone to show it worked.
+    document.addEventListener(type, function (evt) { if (!onSoundButton(evt)) turnSoundOn(false); }, true);
+  });
+  document.addEventListener("click", function (evt) { if (onSoundButton(evt)) turnSoundOn(true); });
+
+  setInterval(function () {
+    showSoundOff();
+    keepAlarming();
+  }, 1000);
 
   document.addEventListener("htmx:load", function (evt) {
     var root = evt.target;
     checkQueue(root.id === "queue" ? root : root.querySelector && root.querySelector("#queue"));
+    showSoundOff();
   });
+  document.addEventListener("htmx:afterSettle", function () { keepAlarming(); });
   // The queue's socket may send more than the queue, alarmed by the server (a resident who
   // wrote: dispatch/_queue_news.html); each frame is swapped in (htmx:load) before this.
   document.addEventListener("htmx:wsAfterMessage", function (evt) {
@@ -165,6 +223,8 @@
     if (queue && evt.target.contains(queue) && evt.detail.message.indexOf("data-alarm") >= 0) raiseAlarm(queue);
   });
   checkQueue(document.getElementById("queue"));
+  showSoundOff();
+  keepAlarming();
 
   // ---- The map's trail --------------------------------------------------------
   // Location updates arrive in the chat log as events carrying lat/lon/accuracy:

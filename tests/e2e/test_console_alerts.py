@@ -91,7 +91,7 @@ def quieten(page):
 
 def expect_alarm(page):
     expect(page.locator("body")).to_have_class(re.compile(r"\bflash\b"))
-    page.wait_for_function("window.__heard.length > 0")
+    page.wait_for_function("() => window.__heard.length > 0")
 
 
 def test_a_report_made_while_the_queue_socket_was_down_raises_the_alarm_once_it_is_back(live_server, new_context):
@@ -134,3 +134,32 @@ def test_a_message_while_the_queue_socket_was_down_raises_the_alarm_once_it_is_b
     line.restore()
     expect(queue_item(console, case_number)).to_contain_text("未読 1件", timeout=15_000)
     expect_alarm(console)
+
+
+def test_a_console_whose_alarm_sound_is_off_says_so_until_a_press_turns_it_on(live_server, new_context):
+    console, _ = alarmed_console(new_context, live_server, sound="suspended")
+    console.reload()  # no gesture on this page yet: the browser keeps its sound off
+    sound_off = console.get_by_role("button", name=re.compile("^警報音が鳴りません。ここを押して音を有効にしてください。"))
+    expect(sound_off).to_be_visible()
+    expect(console.get_by_role("alert").filter(has=sound_off)).to_contain_text("Alarm sound is off")
+    assert_accessible(console)
+    sound_off.click()
+    expect(sound_off).to_have_count(0)
+    console.wait_for_function("() => window.__heard.length > 0")  # a tone says it is on
+
+
+def test_while_a_report_is_unopened_the_tone_repeats_and_the_title_says_so(served, new_context):
+    server = served()  # a queue of its own: nothing unopened but this test's report
+    console, _ = alarmed_console(new_context, server)
+    assert not console.title().startswith("【新着】")
+    phone = new_context(geolocation=IN_CHITOSE, permissions=["geolocation"]).new_page()
+    case_number = report(phone, server, "火事", "自宅")
+    expect(console).to_have_title(re.compile("^【新着】受信中の通報"))
+    console.wait_for_function("() => window.__heard.length >= 3", timeout=15_000)  # the alarm, then again and again
+
+    colleague, _ = alarmed_console(new_context, server)
+    open_case(colleague, case_number)
+    expect(console).to_have_title(re.compile("^受信中の通報"))
+    heard = console.evaluate("window.__heard.length")
+    console.wait_for_timeout(7_000)
+    assert console.evaluate("window.__heard.length") == heard
