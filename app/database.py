@@ -64,12 +64,18 @@ class GroupCommit:
     ``store`` raises, the batch is rolled back and every item is stored on its
     own by ``store_one`` (item -> its result, or the exception it failed with),
     each in a transaction of its own: one bad item fails only itself.
+
+    ``tell`` is ``(key, announce)`` for what must be told once per batch,
+    however many of its items it concerns: of the items stored with the same
+    ``key(item, result)`` (None: nothing to tell), the caller of the last one
+    calls ``announce(item, result)`` once the batch committed.
     """
 
-    def __init__(self, database, transaction, store, store_one, max_batch=200):
+    def __init__(self, database, transaction, store, store_one, max_batch=200, tell=None):
         self._database, self._transaction = database, transaction
         self._store, self._store_one = store, store_one
         self._max_batch = max_batch
+        self._tell_key, self._announce = tell or (None, None)
         self._reset()
         os.register_at_fork(after_in_child=self._reset)
 
@@ -80,7 +86,11 @@ class GroupCommit:
         self._thread = None
 
     def run(self, item):
-        """Store ``item`` with whatever else is queued; return its result once that has committed."""
+        """Store ``item`` with whatever else is queued; return its result once that has committed.
+
+        Inside the caller's own transaction it is stored there, and nothing is told
+        (``tell``): nothing is committed yet.
+        """
         if self._database.in_transaction():
             job = _Job(item)  # inside the caller's own transaction, which commits it
             job.settle(self._store_one(item))
@@ -93,7 +103,11 @@ class GroupCommit:
                 self._thread.start()
             self._ready.notify()
         job.done.wait()
-        return job.outcome()
+        result = job.outcome()
+        if job.tells:
+            # Here, in the caller's thread: the group commit's own goes on to the next batch.
+            self._announce(item, result)
+        return result
 
     def _serve(self):
         while True:
@@ -117,8 +131,26 @@ class GroupCommit:
                 for job in batch:
                     job.settle(error)
             finally:
+                self._choose_tellers(batch)
                 for job in batch:
                     job.done.set()
+
+    def _choose_tellers(self, batch):
+        """Mark the last stored job of each ``tell`` key in ``batch``: its caller tells."""
+        if self._tell_key is None:
+            return
+        last = {}
+        try:
+            for job in batch:
+                if job.error is None:
+                    key = self._tell_key(job.item, job.result)
+                    if key is not None:
+                        last[key] = job
+        except Exception:  # noqa: BLE001 (stored all the same: its callers must not wait for ever)
+            log.exception("could not choose who tells of a batch")
+            return
+        for job in last.values():
+            job.tells = True
 
     def commit(self, items):
         """Store ``items`` and commit: a result, or the exception it failed with, for each."""
@@ -146,11 +178,12 @@ class GroupCommit:
 class _Job:
     """One queued item and, once its batch committed, its result or error."""
 
-    __slots__ = ("item", "result", "error", "done")
+    __slots__ = ("item", "result", "error", "done", "tells")
 
     def __init__(self, item):
         self.item, self.result, self.error = item, None, None
         self.done = threading.Event()
+        self.tells = False
 
     def settle(self, result):
         if isinstance(result, Exception):

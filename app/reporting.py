@@ -1,14 +1,15 @@
 """Opening a report and writing to its ledger: the domain behind the report views and sockets."""
 import math
 from datetime import timezone
-from peewee import Case, IntegrityError, fn
+from peewee import JOIN, Case, IntegrityError, fn
 
 from . import jurisdictions, questions
 from .database import GroupCommit, is_sqlite
 from .extensions import db
 from .forms import MAX_PLACE_TEXT
 from .models import (JST, PLACE_KINDS, REPORT_KINDS, REPORT_STATUSES, FrequentPlace, Report,
-                     ReportEvent, append_message, append_messages, utcnow, write_transaction)
+                     ReportEvent, Resident, Staff, append_message, append_messages, utcnow,
+                     write_transaction)
 from .realtime import CLIENT_ID, hub
 from .routing import Fix
 
@@ -32,9 +33,30 @@ STATUS_LABELS = {
 }
 assert set(KIND_LABELS) == set(REPORT_KINDS) and set(STATUS_LABELS) == set(REPORT_STATUSES)
 assert set(PLACE_LABELS) == set(PLACE_KINDS)
+
+
+def _queue_change(item, result):
+    """The receiving HQ's queue (its 未読 counts) changes with a resident's message and a
+    dispatcher's read marker that moved: ``(hq id, report id)``, else None."""
+    report = item["report"]
+    if "read" in item:
+        changes = item["read"] == "staff" and result
+    else:
+        changes = item["actor"] == "resident" and result[1]
+    return (report.receiving_hq_id, report.id) if changes else None
+
+
+def _tell_queue(item, result):
+    """Tell the receiving HQ's queue sockets (the last item of its report in a batch)."""
+    report = item["report"]
+    hub.publish(f"hq:{report.receiving_hq_id}", report.id, None if "read" in item else result[0].seq)
+
+
 # Chat messages and their read markers are the busiest writes: they are committed in
-# batches (see GroupCommit).
-message_writes = GroupCommit(db, write_transaction, append_messages, append_message)
+# batches (see GroupCommit). A batch tells each HQ's queue once per report it changed:
+# one more notice per report per batch, not per message.
+message_writes = GroupCommit(db, write_transaction, append_messages, append_message,
+                             tell=(_queue_change, _tell_queue))
 # The PostgreSQL advisory lock that hands out case numbers one at a time ("N119" in ASCII).
 CASE_NUMBER_LOCK = 0x4E313139
 
@@ -313,7 +335,7 @@ def answer_question(report, question_seq, choice, client_id):
         raise InvalidInput("choice", "答えをボタンから選んでください。", "Choose one of the answer buttons.")
     if not report.is_open:
         raise InvalidInput("choice", "この通報は終了しています。", "This report is closed.")
-    tree, kind = {k: question.data[k] for k in ("tree", "node") if k in question.data}, report.kind
+    tree = {k: question.data[k] for k in ("tree", "node") if k in question.data}
     with write_transaction():
         if not is_sqlite(db):
             # PostgreSQL: one answer per question even when two taps race.
@@ -326,8 +348,8 @@ def answer_question(report, question_seq, choice, client_id):
         if created and tree:
             _ask_from_tree(report)
     hub.publish(f"report:{report.id}", report.id, report.last_seq)
-    if report.kind != kind:  # the one-tap report's kind is known now: the queue shows it
-        hub.publish(f"hq:{report.receiving_hq_id}", report.id)
+    if created:  # one more unread answer in the queue (and, for the one-tap report, its kind)
+        hub.publish(f"hq:{report.receiving_hq_id}", report.id, report.last_seq)
     return event, created
 
 
@@ -493,7 +515,14 @@ def latest_open_report(resident):
 
 
 def open_reports_of(hq):
-    """The open reports an HQ is handling, newest first (the console queue)."""
-    return (Report.select()
+    """The open reports an HQ is handling, newest first, with their residents and claimers (the console queue).
+
+    In one query: the queue is rendered again on every resident message of any
+    of them, for every console of the HQ.
+    """
+    claimer = Staff.alias()
+    return (Report.select(Report, Resident, claimer)
+            .join(Resident).switch(Report)
+            .join(claimer, JOIN.LEFT_OUTER, on=(Report.claimed_by == claimer.id), attr="claimed_by")
             .where((Report.receiving_hq == hq) & (Report.status != "closed"))
             .order_by(Report.created_at.desc()))

@@ -1,6 +1,7 @@
 """The hub, the wake-up of a waiting socket, read receipts and retried acknowledgements."""
 import json
 import socket
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -11,7 +12,7 @@ from wsproto import ConnectionType
 from app import fixed_sql
 from app.chat_socket import ReportFeed
 from app.extensions import db
-from app.models import AuditEntry, Report, ReportEvent, Resident, append_messages, write_transaction
+from app.models import AuditEntry, Report, ReportEvent, Resident, _sqlite_writers, append_messages, write_transaction
 from app.realtime import AccessEnded, LocalHub, Notice, _wake, hub
 from app.reporting import mark_displayed, message_writes, open_report, post_message
 from app.routing import Fix
@@ -309,3 +310,62 @@ def test_messages_in_hand_still_pass_the_access_check(app):
         notices = _two_messages_and_their_notices(report)
         with pytest.raises(AccessEnded):
             feed.catch_up(notices)
+
+
+def test_the_queue_hears_of_a_residents_messages_once_per_report_per_batch(app):
+    """Resident messages tell the receiving HQ's queue (its 未読 count): one notice per report in a
+    batch, however many messages it holds, with the report's last sequence number."""
+    with db.connection_context():
+        first, second = _open_reports(2)
+    hq_id = first.receiving_hq_id
+    notices = []
+    subscription = hub.subscribe([f"hq:{hq_id}", f"report:{first.id}", f"report:{second.id}"], notices.append)
+
+    def send(report, n):
+        with db.connection_context():
+            post_message(Report.get_by_id(report.id), actor="resident", body=f"m{n}", client_id=f"hq-batch-{n:04d}")
+
+    try:
+        with ThreadPoolExecutor(8) as pool, _sqlite_writers:
+            # The group commit takes one message, then waits for the write lock held here
+            # while seven more queue behind it: they are stored as one batch.
+            pool.submit(send, first, 0)
+            _wait_for(lambda: not message_writes._queue)
+            jobs = [pool.submit(send, first, n) for n in range(1, 6)] + [pool.submit(send, second, n)
+                                                                         for n in range(6, 8)]
+            _wait_for(lambda: len(message_writes._queue) == 7)
+        for job in jobs:
+            job.result()
+    finally:
+        subscription.close()
+    told = [(n.report_id, n.seq) for n in notices if n.channel == f"hq:{hq_id}"]
+    with db.connection_context():
+        last = {r.id: Report.get_by_id(r.id).last_seq for r in (first, second)}
+    assert sorted(told) == sorted([(first.id, first.last_seq + 1), (first.id, last[first.id]),
+                                   (second.id, last[second.id])])
+    assert len([n for n in notices if n.channel.startswith("report:")]) == 8
+
+
+def test_the_queue_hears_when_a_dispatcher_has_read_a_case_but_not_when_the_resident_has(app):
+    with db.connection_context():
+        (report,) = _open_reports(1)
+        post_message(report, actor="resident", body="見えますか", client_id="hq-read-0001")
+        post_message(report, actor="staff", body="見えます", client_id="hq-read-0002")
+        notices = []
+        subscription = hub.subscribe([f"hq:{report.receiving_hq_id}"], notices.append)
+        try:
+            mark_displayed(Report.get_by_id(report.id), "resident", report.last_seq)
+            assert notices == []
+            mark_displayed(Report.get_by_id(report.id), "staff", report.last_seq)
+            assert [(n.report_id, n.seq) for n in notices] == [(report.id, None)]
+            mark_displayed(Report.get_by_id(report.id), "staff", report.last_seq)  # nothing moved
+            assert len(notices) == 1
+        finally:
+            subscription.close()
+
+
+def _wait_for(condition, seconds=10):
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.005)

@@ -2,7 +2,6 @@
 from peewee import fn
 
 from ..models import Report, ReportEvent, utcnow
-from ..realtime import hub
 from ..reporting import mark_displayed, open_reports_of
 
 # What the resident says, not the location updates their phone sends every 30 s.
@@ -21,8 +20,34 @@ def queue_of(hq):
 
 
 def seen_by_staff(report):
-    """A console shows the whole case (既読); the first time, every queue of the HQ stops flashing it."""
-    first_look = report.staff_read_seq == 0
+    """A console shows the whole case (既読); every queue of the HQ stops flashing it and counts nothing unread."""
     mark_displayed(report, "staff", report.last_seq)
-    if first_look:
-        hub.publish(f"hq:{report.receiving_hq_id}", report.id)
+
+
+class UnreadNews:
+    """What one console's queue socket has shown, and the cases whose resident wrote since (news).
+
+    A case is news when its unread count rises while the queue is on screen (a
+    resident's message or answer); it stays news until it is read (no unread
+    left) or leaves the queue. The first queue a socket sends is where it
+    starts: nothing on it is news. A case that arrives (a new report, or one
+    handed over) has the queue's own alarm instead.
+    """
+
+    def __init__(self):
+        self._shown = None  # report id -> unread count, as last sent; None before the first
+        self._news = []  # report ids, oldest news first
+
+    def update(self, queue):
+        """Take ``queue`` (queue_of) about to be sent; True when a case became news just now."""
+        unread = queue["unread"]
+        ids = [report.id for report in queue["reports"]]
+        rose = [] if self._shown is None else [
+            rid for rid in ids if rid in self._shown and unread.get(rid, 0) > self._shown[rid]]
+        self._shown = {rid: unread.get(rid, 0) for rid in ids}
+        self._news = [rid for rid in self._news if unread.get(rid)] + [rid for rid in rose if rid not in self._news]
+        return bool(rose)
+
+    def items(self, queue):
+        """``[(report, unread count)]`` of the cases that are news, in the queue's order."""
+        return [(report, queue["unread"][report.id]) for report in queue["reports"] if report.id in self._news]

@@ -1,4 +1,5 @@
 """Console sockets: the HQ's queue, and one case's chat."""
+import time
 from contextlib import nullcontext
 
 from flask import abort, current_app, render_template, request, session
@@ -11,7 +12,7 @@ from ..websockets import guard_handshake, is_websocket_request
 from . import bp
 from .access import case_for
 from .claims import claim_channel
-from .queue import queue_of
+from .queue import UnreadNews, queue_of
 from .summary import SUMMARY_MARKERS, answers_of
 
 
@@ -33,26 +34,51 @@ def check_handshake():
             abort(403)  # handed away: readable as a page, no longer live or writable
 
 
+# Every resident message and every case read re-renders each queue of the HQ (a few
+# milliseconds for tens of open cases): a queue socket renders at most this often
+# (seconds), and at once for a case that arrives.
+QUEUE_MIN_INTERVAL_S = 0.25
+
+
 @sock.route("/ws", bp=bp)
 def queue_socket(ws):
-    """Push the queue whenever it changes, with the alarm when a case arrives.
+    """Push the queue whenever it changes, with the alarm when a case arrives or a resident writes.
 
     ``hq:<id>:new`` says a case arrived (a new report, or one handed over);
-    ``hq:<id>`` only that the queue changed (status, claim, a case handed away).
+    ``hq:<id>`` only that the queue changed (status, claim, a case handed away,
+    a resident's message or answer, a case read). An unread count that rises is
+    news (UnreadNews): dispatch/_queue_news.html says which case, with the alarm.
     """
     hq = current_staff().hq
+    news = UnreadNews()
+    news_sent = False
+    rendered_at = 0.0
 
     def queue_frame(alarm):
-        return [render_template("dispatch/_queue.html", **queue_of(hq),
-                                oob=True, alarm=alarm)]
+        nonlocal news_sent
+        queue = queue_of(hq)
+        fresh = news.update(queue)
+        frames = [render_template("dispatch/_queue.html", **queue, oob=True, alarm=alarm)]
+        items = news.items(queue)
+        if items or news_sent:
+            frames.append(render_template("dispatch/_queue_news.html", news=items, alarm=fresh, oob=True))
+        news_sent = bool(items)
+        return frames
 
     def on_frame(raw):
         parse_frame(raw, {"resume", "read"})
         return queue_frame(alarm=False)
 
     def on_notice(notices):
+        nonlocal rendered_at
+        alarm = any(n.channel.endswith(":new") for n in notices)
+        wait = QUEUE_MIN_INTERVAL_S - (time.monotonic() - rendered_at)
+        if wait > 0 and not alarm:
+            time.sleep(wait)  # what arrives meanwhile is rendered next, together
         with db.connection_context():
-            return queue_frame(alarm=any(n.channel.endswith(":new") for n in notices))
+            frames = queue_frame(alarm=alarm)
+        rendered_at = time.monotonic()
+        return frames
 
     serve_socket(ws, session_id=session.id, channels=[f"hq:{hq.id}", f"hq:{hq.id}:new"],
                  on_notice=on_notice, on_frame=on_frame, on_error=render_refusal)
