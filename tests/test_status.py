@@ -222,3 +222,29 @@ def test_a_push_that_waits_for_a_close_being_committed_is_refused_once_it_is(cas
             assert Report.get_by_id(stale.id).status == "closed"
     finally:
         colleague.join()
+
+
+def test_a_closed_case_page_says_so_and_offers_no_form_to_write_with(case):
+    _, _, console, case_url = case
+    assert push(console, case_url, "closed", reason="搬送完了").status_code == 303
+    page = console.get(case_url)
+    assert page.status_code == 200
+    note = page.text.split('id="case-closed"')[1].split("</section>")[0]
+    assert "この通報は終了しています" in note and "This report is closed" in note
+    for action in ("messages", "phrases", "questions", "status", "transfer", "claim", "location-request"):
+        assert f'action="{case_url}/{action}"' not in page.text, action
+    assert 'id="compose"' not in page.text and "ws-send" not in page.text and "data-shortcuts" not in page.text
+    assert f'href="{case_url}/record"' in note and f'href="{case_url}/record.json"' in note
+    assert "搬送完了" in page.text  # the record itself stays: the chat and its close
+
+
+def test_a_closed_case_still_shows_why_a_late_push_was_refused(case, monkeypatch):
+    _, _, console, case_url = case
+    colleague_first(monkeypatch, "transfer_report", lambda report_id: set_status(
+        Report.get_by_id(report_id), "closed", staff_of("chitose")))
+    page = console.get(case_url)
+    response = console.post(f"{case_url}/transfer", data={"csrf_token": form_fields(page)["csrf_token"],
+                                                          "hq": "eniwa"})
+    assert response.status_code == 409
+    note = response.text.split('id="case-closed"')[1].split("</section>")[0]
+    assert 'role="alert"' in note and "すでに終了しています" in note
