@@ -42,12 +42,14 @@ QUEUE_MIN_INTERVAL_S = 0.25
 
 @sock.route("/ws", bp=bp)
 def queue_socket(ws):
-    """Push the queue whenever it changes, with the alarm when a case arrives or a resident writes.
+    """Push the queue whenever it changes, with the alarm when a case arrives.
 
     ``hq:<id>:new`` says a case arrived (a new report, or one handed over);
     ``hq:<id>`` only that the queue changed (status, claim, a case handed away,
     a resident's message or answer, a case read). An unread count that rises is
-    news (UnreadNews): dispatch/_queue_news.html says which case, with the alarm.
+    news (UnreadNews): dispatch/_queue_news.html says which case; the page
+    sounds for the row's count that rose (static/js/console.js), unless that
+    case is the one on screen.
     """
     hq = current_staff().hq
     news = UnreadNews()
@@ -61,7 +63,7 @@ def queue_socket(ws):
         frames = [render_template("dispatch/_queue.html", **queue, oob=True, alarm=alarm)]
         items = news.items(queue)
         if items or news_sent:
-            frames.append(render_template("dispatch/_queue_news.html", news=items, alarm=fresh, oob=True))
+            frames.append(render_template("dispatch/_queue_news.html", news=items, fresh=fresh, oob=True))
         news_sent = bool(items)
         return frames
 
