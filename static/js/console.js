@@ -89,13 +89,15 @@
   document.addEventListener("htmx:load", function (evt) { initToggle(evt.target); });
   initToggle(document);
 
-  // The queue's "minutes since the report" keeps counting between pushes.
-  setInterval(function () {
-    document.querySelectorAll("[data-since]").forEach(function (el) {
+  // The queue's "minutes since the report" keeps counting between pushes, by this clock
+  // (also on a queue just drawn, so the count does not jump back and forth).
+  function countMinutes(root) {
+    root.querySelectorAll("[data-since]").forEach(function (el) {
       var since = Date.parse(el.getAttribute("data-since"));
       if (isFinite(since)) el.textContent = Math.max(0, Math.floor((Date.now() - since) / 60000)) + "分経過";
     });
-  }, 15000);
+  }
+  setInterval(function () { countMinutes(document); }, 15000);
 
   // ---- The queue's alarm -------------------------------------------------------
   // The server alarms as a case arrives, but a queue drawn otherwise carries no alarm: the
@@ -128,6 +130,7 @@
   function checkQueue(queue) {
     if (!queue || queue._net119Checked) return;
     queue._net119Checked = true;
+    countMinutes(queue);
     var before = readAlerted();
     var now = {};
     var news = queue.hasAttribute("data-alarm");
@@ -176,17 +179,21 @@
     }
   }
 
+  // A live region says something by being filled (with its <template>'s words) and emptied.
+  function say(regionId, shown) {
+    var region = document.getElementById(regionId);
+    var words = document.getElementById(regionId + "-words");
+    if (!region || !words) return;
+    if (shown && !region.firstElementChild) region.appendChild(words.content.cloneNode(true));
+    else if (!shown && region.firstElementChild) region.textContent = "";
+  }
+
   // ---- A sound that is off -------------------------------------------------------
   // A browser keeps a page's sound off until the user presses something on it (after a
   // reload, say): the alarm would be silent and nobody would know. So the console says so,
   // with a button that turns it on, for as long as it is off; any press does it as well.
   function showSoundOff() {
-    var region = document.getElementById("sound-off");
-    var words = document.getElementById("sound-off-words");
-    if (!region || !words || !sound()) return;
-    var off = !sound().isOn();
-    if (off && !region.firstElementChild) region.appendChild(words.content.cloneNode(true));
-    else if (!off && region.firstElementChild) region.textContent = "";
+    if (sound()) say("sound-off", !sound().isOn());
   }
 
   function turnSoundOn(confirm) {
@@ -205,9 +212,100 @@
   });
   document.addEventListener("click", function (evt) { if (onSoundButton(evt)) turnSoundOn(true); });
 
+  // ---- A console that cannot hear the server ----------------------------------------
+  // A socket can die without closing (a network gone quiet: the browser may not know for
+  // many minutes), so the queue is asked for when its socket has said nothing for a while;
+  // no answer, and the socket is taken for lost and made again. Lost for more than a few
+  // seconds, the console says so. Meanwhile the console page is fetched: the session has
+  // ended when it answers with the login (the server refuses such a page's socket, so it
+  // would never come back), and the page is loaded again to show it; otherwise its queue
+  // is drawn, and alarmed for, as the socket would have.
+  var QUIET_MS = 5000;
+  var ANSWER_MS = 4000;
+  var LOST_AFTER_MS = 3000;
+  var FETCH_EVERY_MS = 10000;
+
+  function queueSocket() { return document.querySelector(".queue-socket[ws-connect]"); }
+
+  function lostSince(el) {
+    // _net119DownSince: app.js's mark of a socket not open (connecting, or closed).
+    var since = [el._net119DownSince, el._net119Silent].filter(Boolean);
+    return since.length ? Math.min.apply(Math, since) : 0;
+  }
+
+  function watchConnection() {
+    var el = queueSocket();
+    if (!el) return;
+    var now = Date.now();
+    if (el._net119 && !el._net119DownSince) {
+      var heard = el._net119Heard || 0, asked = el._net119Asked || 0;
+      if (asked > heard && now - asked >= ANSWER_MS) {
+        el._net119Silent = asked;
+        el._net119Asked = 0;
+        el._net119.wrapper.reconnect();
+      } else if (asked <= heard && now - heard >= QUIET_MS) {
+        el._net119Asked = now;
+        el._net119.wrapper.send(JSON.stringify({ type: "resume", after: 0 }));
+      }
+    }
+    var since = lostSince(el);
+    var lost = since > 0 && now - since >= LOST_AFTER_MS;
+    say("queue-lost", lost);
+    if (lost && now - (el._net119Fetched || 0) >= FETCH_EVERY_MS) {
+      el._net119Fetched = now;
+      fetchQueue(el);
+    }
+  }
+
+  function fetchQueue(el) {
+    var url = el.getAttribute("data-console-url");
+    if (!url || !window.fetch || !window.DOMParser) return;
+    fetch(url, { credentials: "same-origin", cache: "no-store" }).then(function (response) {
+      if (response.redirected && new URL(response.url).pathname !== new URL(url, location.href).pathname) {
+        window.location.reload();  // to the login, and back here after it
+        return;
+      }
+      if (!response.ok) return;
+      return response.text().then(function (html) {
+        var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("queue");
+        var queue = document.getElementById("queue");
+        if (!fresh || !queue || !el.contains(queue) || !lostSince(el)) return;  // back meanwhile
+        queue.parentNode.replaceChild(document.importNode(fresh, true), queue);
+        queue = document.getElementById("queue");
+        if (window.htmx) htmx.process(queue);
+        checkQueue(queue);
+        keepAlarming();
+      });
+    }).catch(function () { /* no network: asked again in a while */ });
+  }
+
+  document.addEventListener("htmx:wsOpen", function (evt) {
+    var el = evt.target;
+    if (el !== queueSocket() || evt.detail.event.target._net119Replaced) return;  // app.js closes that one
+    el._net119Heard = Date.now();
+    el._net119Asked = 0;
+    el._net119Silent = 0;
+    el._net119Frames = {};
+    say("queue-lost", false);
+  });
+
+  // Every frame says the socket is alive; one the same as the last of its kind (the answer
+  // to being asked, mostly) is not drawn again, which would only move the page under the reader.
+  document.addEventListener("htmx:wsBeforeMessage", function (evt) {
+    var el = evt.target;
+    if (el !== queueSocket()) return;
+    el._net119Heard = Date.now();
+    var message = evt.detail.message;
+    var kind = (/\bid="([^"]+)"/.exec(message) || [])[1] || "";
+    var frames = el._net119Frames = el._net119Frames || {};
+    if (frames[kind] === message) evt.preventDefault();
+    frames[kind] = message;
+  });
+
   setInterval(function () {
     showSoundOff();
     keepAlarming();
+    watchConnection();
   }, 1000);
 
   document.addEventListener("htmx:load", function (evt) {

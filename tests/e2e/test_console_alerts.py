@@ -41,14 +41,15 @@ SOUND = """(() => {
 })();"""
 
 
-class QueueLine:
-    """The console's queue socket through a switch: up, it reaches the server; down, every
-    socket the page has is cut and every new one is refused, as when the network drops
-    (1006: closed without a closing handshake, all a browser sees then)."""
+class ConsoleLine:
+    """The console's network through a switch. Down, its queue socket is cut and every new one
+    refused (1006: closed without a closing handshake, all a browser sees then), and, unless
+    ``sockets_only``, its requests fail as well, as when the network drops."""
 
     def __init__(self, page):
-        self.up, self.routes = True, []
+        self.up, self.sockets_only, self.routes = True, False, []
         page.route_web_socket(re.compile(r"/dispatch/ws$"), self._connect)
+        page.route("**/*", self._request)
 
     def _connect(self, ws):
         if not self.up:
@@ -57,8 +58,14 @@ class QueueLine:
         ws.connect_to_server()
         self.routes.append(ws)
 
-    def drop(self):
-        self.up = False
+    def _request(self, route):
+        if self.up or self.sockets_only:
+            route.fallback()
+        else:
+            route.abort("internetdisconnected")
+
+    def drop(self, sockets_only=False):
+        self.up, self.sockets_only = False, sockets_only
         for ws in self.routes:
             ws.close(code=1006)
         self.routes.clear()
@@ -68,11 +75,11 @@ class QueueLine:
 
 
 def alarmed_console(new_context, server, sound="running"):
-    """A dispatcher's console whose sound starts ``sound``, and the switch on its queue socket."""
+    """A dispatcher's console whose sound starts ``sound``, and the switch on its network."""
     context = new_context()
     context.add_init_script(SOUND % sound)
     page = context.new_page()
-    line = QueueLine(page)
+    line = ConsoleLine(page)
     log_in(page, server.base_url, server.account("dispatchers"), path="/dispatch/login")
     expect(page.get_by_role("heading", name=re.compile("受信中の通報"))).to_be_visible()
     wait_until_connected(page)
@@ -163,3 +170,46 @@ def test_while_a_report_is_unopened_the_tone_repeats_and_the_title_says_so(serve
     heard = console.evaluate("window.__heard.length")
     console.wait_for_timeout(7_000)
     assert console.evaluate("window.__heard.length") == heard
+
+
+LOST = "接続が切れています。新しい通報が届かないおそれがあります。再接続しています…"
+
+
+def test_the_console_says_when_its_connection_is_lost_and_when_it_is_back(live_server, new_context):
+    console, line = alarmed_console(new_context, live_server)
+    lost = console.get_by_role("alert").filter(has_text=LOST)
+    # A socket that is closed, and refused while the network is down.
+    line.drop()
+    expect(lost).to_be_visible(timeout=10_000)
+    expect(lost).to_contain_text("Reconnecting")
+    assert_accessible(console)
+    line.restore()
+    expect(lost).to_have_count(0, timeout=10_000)
+
+    # A network gone quiet: nothing closes, nothing arrives.
+    console.context.set_offline(True)
+    expect(lost).to_be_visible(timeout=15_000)
+    console.context.set_offline(False)
+    expect(lost).to_have_count(0, timeout=15_000)
+    wait_until_connected(console)
+
+
+def test_a_console_whose_socket_cannot_get_through_still_gets_new_reports_and_their_alarm(live_server, new_context):
+    console, line = alarmed_console(new_context, live_server)
+    line.drop(sockets_only=True)  # as behind a proxy that passes pages but not WebSockets
+    lost = console.get_by_role("alert").filter(has_text=LOST)
+    expect(lost).to_be_visible(timeout=10_000)
+    quieten(console)
+    phone = new_context(geolocation=IN_CHITOSE, permissions=["geolocation"]).new_page()
+    case_number = report(phone, live_server, "救急", "自宅")
+    expect(queue_item(console, case_number)).to_be_visible(timeout=15_000)
+    expect_alarm(console)
+    expect(lost).to_be_visible()  # the socket is still down: fetched every few seconds is not live
+
+
+def test_a_console_whose_session_has_ended_shows_the_login(live_server, new_context):
+    console, _ = alarmed_console(new_context, live_server)
+    # Gone without a word on the socket (a server restarted meanwhile, say): each new socket is refused.
+    console.context.clear_cookies()
+    console.evaluate("document.querySelector('.queue-socket')['htmx-internal-data'].webSocket.socket.close()")
+    expect(console.get_by_role("button", name="ログイン")).to_be_visible(timeout=20_000)
