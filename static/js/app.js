@@ -290,6 +290,13 @@
     if (!li) return;
     li.classList.add("event--failed");
     li.querySelector(".event__state").textContent = uiText("notArrived");
+    var chat = chatOf(li);
+    if (chat && chat.getAttribute("data-viewer") === "staff") {
+      // A dispatcher has no use for the resident's other ways; the outbox sends it when the socket opens.
+      showNotice("メッセージがまだ届いていません。接続を確認してください。届くまで送り直します。",
+        "Your message has not been delivered yet. Check the connection; it will be sent again until it arrives.");
+      return;
+    }
     showNotice("メッセージがまだ届いていません。電波の良い場所で待つか、ほかの方法（周りの人に119番を頼む・FAX 119）も使ってください。",
       "Your message has not arrived yet. Please also use another way to call for help.");
   }

@@ -243,6 +243,10 @@
         el._net119Silent = asked;
         el._net119Asked = 0;
         el._net119.wrapper.reconnect();
+        // The case's chat on this page went quiet with it: made again, it resumes and sends its outbox.
+        document.querySelectorAll('[data-viewer="staff"]').forEach(function (chat) {
+          if (chat._net119) chat._net119.wrapper.reconnect();
+        });
       } else if (asked <= heard && now - heard >= QUIET_MS) {
         el._net119Asked = now;
         el._net119.wrapper.send(JSON.stringify({ type: "resume", after: 0 }));

@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 from .conftest import IN_CHITOSE, assert_accessible, log_in
 from .test_chat_taps import open_case, report
 from .test_console import queue_item
+from .test_journey import open_console
 from .test_realtime import send
 
 pytestmark = pytest.mark.e2e
@@ -213,3 +214,21 @@ def test_a_console_whose_session_has_ended_shows_the_login(live_server, new_cont
     console.context.clear_cookies()
     console.evaluate("document.querySelector('.queue-socket')['htmx-internal-data'].webSocket.socket.close()")
     expect(console.get_by_role("button", name="ログイン")).to_be_visible(timeout=20_000)
+
+
+def test_a_reply_not_yet_delivered_tells_the_dispatcher_what_to_do_not_the_resident(live_server, new_context):
+    console = open_console(new_context, live_server)
+    phone = new_context(geolocation=IN_CHITOSE, permissions=["geolocation"]).new_page()
+    case_number = report(phone, live_server, "火事", "自宅")
+    open_case(console, case_number)
+    console.context.set_offline(True)
+    send(console, "返信", "消防車が向かっています")
+    notice = console.get_by_role("alert").filter(has_text="メッセージがまだ届いていません")
+    expect(notice).to_be_visible(timeout=12_000)
+    expect(notice).to_contain_text("接続を確認してください。届くまで送り直します。")
+    expect(notice).to_contain_text("Your message has not been delivered yet")
+    expect(notice).not_to_contain_text("FAX")  # the resident's other ways are no use to a dispatcher
+    assert_accessible(console)
+    console.context.set_offline(False)
+    expect(phone.locator("#chat-log").get_by_text("消防車が向かっています")).to_be_visible(timeout=20_000)
+    expect(notice).to_have_count(0)
