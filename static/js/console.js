@@ -49,31 +49,74 @@
     draft = "";
   });
 
+  // D, E and A tell the resident how far help has come, and they act on it: a stray key must
+  // not say so. The first press asks, on screen; the same key again within a few seconds
+  // sends; any other key, or the time running out, lets it go.
+  var ASKED_AGAIN = { d: true, e: true, a: true };
+  var ASKED_FOR_MS = 5000;
+  var asking = null;
+
+  function stopAsking() {
+    if (!asking) return;
+    clearTimeout(asking.timer);
+    if (asking.prompt.parentNode) asking.prompt.parentNode.removeChild(asking.prompt);
+    asking = null;
+  }
+
+  function askAgain(key, button) {
+    stopAsking();
+    var label = button.cloneNode(true);
+    label.querySelectorAll("kbd").forEach(function (kbd) { kbd.parentNode.removeChild(kbd); });
+    var prompt = document.createElement("p");
+    prompt.className = "shortcut-confirm";
+    prompt.setAttribute("role", "alert");
+    prompt.textContent = "もう一度 " + key.toUpperCase() + " を押すと「" + label.textContent.trim() +
+      "」を通報者に知らせます。ほかのキーで取り消します。 ";
+    var en = document.createElement("span");
+    en.lang = "en";
+    en.className = "en";
+    en.textContent = "Press " + key.toUpperCase() + " again to tell the reporter; any other key cancels.";
+    prompt.appendChild(en);
+    (document.getElementById("main") || document.body).appendChild(prompt);
+    asking = { key: key, prompt: prompt, timer: setTimeout(stopAsking, ASKED_FOR_MS) };
+  }
+
   function press(key) {
     // R and Q: the reply and question boxes (text fields drawn by the shared field macro).
     var target = key === "r" ? document.querySelector("#compose textarea")
       : key === "q" ? document.getElementById("ask-body")
       : document.querySelector('[data-shortcut="' + key + '"]');
     if (!target) return false;
-    if (target.matches("button, a")) target.click(); else target.focus();
+    if (!target.matches("button, a")) { target.focus(); return true; }
+    if (ASKED_AGAIN[key] && !(asking && asking.key === key)) { askAgain(key, target); return true; }
+    stopAsking();
+    target.click();
     return true;
   }
 
+  var MODIFIERS = ["Shift", "Control", "Alt", "Meta", "CapsLock"];
   document.addEventListener("keydown", function (evt) {
     var el = evt.target;
+    var key = evt.key && evt.key.length === 1 ? evt.key.toLowerCase() : evt.key;
+    if (asking && key !== asking.key && MODIFIERS.indexOf(evt.key) < 0) stopAsking();
     if (isTextField(el)) {
       if (evt.key === "Enter" && (evt.ctrlKey || evt.metaKey) && el.form && el.form.requestSubmit) {
         evt.preventDefault();
-        el.form.requestSubmit();
+        if (!evt.repeat) el.form.requestSubmit();
       } else if (evt.key === "Escape") {
         el.blur();
       }
       return;
     }
-    if (evt.ctrlKey || evt.metaKey || evt.altKey || evt.isComposing || !shortcutsOn) return;
+    // A key held down repeats: one press is one action. A key that is part of composing
+    // (an IME turning kana into kanji, keyCode 229) is never a shortcut.
+    if (evt.repeat || evt.ctrlKey || evt.metaKey || evt.altKey || evt.isComposing || evt.keyCode === 229 ||
+        !shortcutsOn) return;
     if (!document.querySelector("[data-shortcuts]")) return;
-    if (press(evt.key.length === 1 ? evt.key.toLowerCase() : evt.key)) evt.preventDefault();
+    if (press(key)) evt.preventDefault();
   });
+  // A page redrawn is another page: what was asked there is not asked here.
+  document.addEventListener("htmx:beforeSwap", stopAsking);
 
   // WCAG 2.1.4: single-key shortcuts can be turned off.
   function initToggle(root) {

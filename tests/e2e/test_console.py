@@ -165,15 +165,19 @@ def test_a_case_from_alarm_to_transfer_by_phrases_keys_a_question_stages_and_a_f
     expect(console.get_by_role("region", name="答えのまとめ")).to_contain_text("煙は見えますか？")
     expect(console.get_by_role("region", name="答えのまとめ").locator("strong")).to_have_text("たくさん")
 
-    # Status stages by key, on the resident's banner; a reply being typed survives the page's redraw.
+    # Status stages by key (pressed twice: the first press asks), on the resident's banner;
+    # a reply being typed survives the page's redraw.
     console.get_by_label("返信").fill("書きかけの返信")
     console.locator("h1").click()
+    console.keyboard.press("d")
+    expect(console.get_by_role("alert").filter(has_text="もう一度 D を押すと「出動しました」")).to_be_visible()
     console.keyboard.press("d")
     expect(phone.locator("#status-banner")).to_contain_text("出動しました")
     expect(console.get_by_role("button", name=re.compile("^出動しました"))).to_have_attribute("aria-pressed", "true")
     expect(console.get_by_label("返信")).to_have_value("書きかけの返信")
     console.get_by_label("返信").fill("")
     console.locator("h1").click()
+    console.keyboard.press("e")
     console.keyboard.press("e")
     expect(phone.locator("#status-banner")).to_contain_text("到着予定")
     expect(console.get_by_role("button", name=re.compile("^到着予定"))).to_have_attribute("aria-pressed", "true")

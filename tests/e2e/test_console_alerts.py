@@ -232,3 +232,39 @@ def test_a_reply_not_yet_delivered_tells_the_dispatcher_what_to_do_not_the_resid
     console.context.set_offline(False)
     expect(phone.locator("#chat-log").get_by_text("消防車が向かっています")).to_be_visible(timeout=20_000)
     expect(notice).to_have_count(0)
+
+
+def test_a_held_key_sends_its_phrase_once(live_server, new_context):
+    console = open_console(new_context, live_server)
+    phone = new_context(geolocation=IN_CHITOSE, permissions=["geolocation"]).new_page()
+    console_log = open_case(console, report(phone, live_server, "火事", "自宅"))
+    console.locator("h1").click()
+    for _ in range(8):  # held down: the keyboard repeats it
+        console.keyboard.down("2")
+    console.keyboard.up("2")
+    expect(phone.locator("#chat-log").get_by_text("消防車が向かっています。")).to_have_count(1)
+    console.wait_for_timeout(1500)
+    expect(console_log.get_by_text("消防車が向かっています。")).to_have_count(1)
+    expect(phone.locator("#chat-log").get_by_text("消防車が向かっています。")).to_have_count(1)
+
+
+def test_a_status_key_asks_to_be_pressed_again_before_it_tells_the_resident(live_server, new_context):
+    console = open_console(new_context, live_server)
+    phone = new_context(geolocation=IN_CHITOSE, permissions=["geolocation"]).new_page()
+    open_case(console, report(phone, live_server, "救急", "自宅"))
+    banner = phone.locator("#status-banner")
+    console.locator("h1").click()
+    console.keyboard.press("a")
+    asked = console.get_by_role("alert").filter(has_text="もう一度 A を押すと")
+    expect(asked).to_contain_text("「到着しました」")
+    assert_accessible(console)
+    console.keyboard.press("x")  # any other key lets it go
+    expect(asked).to_have_count(0)
+    console.wait_for_timeout(1000)
+    expect(banner).not_to_contain_text("到着しました")
+
+    console.keyboard.press("a")
+    console.keyboard.press("a")
+    expect(banner).to_contain_text("到着しました")
+    expect(console.get_by_role("button", name=re.compile("^到着しました"))).to_have_attribute("aria-pressed", "true")
+    expect(asked).to_have_count(0)
