@@ -1,5 +1,6 @@
-// NET119 dispatcher console: canned phrases through the chat socket, and
-// keyboard shortcuts. Every action is a plain form without this file.
+// NET119 dispatcher console: canned phrases through the chat socket, keyboard shortcuts,
+// the queue's alarm (never missed, never silent without saying so) and its connection.
+// Every action is a plain form without this file.
 (function () {
   "use strict";
   // Boosted navigation runs this script again on every console page it swaps in.
