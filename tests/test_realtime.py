@@ -1,6 +1,7 @@
 """The hub, the wake-up of a waiting socket, read receipts and retried acknowledgements."""
 import json
 import socket
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -312,7 +313,7 @@ def test_messages_in_hand_still_pass_the_access_check(app):
             feed.catch_up(notices)
 
 
-def test_the_queue_hears_of_a_residents_messages_once_per_report_per_batch(app):
+def test_the_queue_hears_of_a_residents_messages_once_per_report_per_batch(app, monkeypatch):
     """Resident messages tell the receiving HQ's queue (its 未読 count): one notice per report in a
     batch, however many messages it holds, with the report's last sequence number."""
     with db.connection_context():
@@ -325,12 +326,17 @@ def test_the_queue_hears_of_a_residents_messages_once_per_report_per_batch(app):
         with db.connection_context():
             post_message(Report.get_by_id(report.id), actor="resident", body=f"m{n}", client_id=f"hq-batch-{n:04d}")
 
+    # Known when the group commit has taken the first message and is waiting for the lock: an
+    # empty queue alone could be seen before that message was even queued (it was, in CI).
+    waiting_for_lock = threading.Event()
+    transaction = message_writes._transaction
+    monkeypatch.setattr(message_writes, "_transaction", lambda: (waiting_for_lock.set(), transaction())[1])
     try:
         with ThreadPoolExecutor(8) as pool, _sqlite_writers:
             # The group commit takes one message, then waits for the write lock held here
             # while seven more queue behind it: they are stored as one batch.
             pool.submit(send, first, 0)
-            _wait_for(lambda: not message_writes._queue)
+            assert waiting_for_lock.wait(10)
             jobs = [pool.submit(send, first, n) for n in range(1, 6)] + [pool.submit(send, second, n)
                                                                          for n in range(6, 8)]
             _wait_for(lambda: len(message_writes._queue) == 7)

@@ -23,7 +23,7 @@ def report(phone, live_server, kind, place):
 
 
 def open_case(console, case_number):
-    console.get_by_role("link", name=re.compile(case_number)).click()
+    console.locator("#queue").get_by_role("link", name=re.compile(case_number)).click()
     expect(console.get_by_text("千歳 太郎（チトセ タロウ）")).to_be_visible()
     return console.locator("#chat-log")
 

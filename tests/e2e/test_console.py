@@ -232,7 +232,7 @@ def test_the_console_works_without_javascript(live_server, new_context):
     phone = new_context(geolocation=IN_CHITOSE, permissions=["geolocation"]).new_page()
     case_number = report(phone, live_server, "救急", "自宅")
     console.reload()
-    console.get_by_role("link", name=re.compile(case_number)).click()
+    console.locator("#queue").get_by_role("link", name=re.compile(case_number)).click()
     expect(console.locator("#claim")).to_contain_text("未担当")
     assert_accessible_without_js(console, new_context)
     console.get_by_role("button", name=re.compile("^担当する")).click()

@@ -307,7 +307,7 @@ def test_on_a_phone_as_old_as_ios_9_the_current_location_goes_with_the_report(li
     expect(phone.get_by_text(re.compile(r"現在地を取得しました（誤差 約18 m）"))).to_be_visible()
     phone.get_by_role("button", name=re.compile("^外出先")).click()
     case_number = phone.locator(".case-number strong").inner_text()
-    console.get_by_role("link", name=re.compile(case_number)).click()
+    console.locator("#queue").get_by_role("link", name=re.compile(case_number)).click()
     expect(console.locator("#map")).to_have_attribute("data-lat", "42.82102")
 
     # The chat is the message frame, and it still flashes for a reply.

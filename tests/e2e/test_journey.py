@@ -40,7 +40,7 @@ def test_report_reply_and_reply_back_with_javascript(live_server, new_context):
     assert_accessible(phone)
 
     # The console shows the new report without a reload, with the alarm.
-    queue_item = console.get_by_role("link", name=re.compile(case_number))
+    queue_item = console.locator("#queue").get_by_role("link", name=re.compile(case_number))
     expect(queue_item).to_be_visible()
     expect(console.get_by_role("alert").filter(has_text="新しい通報があります")).to_be_visible()
     queue_item.click()
@@ -88,7 +88,7 @@ def test_report_reply_and_reply_back_without_javascript(live_server, new_context
     messages = phone.frame_locator("iframe[title^='メッセージ']")
     expect(messages.get_by_text(re.compile("通報を受信しました"))).to_be_visible()
 
-    console.get_by_role("link", name=re.compile(case_number)).click()
+    console.locator("#queue").get_by_role("link", name=re.compile(case_number)).click()
     expect(console.get_by_text("自宅：北海道千歳市東雲町2丁目34")).to_be_visible()
 
     # A plain form post; what was typed is kept until it is sent.

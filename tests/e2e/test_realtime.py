@@ -39,7 +39,7 @@ def bubble(page, text):
 def test_offline_messages_say_so_then_arrive_once_and_are_read(live_server, new_context):
     console = open_console(new_context, live_server)
     context, phone, case_number = open_chat(new_context, live_server)
-    console.get_by_role("link", name=re.compile(case_number)).click()
+    console.locator("#queue").get_by_role("link", name=re.compile(case_number)).click()
     expect(console.get_by_role("heading", name=re.compile(case_number))).to_be_visible()
 
     context.set_offline(True)
@@ -80,7 +80,7 @@ def test_a_read_frame_goes_out_for_the_other_sides_messages_only(live_server, ne
     phone.wait_for_timeout(500)  # a read frame would have gone out with the acknowledgement
     assert not [seq for seq in read_seqs() if seq >= own]
 
-    console.get_by_role("link", name=re.compile(case_number)).click()
+    console.locator("#queue").get_by_role("link", name=re.compile(case_number)).click()
     send(console, "返信", "見ています")
     expect(bubble(phone, "見ています")).to_be_visible()
     theirs = int(bubble(phone, "見ています").get_attribute("data-seq"))
@@ -92,7 +92,7 @@ def test_a_read_frame_goes_out_for_the_other_sides_messages_only(live_server, ne
 def test_a_reload_mid_chat_loses_and_repeats_nothing(live_server, new_context):
     console = open_console(new_context, live_server)
     context, phone, case_number = open_chat(new_context, live_server, kind="^救急")
-    console.get_by_role("link", name=re.compile(case_number)).click()
+    console.locator("#queue").get_by_role("link", name=re.compile(case_number)).click()
     send(phone, "メッセージ", "リロード前に届いた")
     expect(bubble(phone, "リロード前に届いた").get_by_text(re.compile("届きました|既読"))).to_be_visible()
 
@@ -114,7 +114,7 @@ def test_a_reload_mid_chat_loses_and_repeats_nothing(live_server, new_context):
 def test_the_page_reconnects_after_any_close_and_resumes(live_server, new_context, code):
     console = open_console(new_context, live_server)
     _, phone, case_number = open_chat(new_context, live_server)
-    console.get_by_role("link", name=re.compile(case_number)).click()
+    console.locator("#queue").get_by_role("link", name=re.compile(case_number)).click()
     send(console, "返信", f"閉じる前 {code}")
     expect(phone.locator("#chat-log").get_by_text(f"閉じる前 {code}")).to_be_visible()
     # htmx's ws extension retries only 1006/1011/1012/1013 by itself.
@@ -133,7 +133,7 @@ def test_back_to_the_chat_from_the_back_forward_cache_shows_what_came_meanwhile_
     """
     console = open_console(new_context, live_server)
     _, phone, case_number = open_chat(new_context_with_back_forward_cache, live_server)
-    console.get_by_role("link", name=re.compile(case_number)).click()
+    console.locator("#queue").get_by_role("link", name=re.compile(case_number)).click()
     send(console, "返信", "離れる前の返信")
     expect(bubble(phone, "離れる前の返信")).to_be_visible()
 
@@ -165,7 +165,7 @@ def test_a_page_back_from_the_background_reconnects_and_resumes(live_server, new
     """A phone back from the background may hold a socket that died silently: it opens a new one."""
     console = open_console(new_context, live_server)
     _, phone, case_number = open_chat(new_context, live_server, kind="^救急")
-    console.get_by_role("link", name=re.compile(case_number)).click()
+    console.locator("#queue").get_by_role("link", name=re.compile(case_number)).click()
     send(console, "返信", "背景に回る前")
     expect(bubble(phone, "背景に回る前")).to_be_visible()
 
@@ -197,7 +197,7 @@ def test_where_storage_is_refused_an_offline_message_still_waits_and_arrives(liv
     phone.get_by_role("button", name=re.compile("^火事")).click()
     phone.get_by_role("button", name=re.compile("^自宅")).click()
     case_number = phone.locator(".case-number strong").inner_text()
-    console.get_by_role("link", name=re.compile(case_number)).click()
+    console.locator("#queue").get_by_role("link", name=re.compile(case_number)).click()
 
     context.set_offline(True)
     # The socket drops (Chromium's offline mode leaves an open one be): now the outbox alone carries a message.
