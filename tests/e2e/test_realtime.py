@@ -199,13 +199,18 @@ def test_where_storage_is_refused_an_offline_message_still_waits_and_arrives(liv
     case_number = phone.locator(".case-number strong").inner_text()
     console.locator("#queue").get_by_role("link", name=re.compile(case_number)).click()
 
-    context.set_offline(True)
-    # The socket drops (Chromium's offline mode leaves an open one be): now the outbox alone carries a message.
-    phone.evaluate("() => document.querySelector('.chat')._net119.socket.close()")
+    # The socket drops and cannot come back (each new one asks for a path the server does not
+    # serve): now the outbox alone carries a message. (Chromium's offline mode leaves an open
+    # socket be, and closing one while offline waits for a closing handshake that cannot come.)
+    phone.evaluate("""() => {
+        window.RealWebSocket = window.WebSocket;
+        window.WebSocket = function () { return new RealWebSocket(location.origin.replace("http", "ws") + "/no-such-socket"); };
+        document.querySelector(".chat")._net119.socket.close();
+    }""")
     expect(phone.locator(".chat[data-offline]")).to_have_count(1)
     send(phone, "メッセージ", "保存できない端末から")
     expect(bubble(phone, "保存できない端末から").get_by_text("送信中", exact=True)).to_be_visible()
-    context.set_offline(False)
+    phone.evaluate("() => { window.WebSocket = window.RealWebSocket; }")
     expect(console.locator("#chat-log").get_by_text("保存できない端末から")).to_have_count(1)
     expect(bubble(phone, "保存できない端末から").get_by_text(re.compile("届きました|既読"))).to_be_visible()
 
