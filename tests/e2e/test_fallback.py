@@ -237,15 +237,22 @@ NO_SUBMITTER = """Object.defineProperty(SubmitEvent.prototype, "submitter",
     { get() { return undefined; } })"""  # Safari before 15.4
 
 
-@pytest.mark.parametrize("lacking", [FORM_DATA_WITHOUT_SUBMITTER, NO_SUBMITTER],
-                         ids=["form-data-without-submitter", "no-submitter"])
-def test_on_older_browsers_a_tapped_phrase_or_answer_arrives_with_its_words(live_server, new_context, lacking):
+def older_phone_in_a_live_chat(live_server, new_context, lacking):
+    """A phone lacking what ``lacking`` removes, in the live chat of a new fire report; its
+    device and the console's chat log of that report."""
     console = open_console(new_context, live_server)
     device = new_context()
     device.add_init_script(lacking)
     phone = device.new_page()
     console_log = open_case(console, report(phone, live_server, "火事", "自宅"))
     expect(phone.locator(".chat[data-live='']")).to_have_count(1)
+    return device, phone, console_log
+
+
+@pytest.mark.parametrize("lacking", [FORM_DATA_WITHOUT_SUBMITTER, NO_SUBMITTER],
+                         ids=["form-data-without-submitter", "no-submitter"])
+def test_on_older_browsers_a_tapped_phrase_or_answer_arrives_with_its_words(live_server, new_context, lacking):
+    _, phone, console_log = older_phone_in_a_live_chat(live_server, new_context, lacking)
     phone.get_by_role("group", name=re.compile("^すぐに送る")).get_by_role(
         "button", name=re.compile("^動けません")).click()
     expect(console_log.get_by_text("動けません", exact=True)).to_be_visible()
@@ -260,12 +267,7 @@ def test_without_submitter_a_tap_stays_in_the_chat_and_waits_out_a_lost_signal(l
     """Safari before 15.4 runs htmx but cannot say which button submitted a form. A tap
     there went as a plain post: the page left the chat, and without a signal it landed
     on the browser's error page with the tap lost. Now the button last pressed is it."""
-    console = open_console(new_context, live_server)
-    device = new_context()
-    device.add_init_script(NO_SUBMITTER)
-    phone = device.new_page()
-    console_log = open_case(console, report(phone, live_server, "火事", "自宅"))
-    expect(phone.locator(".chat[data-live='']")).to_have_count(1)
+    device, phone, console_log = older_phone_in_a_live_chat(live_server, new_context, NO_SUBMITTER)
     phone.evaluate("() => { window.sameChat = true; }")
 
     device.set_offline(True)
