@@ -18,6 +18,9 @@ from .forms import DecisionForm, PhraseForm, StaffForm
 
 # SPEC §6 / issue 7: how many residents rehearsed recently (counts only, never who).
 PRACTICE_WINDOW = timedelta(days=90)
+# A row id in a URL: beyond a 64-bit integer the database refuses the number itself (a 500),
+# so the URL does not match and the answer is the plain 404 of any unknown id.
+ROW_ID = "int(max=9223372036854775807)"
 
 
 @bp.get("/")
@@ -40,7 +43,7 @@ def application_list():
     return render_page("admin/applications.html", applications=list(applications.pending(current_staff().hq)))
 
 
-@bp.route("/applications/<int:application_id>", methods=["GET", "POST"])
+@bp.route(f"/applications/<{ROW_ID}:application_id>", methods=["GET", "POST"])
 @staff_required("admin")
 def application(application_id):
     """One application in full, with approve and reject."""
@@ -69,7 +72,7 @@ def resident_list():
     return render_page("admin/residents.html", residents=list(residents))
 
 
-@bp.post("/residents/<int:resident_id>/status")
+@bp.post(f"/residents/<{ROW_ID}:resident_id>/status")
 @staff_required("admin")
 def resident_status(resident_id):
     """Suspend a resident (every session ends at once) or lift the suspension."""
@@ -126,7 +129,7 @@ def _own_phrase(phrase_id):
     return phrase
 
 
-@bp.post("/phrases/<int:phrase_id>")
+@bp.post(f"/phrases/<{ROW_ID}:phrase_id>")
 @staff_required("admin")
 def phrase_change(phrase_id):
     """Edit, move (which changes its key) or delete one phrase."""
@@ -182,7 +185,7 @@ def staff_add():
     return _staff_page(form=form, status=400)
 
 
-@bp.post("/staff/<int:staff_id>/active")
+@bp.post(f"/staff/<{ROW_ID}:staff_id>/active")
 @staff_required("admin")
 def staff_active(staff_id):
     """Deactivate a colleague (every session ends at once) or reactivate them."""

@@ -1,0 +1,32 @@
+"""Review of /admin against bad input: plain errors, never a 500, never an irreversible guess."""
+import pytest
+
+from .conftest import form_fields, login_as
+
+# Beyond a 64-bit integer: SQLite refuses the number itself.
+HUGE_ID = "9" * 30
+
+
+@pytest.fixture
+def admin(app):
+    client = app.test_client()
+    login_as(client, next(a for a in app.accounts["admins"] if a["hq"] == "chitose"), path="/dispatch/login")
+    return client
+
+
+def post(client, path, page="/admin/", **data):
+    return client.post(path, data={"csrf_token": form_fields(client.get(page))["csrf_token"], **data})
+
+
+@pytest.mark.parametrize("method, path, data", [
+    ("get", f"/admin/applications/{HUGE_ID}", {}),
+    ("post", f"/admin/applications/{HUGE_ID}", {"action": "approve"}),
+    ("post", f"/admin/residents/{HUGE_ID}/status", {"status": "suspended"}),
+    ("post", f"/admin/phrases/{HUGE_ID}", {"action": "delete"}),
+    ("post", f"/admin/staff/{HUGE_ID}/active", {"active": "0"}),
+])
+def test_an_id_too_large_for_the_database_is_an_unknown_id(admin, method, path, data):
+    """A mistyped or hand-made id is the plain 404 page, not the 500 of a database that refused it."""
+    response = post(admin, path, **data) if method == "post" else admin.get(path)
+    assert response.status_code == 404
+    assert "ページが見つかりません。" in response.text
