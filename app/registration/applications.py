@@ -1,7 +1,6 @@
 """The life of an application: draft, submission, the HQ's decision, activation (SPEC §7.3-7.5)."""
 import hashlib
 import secrets
-from datetime import date
 
 from flask import current_app
 from peewee import IntegrityError
@@ -9,7 +8,7 @@ from peewee import IntegrityError
 from ..auth import hash_password
 from ..mail.outbox import send_mail
 from ..models import ActivationToken, Application, AuditEntry, FrequentPlace, Resident, utcnow, write_transaction
-from .forms import FREQUENT_PLACE_SLOTS, degrees
+from .forms import FREQUENT_PLACE_SLOTS, degrees, typed_date
 from .links import external_url
 
 # A password no Argon2 hash can match: the resident cannot log in before activation.
@@ -125,7 +124,8 @@ def profile_fields(draft):
                "phone": draft.get("contact_phone", ""), "consent": bool(draft.get("contact_consent"))}
     return {
         "name": draft["name"], "name_kana": draft.get("name_kana", ""),
-        "birth_date": date.fromisoformat(draft["birth_date"]), "sex": draft.get("sex", ""),
+        # As typed (1985/04/01 too): the draft keeps the applicant's own text.
+        "birth_date": typed_date(draft["birth_date"]), "sex": draft.get("sex", ""),
         "address": draft.get("address", ""), "phone": draft.get("phone", ""),
         "fax": draft.get("fax", ""), "disability_type": draft.get("disability_type", ""),
         "disability_proof": draft.get("disability_proof", ""),

@@ -2,7 +2,7 @@
 import math
 import re
 import unicodedata
-from datetime import date
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _  # labels are translated when a page shows them
 from wtforms import BooleanField, DateField, PasswordField, RadioField, SelectField, StringField, TextAreaField
@@ -39,6 +39,32 @@ def phone_number(ja_field, en_field):
     return [Optional(), Regexp(PHONE, message=bilingual(
         f"{ja_field}は数字とハイフンで入力してください。例：0123-45-6789",
         f"{en_field}: digits and hyphens, e.g. 0123-45-6789."))]
+
+
+# Browsers without a date picker (feature phones) send what was typed: accept both usual ways.
+BIRTH_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d")
+
+
+def _half_width(text):
+    # A Japanese keyboard types full-width digits and slashes (１９８５／０４／０１) as readily as ASCII.
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+def typed_date(text):
+    """The date in ``text`` as the application form accepts it; ValueError when it is not one."""
+    for format in BIRTH_DATE_FORMATS:
+        try:
+            return datetime.strptime(_half_width(text), format).date()
+        except ValueError:
+            pass
+    raise ValueError(text)
+
+
+class TypedDateField(DateField):
+    """A date typed in any of BIRTH_DATE_FORMATS, full-width digits too; shown again as it was typed."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata([_half_width(value) for value in valuelist])
 
 
 def degrees(text):
@@ -138,8 +164,7 @@ class ApplicationForm(Form):
         required("フリガナを入力してください。", "Enter your name in katakana."),
         Regexp(KATAKANA, message=bilingual("フリガナはカタカナで入力してください。", "Use katakana.")),
         max_chars(60, "フリガナ", "Katakana name")])
-    # Browsers without a date picker (feature phones) send what was typed: accept both usual ways.
-    birth_date = DateField("生年月日", format=["%Y-%m-%d", "%Y/%m/%d"], invalid_value_message=bilingual(
+    birth_date = TypedDateField("生年月日", format=list(BIRTH_DATE_FORMATS), invalid_value_message=bilingual(
         "生年月日は 1985-04-01 のように入力してください。", "Enter the date like 1985-04-01."), validators=[
         InputRequired(message=bilingual("生年月日を入力してください。", "Enter your date of birth."))])
     sex = RadioField("性別", choices=same_labels("女性", "男性", "回答しない"),
