@@ -1,7 +1,11 @@
 """Review of /admin against bad input: plain errors, never a 500, never an irreversible guess."""
 import pytest
 
+from app.extensions import db
+from app.models import Application, Headquarters, OutgoingMail, utcnow
+
 from .conftest import form_fields, login_as
+from .test_registration import VALID_APPLICATION
 
 # Beyond a 64-bit integer: SQLite refuses the number itself.
 HUGE_ID = "9" * 30
@@ -30,3 +34,25 @@ def test_an_id_too_large_for_the_database_is_an_unknown_id(admin, method, path, 
     response = post(admin, path, **data) if method == "post" else admin.get(path)
     assert response.status_code == 404
     assert "ページが見つかりません。" in response.text
+
+
+def submitted(**draft):
+    with db.connection_context():
+        return Application.create(hq=Headquarters.get(Headquarters.code == "chitose"), email="a@example.jp",
+                                  status="submitted", draft=dict(VALID_APPLICATION, **draft),
+                                  submitted_at=utcnow()).id
+
+
+@pytest.mark.parametrize("fields", [{}, {"action": ""}, {"action": "approv"}, {"reason": "書き途中"}])
+def test_a_post_without_a_decision_decides_nothing(admin, fields):
+    """Neither approve nor reject pressed: the application stays as it was, nothing is mailed, and it says so."""
+    path = f"/admin/applications/{submitted()}"
+    response = post(admin, path, page=path, **fields)
+    assert response.status_code == 400
+    assert "<title>エラー：" in response.text and 'role="alert"' in response.text
+    assert "「承認する」か「却下する」を押してください。" in response.text
+    # The reason typed so far is still in the box.
+    assert fields.get("reason", "") in response.text
+    with db.connection_context():
+        assert Application.get_by_id(int(path.rsplit("/", 1)[1])).status == "submitted"
+        assert OutgoingMail.select().where(OutgoingMail.to_address == "a@example.jp").count() == 0

@@ -6,6 +6,9 @@ from wtforms.validators import DataRequired, InputRequired, Length, ValidationEr
 from ..forms import Form, bilingual
 
 
+DECISIONS = ("approve", "reject")
+
+
 class DecisionForm(Form):
     """Approve or reject an application; a rejection needs the reason that is mailed."""
 
@@ -15,6 +18,16 @@ class DecisionForm(Form):
     def validate_reason(self, field):
         if request.form.get("action") == "reject" and not field.data.strip():
             raise ValidationError(bilingual("却下の理由を入力してください。", "Enter the reason for rejecting."))
+
+    def validate(self, extra_validators=None):
+        """The fields, and a decision that was chosen: neither is ever taken for the other."""
+        valid = super().validate(extra_validators)
+        if request.form.get("action") not in DECISIONS:
+            # A rejection is mailed and cannot be undone: a post without a button's action is no decision.
+            self.form_errors.append(bilingual("「承認する」か「却下する」を押してください。",
+                                              "Press approve or reject."))
+            return False
+        return valid
 
 
 class PhraseForm(Form):
