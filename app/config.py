@@ -18,7 +18,8 @@ class Defaults:
     # Origins allowed to open WebSockets. Empty: only the origin the page was served from.
     ALLOWED_ORIGINS = []
 
-    # A resident's phone stays logged in: reporting must never ask for a password.
+    # A resident's phone stays logged in: reporting must never ask for a password. As NET119_*
+    # variables, lifetimes are seconds (NET119_STAFF_SESSION_LIFETIME=50400): app/sessions.py.
     RESIDENT_SESSION_LIFETIME = timedelta(days=400)
     STAFF_SESSION_LIFETIME = timedelta(hours=14)
     SESSION_COOKIE_NAME = "net119_session"

@@ -35,6 +35,21 @@ def renew_after(lifetime):
     return min(RENEW_AFTER, lifetime / 4)
 
 
+def keep_alive_every(lifetime):
+    """How often an open console page asks for its session, so that it never ends while open.
+
+    A third of ``renew_after``: the request that renews it comes at most that late, and
+    several asks can fail (the network gone for a while) before the session is near its end.
+    """
+    return renew_after(lifetime) / 3
+
+
+def lifetime_of(config, name):
+    """``config[name]`` (a session lifetime) as a timedelta; a NET119_* variable gives it in seconds."""
+    value = config[name]
+    return value if isinstance(value, timedelta) else timedelta(seconds=value)
+
+
 def token_hash(token):
     """The database id of a session token."""
     return hashlib.sha256(token.encode()).hexdigest()
@@ -87,8 +102,8 @@ class DatabaseSessionInterface(SessionInterface):
                 response.delete_cookie(name, domain=domain, path=path)
             return
         now = utcnow()
-        lifetime = (app.config["STAFF_SESSION_LIFETIME"] if session.get("staff_id")
-                    else app.config["RESIDENT_SESSION_LIFETIME"])
+        lifetime = lifetime_of(app.config, "STAFF_SESSION_LIFETIME" if session.get("staff_id")
+                               else "RESIDENT_SESSION_LIFETIME")
         renew = session.row is None or session.row.expires_at - now < lifetime - renew_after(lifetime)
         if not (session.modified or renew):
             return

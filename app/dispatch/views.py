@@ -8,6 +8,7 @@ from ..forms import bilingual
 from ..models import CannedPhrase, Headquarters, ReportEvent, Staff
 from ..pages import render_page
 from ..reporting import CaseChanged, InvalidInput, ask_question, post_message, set_status, transfer_report
+from ..sessions import keep_alive_every, lifetime_of
 from . import bp, claims, phrases, records
 from .access import case_for, handed_away_by
 from .forms import ClaimForm, LoginForm, MessageForm, QuestionForm, StatusForm, TransferForm
@@ -31,6 +32,24 @@ def logout():
         audit_staff_session(staff, "logout")
     end_session()
     return redirect(url_for(".login"), 303)
+
+
+@bp.get("/session")
+@staff_required()
+def keep_session():
+    """Nothing but a request: it renews the session (app/sessions.py) of a console page left open.
+
+    The console lives on sockets, which renew nothing; a console open all night with no report
+    would otherwise end its session and show the login where the next alarm should be.
+    """
+    return "", 204
+
+
+@bp.context_processor
+def session_keeping():
+    """How often a console page asks for ``keep_session`` (dispatch/_queue_socket.html)."""
+    every = keep_alive_every(lifetime_of(current_app.config, "STAFF_SESSION_LIFETIME"))
+    return {"keep_session_every_ms": int(every.total_seconds() * 1000)}
 
 
 @bp.get("/")

@@ -350,10 +350,32 @@
     frames[kind] = message;
   });
 
+  // ---- A console left open stays logged in ------------------------------------------
+  // Its sockets renew no session, and a night without a report makes no request: the session
+  // would end (STAFF_SESSION_LIFETIME), the socket close and the login stand where the next
+  // alarm should be. So an open console page asks for its session as often as the server says,
+  // which renews it well before it ends; a page closed asks nothing and its session ends as before.
+  // Counted on this 1-second clock, not a long timer: a timer a sleeping or busy tab delays is
+  // late by as much, a comparison with the time is not.
+  var sessionAskedAt = Date.now();  // the page itself was a request
+
+  function keepSession() {
+    var el = queueSocket();
+    var every = el && parseInt(el.getAttribute("data-session-every-ms"), 10);
+    var url = el && el.getAttribute("data-session-url");
+    if (!url || !(every > 0) || !window.fetch || Date.now() - sessionAskedAt < every) return;
+    sessionAskedAt = Date.now();
+    fetch(url, { credentials: "same-origin", cache: "no-store" }).then(function (response) {
+      // Ended all the same (logged out elsewhere, suspended): the login, and back here after it.
+      if (response.redirected) window.location.reload();
+    }).catch(function () { /* no network: asked again in a while, long before the session ends */ });
+  }
+
   setInterval(function () {
     showSoundOff();
     keepAlarming();
     watchConnection();
+    keepSession();
   }, 1000);
 
   document.addEventListener("htmx:load", function (evt) {
