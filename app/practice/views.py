@@ -58,12 +58,12 @@ def _place_label(resident, place, place_text):
     if place == "home":
         return "home", resident.address
     if place.startswith("frequent-"):
-        spot = FrequentPlace.get_or_none((FrequentPlace.id == place.removeprefix("frequent-"))
-                                         & (FrequentPlace.resident == resident)) \
-            if place.removeprefix("frequent-").isdigit() else None
-        if spot is None:
+        # Matched as the button's value, not parsed as an id: any text is simply no place of theirs
+        # (a number beyond 64 bits made the database raise).
+        name = _frequent_name(place, resident.places)
+        if name is None:
             raise coach.PracticeInputError("登録された場所が見つかりません。", "The registered place was not found.")
-        return "frequent", spot.label
+        return "frequent", name[0]
     return place, place_text
 
 

@@ -1,0 +1,28 @@
+"""Review of practice (SPEC §6) against bad input: a plain error on the same page, never a 500."""
+import pytest
+
+from app.extensions import db
+from app.models import FrequentPlace, Resident
+
+from .conftest import CHITOSE_CITY_HALL, form_fields, login_as
+
+
+def others_place_id():
+    """The id of a frequent place that is not the demo resident's."""
+    with db.connection_context():
+        other = Resident.create(login="eniwa-hanako", password_hash="!", hq=1, name="恵庭 花子")
+        return FrequentPlace.create(resident=other, label="恵庭駅", address="", position=1).id
+
+
+@pytest.mark.parametrize("place", ["frequent-" + "9" * 30, "frequent-abc", "frequent-", "frequent-{other}"])
+def test_a_place_that_is_not_the_residents_is_a_plain_error(app, client, place):
+    login_as(client, app.accounts["residents"][0])
+    place = place.format(other=others_place_id())
+    form = form_fields(client.get("/practice?kind=fire"))
+    response = client.post("/practice/reports", data={**form, "kind": "fire", "place": place,
+                                                      "place_text": "コンビニの前", **CHITOSE_CITY_HALL})
+    assert response.status_code == 400
+    assert "登録された場所が見つかりません。" in response.text
+    assert "<title>練習中：エラー：" in response.text
+    # What was typed is still there, to tap again.
+    assert 'value="コンビニの前"' in response.text
