@@ -2,7 +2,7 @@
 import pytest
 
 from app.extensions import db
-from app.models import Application, Headquarters, OutgoingMail, utcnow
+from app.models import Application, Headquarters, OutgoingMail, Resident, utcnow
 
 from .conftest import form_fields, login_as
 from .test_registration import VALID_APPLICATION
@@ -56,3 +56,35 @@ def test_a_post_without_a_decision_decides_nothing(admin, fields):
     with db.connection_context():
         assert Application.get_by_id(int(path.rsplit("/", 1)[1])).status == "submitted"
         assert OutgoingMail.select().where(OutgoingMail.to_address == "a@example.jp").count() == 0
+
+
+def resident_with(status):
+    with db.connection_context():
+        return Resident.create(login=f"chitose-{status}", password_hash="!", hq=Headquarters.get(code="chitose"),
+                               name="千歳 次郎", status=status).id
+
+
+@pytest.mark.parametrize("status, wanted, code, message", [
+    ("active", None, 400, "「停止する」か「停止を解除する」を押してください。"),
+    ("active", "banned", 400, "「停止する」か「停止を解除する」を押してください。"),
+    ("pending", "suspended", 409, "「停止」も「解除」もできない状態です"),
+    ("cancelled", "active", 409, "「停止」も「解除」もできない状態です"),
+])
+def test_a_suspension_that_changed_nothing_says_so(admin, status, wanted, code, message):
+    """Whether a resident can report hangs on this page: a request that did nothing must not look done."""
+    resident_id = resident_with(status)
+    response = post(admin, f"/admin/residents/{resident_id}/status", page="/admin/residents",
+                    **({"status": wanted} if wanted else {}))
+    assert response.status_code == code
+    assert message in response.text and "<title>エラー：" in response.text and 'role="alert"' in response.text
+    with db.connection_context():
+        assert Resident.get_by_id(resident_id).status == status
+
+
+def test_a_suspension_is_confirmed_on_the_page(admin):
+    resident_id = resident_with("active")
+    done = post(admin, f"/admin/residents/{resident_id}/status", page="/admin/residents", status="suspended")
+    assert done.status_code == 303
+    assert "停止しました。" in admin.get(done.headers["Location"]).text
+    done = post(admin, f"/admin/residents/{resident_id}/status", page="/admin/residents", status="active")
+    assert "停止を解除しました。" in admin.get(done.headers["Location"]).text

@@ -2,7 +2,6 @@
 from datetime import timedelta
 
 from flask import abort, redirect, request, url_for
-from flask_wtf import FlaskForm
 
 from ..auth import current_staff, staff_required
 from ..dispatch import phrases
@@ -64,12 +63,17 @@ def application(application_id):
                        status=status)
 
 
+def _residents_page(error=None, status=200):
+    residents = Resident.select().where(Resident.hq == current_staff().hq).order_by(Resident.login)
+    return render_page("admin/residents.html", residents=list(residents), error=error, status=status,
+                       done=request.args.get("done"))
+
+
 @bp.get("/residents")
 @staff_required("admin")
 def resident_list():
     """The HQ's residents and their status."""
-    residents = Resident.select().where(Resident.hq == current_staff().hq).order_by(Resident.login)
-    return render_page("admin/residents.html", residents=list(residents))
+    return _residents_page()
 
 
 @bp.post(f"/residents/<{ROW_ID}:resident_id>/status")
@@ -80,9 +84,18 @@ def resident_status(resident_id):
     if resident is None:
         abort(404)
     wanted = request.form.get("status")
-    if FlaskForm().validate_on_submit() and wanted in ("suspended", "active"):
-        suspension.set_suspended(current_staff(), resident, wanted == "suspended")
-    return redirect(url_for(".resident_list"), 303)
+    # CSRFProtect has checked the token already. Whether a resident can report hangs on
+    # this: a request that changed nothing must say so, not look like it worked.
+    if wanted not in ("suspended", "active"):
+        return _residents_page(error=bilingual("「停止する」か「停止を解除する」を押してください。",
+                                               "Press suspend or lift the suspension."), status=400)
+    suspended = wanted == "suspended"
+    if not suspension.set_suspended(current_staff(), resident, suspended) and resident.status != wanted:
+        return _residents_page(error=bilingual(
+            f"{resident.name}さんは「停止」も「解除」もできない状態です（パスワード未設定か、取り消し済み）。",
+            f"{resident.name}'s account is neither in use nor suspended (not activated yet, or cancelled)."),
+            status=409)
+    return redirect(url_for(".resident_list", done=wanted), 303)
 
 
 # ---- Canned phrases (定型文) -------------------------------------------------
