@@ -67,7 +67,9 @@ class ReportFeed:
     def resume(self, after):
         """Restart from ``after`` (the client's last sequence number)."""
         self.sent = _sequence_number(after, "再接続の情報が正しくありません。", "The resume position is not valid.")
-        self.read_sent = 0
+        # Below any marker, so the marker is sent even at 0: a resume is always answered,
+        # which is how a page asks whether its socket still gets through (app.js).
+        self.read_sent = -1
         return self.pending()
 
     def catch_up(self, notices):

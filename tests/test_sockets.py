@@ -183,3 +183,18 @@ def test_the_handshake_declines_compression_a_browser_offers(open_socket, live_s
         assert 'data-seq="1"' in sock.recv()
     finally:
         sock.shutdown()
+
+
+def test_a_resume_with_nothing_new_is_still_answered(open_socket, live_server, pair):
+    """A page asks whether its socket still gets through by resuming (static/js/app.js): with
+    nothing new and nothing read yet, the answer is the read marker at 0. Before, no answer
+    came, and the page took a live socket for a silent one."""
+    resident, dispatcher, case_number, report_id = pair
+    for session, path in ((resident, f"/reports/{case_number}/ws"), (dispatcher, f"/dispatch/cases/{report_id}/ws")):
+        sock = open_socket(session, path)
+        sock.send(json.dumps({"type": "resume", "after": 0}))
+        last = int(SEQ.findall("".join(receive_until(sock, 'id="read-marker"')))[-1])
+        sock.send(json.dumps({"type": "resume", "after": last}))
+        answer = receive_until(sock, 'id="read-marker"')
+        assert answer[-1].strip() == '<div id="read-marker" data-read-seq="0" hidden hx-swap-oob="true"></div>'
+        assert not SEQ.search("".join(answer))  # nothing replayed

@@ -30,7 +30,7 @@ class PracticeFeed:
     def resume(self, after):
         """Restart from ``after`` (the client's last sequence number)."""
         self.sent = _sequence_number(after)
-        self.read_sent = 0
+        self.read_sent = -1  # the marker is sent even at 0: a resume is always answered (app.js)
         return self.pending()
 
     def catch_up(self, notices):

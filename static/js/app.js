@@ -152,8 +152,43 @@
       var socket = createWebSocket(url);
       if (newestSocket[url]) newestSocket[url]._net119Replaced = true;
       newestSocket[url] = socket;
+      noteWhatItHears(socket);
       return socket;
     };
+  }
+
+  // A network can die without closing the socket: a phone moving off Wi-Fi or between
+  // cells, a NAT that forgot the connection. Nothing fails; frames just go nowhere, and
+  // TCP may take a quarter of an hour to give up. The server's pings cannot be seen by a
+  // page. So each socket notes when it last heard anything, and since when a frame the
+  // server answers (every kind but 既読) has gone unanswered: checkAlive reconnects a chat
+  // whose socket left one unanswered for ANSWER_MS, and asks (a resume, always answered)
+  // after QUIET_MS of silence, so a reply is not left waiting on a dead socket either.
+  var QUIET_MS = 25000;
+  var ANSWER_MS = 8000;
+  function noteWhatItHears(socket) {
+    socket._net119Heard = Date.now();
+    socket._net119Asked = 0;
+    var heard = function () { socket._net119Heard = Date.now(); socket._net119Asked = 0; };
+    socket.addEventListener("open", heard);
+    socket.addEventListener("message", heard);
+    var send = socket.send;
+    socket.send = function (data) {
+      if (!socket._net119Asked && String(data).indexOf('"type":"read"') < 0) socket._net119Asked = Date.now();
+      return send.apply(socket, arguments);
+    };
+  }
+
+  function checkAlive(chat) {
+    var live = chat._net119;
+    if (!live || chat.hasAttribute("data-offline") || live.socket.readyState !== 1) return;
+    var socket = live.socket, now = Date.now();
+    if (socket._net119Asked && now - socket._net119Asked >= ANSWER_MS) {
+      socket._net119Asked = 0;
+      live.wrapper.reconnect();  // a new socket resumes from the last sequence and sends the outbox again
+    } else if (!socket._net119Asked && now - socket._net119Heard >= QUIET_MS) {
+      live.wrapper.send(JSON.stringify({ type: "resume", after: lastSeq(chat) }));
+    }
   }
 
   function chatOf(elt) { return elt && elt.closest ? elt.closest("[data-last-seq]") : null; }
@@ -706,6 +741,8 @@
       if (document.visibilityState !== "visible") return;
       each(document.querySelectorAll("[data-frame-url][data-live]"), checkSocket);
     }, 2000);
+    // Hidden too: a reply to a phone in a pocket must still vibrate it.
+    setInterval(function () { each(document.querySelectorAll("[data-last-seq]"), checkAlive); }, 1000);
   }
 
   // A page htmx keeps for the back button holds its <noscript> as text, which a restore

@@ -6,13 +6,12 @@ a message list that never updates and taps that go nowhere. The same holds on a 
 passes pages but refuses WebSockets, and older browsers lacking a newer form API still send
 each tap with its words."""
 import re
-import socket
-import threading
 
 import pytest
 from playwright.sync_api import expect
 
 from .conftest import IN_CHITOSE, assert_accessible, log_in
+from .network import PhoneNetwork
 from .test_chat_taps import open_case, report
 from .test_journey import open_console
 
@@ -93,72 +92,10 @@ def test_with_htmx_the_chat_loads_no_message_frame(live_server, new_context):
     assert phone.locator("iframe").count() == 0 and frames == []
 
 
-class SocketRefusingNetwork:
-    """A network between the phone and the server that passes pages but can refuse WebSockets,
-    as some proxies, captive Wi-Fi and firewalls do: a TCP relay on 127.0.0.1 that answers a
-    handshake with 403 while ``refuse_sockets`` is set. Chromium opens a connection of its own
-    for each WebSocket, so the first request on a connection tells which it is."""
-
-    def __init__(self, target_port):
-        self.target_port, self.refuse_sockets = target_port, True
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.base_url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
-        self.open = set()
-        self.threads = [threading.Thread(target=self._accept, daemon=True)]
-        self.threads[0].start()
-
-    def _accept(self):
-        while True:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:  # closed
-                return
-            thread = threading.Thread(target=self._relay, args=(client,), daemon=True)
-            self.threads.append(thread)
-            thread.start()
-
-    def _relay(self, client):
-        with client:
-            self.open.add(client)
-            first = client.recv(65536)
-            if self.refuse_sockets and b"upgrade: websocket" in first.lower():
-                client.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-                return
-            with socket.create_connection(("127.0.0.1", self.target_port)) as server:
-                self.open.add(server)
-                server.sendall(first)
-                back = threading.Thread(target=self._pipe, args=(server, client), daemon=True)
-                back.start()
-                self._pipe(client, server)
-                back.join()
-                self.open -= {client, server}
-
-    @staticmethod
-    def _pipe(source, sink):
-        try:
-            while data := source.recv(65536):
-                sink.sendall(data)
-        except OSError:
-            pass
-        try:
-            sink.shutdown(socket.SHUT_WR)  # the other direction ends on its own
-        except OSError:
-            pass
-
-    def close(self):
-        for end in [self.listener, *list(self.open)]:  # shutdown wakes the threads blocked on them
-            try:
-                end.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-        self.listener.close()
-        for thread in self.threads:
-            thread.join(5)
-
-
 @pytest.fixture
 def socket_refusing_network(live_server):
-    network = SocketRefusingNetwork(live_server.port)
+    network = PhoneNetwork(live_server.port)
+    network.refuse_sockets = True
     yield network
     network.close()
 

@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from .conftest import IN_CHITOSE, assert_accessible, log_in
+from .network import PhoneNetwork
 from .test_journey import open_console
 
 pytestmark = pytest.mark.e2e
@@ -238,3 +239,77 @@ def test_a_reconnect_while_another_is_still_connecting_leaves_one_socket(live_se
     expect(bubble(phone, "つながった後")).to_have_count(1)
     phone.wait_for_timeout(500)
     assert len([ws for ws in sockets if not ws.is_closed()]) == 1, [ws.url for ws in sockets if not ws.is_closed()]
+
+
+@pytest.fixture
+def phone_network(live_server):
+    network = PhoneNetwork(live_server.port)
+    yield network
+    network.close()
+
+
+def chat_through(network, new_context, live_server, clock=False):
+    """A resident's page on a new report's chat, reaching the server through ``network``."""
+    phone = new_context(service_workers="block").new_page()
+    if clock:
+        phone.clock.install()  # time flows as usual until the test moves it on
+    log_in(phone, network.base_url, live_server.account("residents"))
+    phone.get_by_role("button", name=re.compile("^救急")).click()
+    phone.get_by_role("button", name=re.compile("^自宅")).click()
+    expect(phone.locator(".chat[data-live='']")).to_have_count(1)
+    return phone, phone.locator(".case-number strong").inner_text()
+
+
+def test_a_message_left_unanswered_on_a_silent_socket_goes_again_on_a_new_one(
+        live_server, new_context, phone_network):
+    """A network can stop carrying a socket without closing it (a phone moved off Wi-Fi or
+    between cells, a NAT that forgot it). The page hears nothing, nor does the browser: TCP
+    may take a quarter of an hour to give up. Before, a message typed then stayed 送信中 all
+    that time, and the dispatcher's replies never came."""
+    console = open_console(new_context, live_server)
+    phone, case_number = chat_through(phone_network, new_context, live_server)
+    console.locator("#queue").get_by_role("link", name=re.compile(case_number)).click()
+    send(console, "返信", "聞こえていますか")
+    expect(bubble(phone, "聞こえていますか")).to_be_visible()
+
+    sockets = phone_network.sockets_passed
+    phone_network.go_silent()
+    send(console, "返信", "途切れている間の返信")
+    send(phone, "メッセージ", "途切れた後の一通")
+    expect(bubble(phone, "途切れた後の一通").get_by_text("送信中", exact=True)).to_be_visible()
+    # Unanswered for ANSWER_MS (8 s): a new socket sends it again and resumes.
+    expect(console.locator("#chat-log").get_by_text("途切れた後の一通")).to_have_count(1, timeout=15_000)
+    expect(bubble(phone, "途切れた後の一通").get_by_text(re.compile("届きました|既読"))).to_be_visible()
+    expect(bubble(phone, "途切れている間の返信")).to_have_count(1)
+    expect(bubble(phone, "聞こえていますか")).to_have_count(1)
+    assert phone_network.sockets_passed == sockets + 1
+
+
+def test_a_quiet_chat_asks_whether_its_socket_still_gets_through(live_server, new_context, phone_network):
+    """With nothing to send, the page would never learn that its socket has gone silent, and a
+    reply would wait for it unseen: after QUIET_MS (25 s) of silence it asks (a resume, which
+    the server always answers), and a socket that does not answer is replaced."""
+    console = open_console(new_context, live_server)
+    phone, case_number = chat_through(phone_network, new_context, live_server, clock=True)
+    console.locator("#queue").get_by_role("link", name=re.compile(case_number)).click()
+    send(console, "返信", "静かになる前")
+    expect(bubble(phone, "静かになる前")).to_be_visible()
+
+    sockets = phone_network.sockets_passed
+    phone.clock.fast_forward(26_000)  # a quiet chat on a live network: asked and answered
+    phone.wait_for_timeout(1_000)
+    phone.clock.fast_forward(9_000)
+    phone.wait_for_timeout(1_000)
+    assert phone_network.sockets_passed == sockets
+
+    phone_network.go_silent()
+    send(console, "返信", "静かな間の返信")
+    expect(bubble(console, "静かな間の返信").get_by_text("届きました")).to_be_visible()
+    phone.wait_for_timeout(2_000)
+    expect(bubble(phone, "静かな間の返信")).to_have_count(0)
+    phone.clock.fast_forward(26_000)  # asked, into the silence
+    phone.wait_for_timeout(1_000)
+    phone.clock.fast_forward(9_000)  # no answer: a new socket
+    expect(bubble(phone, "静かな間の返信")).to_have_count(1, timeout=5_000)
+    expect(bubble(phone, "静かになる前")).to_have_count(1)
+    assert phone_network.sockets_passed == sockets + 1
