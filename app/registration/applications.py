@@ -102,6 +102,12 @@ def activation_for(token):
     return activation
 
 
+def used_by(token):
+    """The resident whose activation link ``token`` was, once it has been used; else None."""
+    activation = ActivationToken.get_or_none(ActivationToken.token_hash == _digest(token))
+    return activation.resident if activation is not None and activation.used_at is not None else None
+
+
 def activate(token, password):
     """Set the password, make the account active and spend the token; return the resident."""
     with write_transaction():

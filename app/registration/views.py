@@ -3,7 +3,7 @@ from flask import abort, current_app, redirect, request, url_for
 from werkzeug.datastructures import MultiDict
 from wtforms.fields.choices import SelectChoice
 
-from ..auth import log_in
+from ..auth import current_resident, log_in
 from ..forms import bilingual
 from ..login_limits import address_network, client_address
 from ..mail.addresses import InvalidAddress, normalise
@@ -126,17 +126,27 @@ def activate(token):
     try:
         resident = applications.activation_for(token).resident
     except applications.ActivationFailed:
-        return render_page("registration/link_problem.html", activation=True, status=410)
+        return _activation_failed(token)
     form = ActivationForm()
     if form.validate_on_submit():
         try:
             resident = applications.activate(token, form.password.data)
         except applications.ActivationFailed:
-            return render_page("registration/link_problem.html", activation=True, status=410)
+            return _activation_failed(token)
         log_in(resident)
         return redirect(url_for("report.start"), 303)
     status = 400 if request.method == "POST" else 200
     return render_page("registration/activate.html", form=form, resident=resident, status=status)
+
+
+def _activation_failed(token):
+    """The link cannot be used; but on the phone it set up, the resident is simply let in."""
+    resident = current_resident()
+    if resident is not None and resident == applications.used_by(token):
+        # A second tap of the button, or the mail's link opened again: the password is set
+        # and this phone is logged in, so "this link cannot be used" would only alarm.
+        return redirect(url_for("report.start"), 303)
+    return render_page("registration/link_problem.html", activation=True, status=410)
 
 
 @bp.get("/mailbox")
