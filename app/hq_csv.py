@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
@@ -25,6 +25,10 @@ COLUMNS = ("code", "name", "phone", "fax", "uses_service", "municipalities")
 HQ_CODE = re.compile(r"[a-z0-9][a-z0-9-]{0,15}")  # part of the intake address r.<code>@…
 PHONE = re.compile(r"[0-9+()\- ]{0,24}")
 BOOLEANS = {"yes": True, "no": False, "1": True, "0": False, "true": True, "false": False}
+MAX_FILE_BYTES = 5_000_000
+# Shown on the console and the resident's screen and stored in a 255-character column.
+MAX_NAME = 100
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,8 @@ class HqRow:
     fax: str
     uses_service: bool
     municipalities: tuple[str, ...]
+    # Where the row came from, for errors found later against the database; 0 when not from a file.
+    line: int = field(default=0, compare=False)
 
     @property
     def ref(self) -> HqRef:
@@ -85,7 +91,15 @@ class ParseResult:
 
 def read_csv(path: str | Path) -> ParseResult:
     """Parse a Headquarters CSV file (UTF-8, with or without BOM)."""
-    return parse_csv(Path(path).read_bytes())
+    path = Path(path)
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        # Every fire HQ in Japan fits in well under 1 MB: a bigger file is the wrong file.
+        return _failed(CsvError(1, f"ファイルが大きすぎます（{size:,} バイト、上限 {MAX_FILE_BYTES:,}）。"
+                                   "消防本部の CSV か確かめてください。",
+                                f"the file is too large ({size:,} bytes, limit {MAX_FILE_BYTES:,}): "
+                                "is it the Headquarters CSV?"))
+    return parse_csv(path.read_bytes())
 
 
 def parse_csv(data: bytes | str) -> ParseResult:
@@ -94,11 +108,45 @@ def parse_csv(data: bytes | str) -> ParseResult:
         try:
             data = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            line = data.count(b"\n", 0, exc.start) + 1
-            return _failed(CsvError(line, "UTF-8 で保存してください（文字コードが違います）。",
-                                    "not UTF-8: save the file as UTF-8."))
+            return _failed(_encoding_error(data, exc))
     data = data.removeprefix("\ufeff")
     reader = csv.reader(io.StringIO(data, newline=""))
+    try:
+        return _parse(reader)
+    except csv.Error as exc:
+        # The csv module's own refusals; the one a real file meets is a field over its size limit.
+        too_long = "field limit" in str(exc)
+        return _failed(CsvError(
+            reader.line_num or 1,
+            "この行は CSV として読めません（" + ("1つの欄が長すぎます" if too_long else str(exc)) + "）。",
+            f"this line cannot be read as CSV ({'a field is too long' if too_long else exc})."))
+
+
+def _encoding_error(data: bytes, exc: UnicodeDecodeError) -> CsvError:
+    """Name the encoding the file seems to be in, and how to save it as UTF-8 instead."""
+    line = data.count(b"\n", 0, exc.start) + 1
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        line, ja, en = 1, "ファイルが UTF-16（Excel の「Unicode テキスト」）で保存されています。", \
+            "the file is saved as UTF-16 (Excel's \"Unicode Text\"), not UTF-8."
+    elif _decodes(data, "cp932"):
+        # Japanese Excel's plain 「CSV（コンマ区切り）」 writes Shift_JIS.
+        ja, en = "ファイルが Shift_JIS で保存されています。", "the file is saved as Shift_JIS, not UTF-8."
+    else:
+        ja, en = "文字コードが UTF-8 ではありません。", "the file is not UTF-8."
+    return CsvError(line, ja + "UTF-8 で保存し直してください（Excel なら「CSV UTF-8（コンマ区切り）」）。",
+                    en + " Save it again as UTF-8 (in Excel, \"CSV UTF-8 (Comma delimited)\").")
+
+
+def _decodes(data: bytes, encoding: str) -> bool:
+    try:
+        data.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _parse(reader) -> ParseResult:
+    """The header, then every row."""
     header = next(reader, None)
     if header is None:
         return _failed(CsvError(1, "ファイルが空です。", "the file is empty."))
@@ -156,6 +204,11 @@ def _validate(reader) -> ParseResult:
             hq_lines[code] = line
         if not name:
             problems.append(("name（本部名）がありません。", "name is missing."))
+        elif len(name) > MAX_NAME:
+            problems.append((f"name（本部名）は{MAX_NAME}文字までにしてください（今は{len(name)}文字）。",
+                             f"name must be at most {MAX_NAME} characters (found {len(name)})."))
+        elif CONTROL.search(name):
+            problems.append(("name（本部名）に制御文字があります。", "name holds a control character."))
         for label, number in (("phone", phone), ("fax", fax)):
             if not PHONE.fullmatch(number):
                 problems.append((f"{label}「{number}」に使えない文字があります（半角の数字・ハイフン）。",
@@ -178,7 +231,7 @@ def _validate(reader) -> ParseResult:
             claims.setdefault(municipality, (code, line))
         errors += [CsvError(line, ja, en) for ja, en in dict.fromkeys(problems)]
         if not problems:
-            rows.append(HqRow(code, name, phone, fax, flag, tuple(jurisdiction)))
+            rows.append(HqRow(code, name, phone, fax, flag, tuple(jurisdiction), line))
     errors += _ward_overlaps(claims)
     if not rows and not errors:
         errors.append(CsvError(1, "本部の行がありません。", "no Headquarters rows."))
@@ -191,8 +244,17 @@ def _municipality_problems(code: str, known: Mapping[str, Municipality],
                            jurisdiction: list[str]) -> list[tuple[str, str]]:
     """What is wrong with one JIS code in a row."""
     if not re.fullmatch(r"[0-9]{5}", code):
-        return [(f"市区町村コード「{code}」は半角数字5桁にしてください。",
-                 f"municipality code '{code}' must be 5 digits.")]
+        ja, en = f"市区町村コード「{code}」は半角数字5桁にしてください。", \
+            f"municipality code '{code}' must be 5 digits."
+        if re.fullmatch(r"[0-9]{4}", code) and "0" + code in known:
+            # Spreadsheets read 01224 as the number 1224.
+            ja += f"先頭の0が消えていませんか（0{code}）。"
+            en += f" Was the leading zero dropped (0{code})?"
+        elif re.fullmatch(r"[0-9]{6}", code) and code[:5] in known:
+            # The 6-digit 全国地方公共団体コード ends in a check digit that JIS codes leave out.
+            ja += f"6桁の団体コードなら最後の検査数字を除いてください（{code} → {code[:5]}）。"
+            en += f" For a 6-digit local government code, drop the check digit ({code} -> {code[:5]})."
+        return [(ja, en)]
     if not "01" <= code[:2] <= "47":
         return [(f"市区町村コード {code} の都道府県（先頭2桁）は 01〜47 です。",
                  f"municipality code {code}: the prefecture (first two digits) must be 01-47.")]

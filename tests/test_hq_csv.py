@@ -144,3 +144,44 @@ def test_every_demo_municipality_is_where_the_lookup_puts_it():
     assert sorted(claimed) == sorted(DEMO_POINTS)
     for code, (lat, lon) in DEMO_POINTS.items():
         assert locate(lat, lon).code == code
+
+
+@pytest.mark.parametrize("data, line, ja, en", [
+    # Japanese Excel's plain 「CSV（コンマ区切り）」 writes Shift_JIS: say so, and what to choose instead.
+    ((HEADER + CHITOSE).encode("cp932"), 2, "Shift_JIS", "Shift_JIS"),
+    ((HEADER + CHITOSE).encode("cp932"), 2, "CSV UTF-8", "CSV UTF-8"),
+    ((HEADER + CHITOSE).encode("utf-16"), 1, "UTF-16", "UTF-16"),
+])
+def test_a_file_in_another_encoding_names_it_and_the_way_out(data, line, ja, en):
+    result = parse_csv(data)
+    assert not result.ok and result.rows == ()
+    assert any(e.line == line and ja in e.message and en in e.message_en for e in result.errors), \
+        [str(e) for e in result.errors]
+
+
+@pytest.mark.parametrize("text, line, ja, en", [
+    # The csv module's own refusals (a field over its size limit) used to escape as a traceback.
+    (HEADER + CHITOSE.replace("01224", "01224 " + "0" * 200_000), 2, "読めません", "cannot be read"),
+    # Names are stored in a 255-character column and read aloud on the console: keep them a name.
+    (HEADER + CHITOSE.replace("千歳市消防本部", "千" * 101), 2, "100文字", "100 characters"),
+    # A NUL cannot be stored in PostgreSQL text, and no control character belongs in a name.
+    (HEADER + CHITOSE.replace("千歳市消防本部", "千歳\x00市消防本部"), 2, "制御文字", "control character"),
+    (HEADER + CHITOSE.replace("千歳市消防本部", "千歳\x1b市消防本部"), 2, "制御文字", "control character"),
+    # Excel drops the leading zero of a code, and offices often hold the 6-digit 団体コード.
+    (HEADER + "chitose,千歳市消防本部,,,yes,1224\n", 2, "先頭の0", "leading zero"),
+    (HEADER + "chitose,千歳市消防本部,,,yes,012246\n", 2, "012246 → 01224", "012246 -> 01224"),
+])
+def test_more_malformed_files_are_refused_with_the_line(text, line, ja, en):
+    result = parse_csv(text)
+    assert not result.ok and result.rows == ()
+    assert any(e.line == line and ja in e.message and en in e.message_en for e in result.errors), \
+        [str(e)[:300] for e in result.errors]
+
+
+def test_a_file_far_too_large_to_be_the_hq_list_is_refused_unread(tmp_path, monkeypatch):
+    path = tmp_path / "huge.csv"
+    path.write_bytes((HEADER + CHITOSE).encode())
+    monkeypatch.setattr("app.hq_csv.MAX_FILE_BYTES", 50)
+    result = read_csv(path)
+    assert not result.ok
+    assert "大きすぎます" in result.errors[0].message and "too large" in result.errors[0].message_en
