@@ -179,12 +179,17 @@
     };
   }
 
+  // A network that is only slow (2G, a congested cell) must not be made slower by new
+  // sockets every ANSWER_MS: each replacement in a row waits twice as long, up to a minute,
+  // until anything is heard again.
+  var MOST_PATIENCE_MS = 60000;
   function checkAlive(chat) {
     var live = chat._net119;
     if (!live || chat.hasAttribute("data-offline") || live.socket.readyState !== 1) return;
-    var socket = live.socket, now = Date.now();
-    if (socket._net119Asked && now - socket._net119Asked >= ANSWER_MS) {
+    var socket = live.socket, now = Date.now(), patience = chat._net119Patience || ANSWER_MS;
+    if (socket._net119Asked && now - socket._net119Asked >= patience) {
       socket._net119Asked = 0;
+      chat._net119Patience = Math.min(2 * patience, MOST_PATIENCE_MS);
       live.wrapper.reconnect();  // a new socket resumes from the last sequence and sends the outbox again
     } else if (!socket._net119Asked && now - socket._net119Heard >= QUIET_MS) {
       live.wrapper.send(JSON.stringify({ type: "resume", after: lastSeq(chat) }));
@@ -403,6 +408,7 @@
 
   document.addEventListener("htmx:wsBeforeMessage", function (evt) {
     var chat = chatOf(evt.target);
+    if (chat) chat._net119Patience = 0;  // heard: the next silence is judged afresh
     var message = evt.detail.message;
     var clientId = attr(message, "data-client-id");
     if (chat && clientId) acknowledge(chat, clientId);

@@ -7,7 +7,9 @@ real networks:
   Wi-Fi and firewalls);
 - ``go_silent()``: the connections open now stop carrying anything, either way, without
   closing (a phone moved off Wi-Fi or between cells, a NAT that forgot the connection);
-  new connections pass as before.
+  new connections pass as before;
+- ``silence_new_sockets``: each WebSocket handshake passes, then its connection goes silent
+  (a network that lets a connection start and then loses everything).
 """
 import socket
 import threading
@@ -15,7 +17,7 @@ import threading
 
 class PhoneNetwork:
     def __init__(self, target_port):
-        self.target_port, self.refuse_sockets = target_port, False
+        self.target_port, self.refuse_sockets, self.silence_new_sockets = target_port, False, False
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.base_url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
         self.open = set()
@@ -50,17 +52,21 @@ class PhoneNetwork:
             with socket.create_connection(("127.0.0.1", self.target_port)) as server:
                 self.open.add(server)
                 server.sendall(first)
-                back = threading.Thread(target=self._pipe, args=(server, client, client), daemon=True)
+                silence_after_handshake = is_socket and self.silence_new_sockets
+                back = threading.Thread(target=self._pipe, args=(server, client, client, silence_after_handshake),
+                                        daemon=True)
                 back.start()
                 self._pipe(client, server, client)
                 back.join()
                 self.open -= {client, server}
 
-    def _pipe(self, source, sink, client):
+    def _pipe(self, source, sink, client, silence_after_first=False):
         try:
             while data := source.recv(65536):
                 if client not in self.silenced:
                     sink.sendall(data)
+                if silence_after_first:
+                    self.silenced.add(client)
         except OSError:
             pass
         if client in self.silenced:

@@ -313,3 +313,43 @@ def test_a_quiet_chat_asks_whether_its_socket_still_gets_through(live_server, ne
     expect(bubble(phone, "静かな間の返信")).to_have_count(1, timeout=5_000)
     expect(bubble(phone, "静かになる前")).to_have_count(1)
     assert phone_network.sockets_passed == sockets + 1
+
+
+def test_on_a_network_that_keeps_losing_sockets_the_page_waits_longer_each_time(
+        live_server, new_context, phone_network):
+    """Each socket replaced in a row waits twice as long for an answer (8, 16, 32 s...): on a
+    network that is only slow, a new socket every 8 s would make it slower still."""
+    console = open_console(new_context, live_server)
+    phone, case_number = chat_through(phone_network, new_context, live_server, clock=True)
+    console.locator("#queue").get_by_role("link", name=re.compile(case_number)).click()
+    sockets = phone_network.sockets_passed
+    phone_network.silence_new_sockets = True
+    phone_network.go_silent()
+
+    def opened(count):
+        """Wait for the ``count``th new socket through the network, open on the page."""
+        for _ in range(50):
+            if phone_network.sockets_passed >= sockets + count:
+                break
+            phone.wait_for_timeout(100)
+        assert phone_network.sockets_passed == sockets + count
+        phone.wait_for_function("() => document.querySelector('.chat')._net119.socket.readyState === 1")
+
+    send(phone, "メッセージ", "遅い回線から")
+    phone.clock.fast_forward(9_000)
+    opened(1)  # unanswered for 8 s: a new socket, which is lost too
+    phone.wait_for_timeout(500)
+    phone.clock.fast_forward(9_000)
+    phone.wait_for_timeout(1_000)
+    assert phone_network.sockets_passed == sockets + 1  # this one is given 16 s
+    phone.clock.fast_forward(8_000)
+    opened(2)
+    phone_network.silence_new_sockets = False
+    phone.wait_for_timeout(500)
+    phone.clock.fast_forward(20_000)
+    phone.wait_for_timeout(1_000)
+    assert phone_network.sockets_passed == sockets + 2  # and this one 32 s
+    phone.clock.fast_forward(13_000)
+    opened(3)
+    expect(console.locator("#chat-log").get_by_text("遅い回線から")).to_have_count(1)
+    expect(bubble(phone, "遅い回線から").get_by_text(re.compile("届きました|既読"))).to_be_visible()
