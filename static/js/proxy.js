@@ -121,19 +121,23 @@
   // ---- Where I am now ---------------------------------------------------------
   // A permission prompt must never cover the card while a bystander reads it: ask only
   // when the resident turns to the "where I am now" form, unless already allowed.
-  function watchPosition(form) {
+  function watchPosition(form, done) {
     var status = form.querySelector('[data-proxy-geo="status"]');
     if (!("geolocation" in navigator)) {
-      status.textContent = "この端末では現在地を取得できません。目印を入力してください。";
+      status.textContent = "この端末では現在地を取得できません。目印を入力してください。 This device cannot find where you are: type a landmark.";
+      done();
       return;
     }
-    status.textContent = "現在地を取得しています…";
+    status.textContent = "現在地を取得しています… Finding where you are…";
     navigator.geolocation.getCurrentPosition(function (pos) {
       form.querySelector('[data-proxy-geo="lat"]').value = pos.coords.latitude.toFixed(5);
       form.querySelector('[data-proxy-geo="lon"]').value = pos.coords.longitude.toFixed(5);
-      status.textContent = "現在地を取得しました（誤差 約" + Math.round(pos.coords.accuracy) + " m）";
+      var metres = Math.round(pos.coords.accuracy);
+      status.textContent = "現在地を取得しました（誤差 約" + metres + " m） Found where you are (within about " + metres + " m)";
+      done();
     }, function () {
-      status.textContent = "現在地を取得できません。目印を入力してください。";
+      status.textContent = "現在地を取得できません。目印を入力してください。 Where you are is not available: type a landmark.";
+      done();
     }, { enableHighAccuracy: true, maximumAge: 30000, timeout: 20000 });
   }
 
@@ -141,13 +145,30 @@
     var status = root.querySelector('[data-proxy-geo="status"]');
     if (!status) return;
     var form = status.closest("form");
-    var asked = false;
-    function ask() {
-      if (asked) return;
-      asked = true;
-      watchPosition(form);
+    // "idle" until asked, "asking" while the device looks, "done" with or without a position.
+    var state = "idle";
+    var waiting = [];
+    function ask(then) {
+      if (then) waiting.push(then);
+      if (state === "done") { answered(); return; }
+      if (state === "asking") return;
+      state = "asking";
+      watchPosition(form, function () { state = "done"; answered(); });
     }
-    form.addEventListener("focusin", ask);
+    function answered() {
+      var callbacks = waiting;
+      waiting = [];
+      callbacks.forEach(function (callback) { callback(); });
+    }
+    form.addEventListener("focusin", function () { ask(); });
+    // Where the browser cannot tell that the position is allowed (iOS Safari has no Permissions
+    // API), the tap on the button is the first use of the form: it waits for the position (or
+    // its failure) instead of showing the card without it. form.submit() fires no second submit.
+    form.addEventListener("submit", function (event) {
+      if (state === "done" || form.querySelector('[data-proxy-geo="lat"]').value) return;
+      event.preventDefault();
+      ask(function () { form.submit(); });
+    });
     if (navigator.permissions && navigator.permissions.query) {
       navigator.permissions.query({ name: "geolocation" }).then(function (permission) {
         if (permission.state === "granted") ask();

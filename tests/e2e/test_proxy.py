@@ -179,3 +179,17 @@ def test_the_card_without_javascript(live_server, new_context):
     phone.get_by_role("button", name=re.compile("今いる場所をカードに出す")).click()
     expect(phone.locator(".proxy-fact__value").filter(has_text="千歳駅の東口")).to_be_visible()
     assert_accessible_without_js(phone, new_context)
+
+
+def test_where_i_am_now_waits_for_the_position_when_the_browser_cannot_say_it_is_allowed(live_server, new_context):
+    """iOS Safari has no Permissions API, so the card asks for the position only when the form is
+    used: a tap straight on the button must wait for that position, not show the card without it."""
+    context = new_context(geolocation={"latitude": 42.82793, "longitude": 141.65214, "accuracy": 20},
+                          permissions=["geolocation"])
+    context.add_init_script("if (self.Navigator) Object.defineProperty(Navigator.prototype, 'permissions', {get: () => undefined})")
+    phone = context.new_page()
+    log_in_resident(phone, live_server.base_url, live_server.account("residents"))
+    phone.get_by_role("link", name=re.compile("周りの人に見せる")).click()
+    phone.get_by_role("button", name=re.compile("今いる場所をカードに出す")).click()
+    expect(phone).to_have_url(re.compile(r"lat=42\.82793"))
+    expect(phone.locator(".proxy-fact__value").filter(has_text="北緯42.82793")).to_be_visible()
