@@ -291,19 +291,26 @@ def hq():
 def hq_import(path):
     """Create or update HQs from a CSV file; a file with any error changes nothing."""
     from .dispatch import phrases
-    from .hq_csv import read_csv
+    from .hq_csv import InvalidCsv, read_csv
     from .jurisdictions import import_headquarters
     from .models import Headquarters, write_transaction
+
+    def refuse(errors):
+        for error in errors:
+            click.echo(str(error), err=True)
+        click.echo("何も取り込んでいません。 / Nothing was imported.", err=True)
+        raise click.exceptions.Exit(1)
 
     configured_app()
     result = read_csv(path)
     if not result.ok:
-        for error in result.errors:
-            click.echo(str(error), err=True)
-        raise click.exceptions.Exit(1)
+        refuse(result.errors)
     with db.connection_context():
         known = {code for (code,) in Headquarters.select(Headquarters.code).tuples()}
-        imported = import_headquarters(result.rows)
+        try:
+            imported = import_headquarters(result.rows)
+        except InvalidCsv as conflicts:  # against HQs already in the database; nothing was written
+            refuse(conflicts.errors)
         # A new HQ's console starts with the default canned phrases; an existing HQ keeps its own.
         with write_transaction():
             for new_hq in (hq for hq in imported if hq.code not in known):

@@ -2,6 +2,7 @@
 from dataclasses import dataclass
 
 from . import routing
+from .hq_csv import CsvError, InvalidCsv
 from .models import Headquarters, Jurisdiction, write_transaction
 
 
@@ -50,10 +51,15 @@ def import_headquarters(rows):
     """Create or update HQs and replace their municipalities, all in one transaction.
 
     ``rows`` are validated rows (app.hq_csv); a municipality moved from one HQ
-    to another moves cleanly because every listed HQ is cleared first.
+    to another moves cleanly because every listed HQ is cleared first. A
+    municipality (or a ward of it, or its whole city) still held by an HQ that
+    is not in the file refuses the whole import with ``hq_csv.InvalidCsv``.
     """
     names = routing.municipalities()
     with write_transaction():
+        conflicts = _conflicts_with_other_hqs(rows)
+        if conflicts:
+            raise InvalidCsv(conflicts)
         saved = []
         for row in rows:
             hq = Headquarters.get_or_none(Headquarters.code == row.code) or Headquarters(code=row.code)
@@ -67,6 +73,35 @@ def import_headquarters(rows):
                  "municipality_name": names[code].name if code in names else ""}
                 for code in row.municipalities]).execute()
     return [hq for hq, _ in saved]
+
+
+def _conflicts_with_other_hqs(rows):
+    """What the file claims that HQs left out of it already cover (checked file-wide by app.hq_csv)."""
+    listed = {row.code for row in rows}
+    held = {j.municipality_code: j.hq for j in
+            Jurisdiction.select(Jurisdiction, Headquarters).join(Headquarters)
+            if j.hq.code not in listed}
+    wards_of = {}
+    for code in held:
+        wards_of.setdefault(routing.parent_code(code), []).append(code)
+    errors = []
+    for row in rows:
+        for code in row.municipalities:
+            parent = routing.parent_code(code)
+            if code in held:
+                found = [(code, held[code], "", "")]
+            elif parent in held:  # a ward of a city another HQ covers whole
+                found = [(code, held[parent], f"（{parent} に含まれます）", f" (inside {parent})")]
+            else:  # a city with a ward another HQ covers
+                found = [(ward, held[ward], f"（{code} の区）", f" (a ward of {code})")
+                         for ward in wards_of.get(code, [])]
+            errors += [CsvError(
+                row.line,
+                f"{ward}{note} は登録済みの「{hq.code}」（{hq.name}）の管轄です。"
+                f"移すときは {hq.code} の行も同じファイルに入れてください。",
+                f"{ward}{note_en} is already covered by '{hq.code}' ({hq.name}): to move it, "
+                f"put {hq.code}'s row in the same file.") for ward, hq, note, note_en in found]
+    return tuple(errors)
 
 
 def export_rows():

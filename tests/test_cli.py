@@ -131,3 +131,43 @@ def test_serve_starts_on_a_database_that_is_down_and_says_so(tmp_path):
         server.terminate()
         server.wait(10)
         server.stderr.close()
+
+
+@pytest.mark.parametrize("first, second, ja, en", [
+    # The unique index on the municipality used to end this import in an IntegrityError traceback.
+    (GOOD_CSV, "code,name,phone,fax,uses_service,municipalities\neniwa,恵庭市消防本部,,,yes,01231 01224\n",
+     "01224 は登録済みの「chitose」（千歳市消防本部）の管轄です", "01224 is already covered by 'chitose'"),
+    # Two imports used to build what one file is refused for: a ward taken from the whole city.
+    ("code,name,phone,fax,uses_service,municipalities\ntokyo,東京消防庁,,,yes,13100\n",
+     "code,name,phone,fax,uses_service,municipalities\nshinjuku,新宿消防署,,,yes,13104\n",
+     "13104（13100 に含まれます） は登録済みの「tokyo」", "13104 (inside 13100) is already covered by 'tokyo'"),
+    ("code,name,phone,fax,uses_service,municipalities\nshinjuku,新宿消防署,,,yes,13104\n",
+     "code,name,phone,fax,uses_service,municipalities\ntokyo,東京消防庁,,,yes,13100\n",
+     "13104（13100 の区） は登録済みの「shinjuku」", "13104 (a ward of 13100) is already covered by 'shinjuku'"),
+])
+def test_a_municipality_another_hq_already_covers_is_refused_plainly_and_changes_nothing(
+        cli, tmp_path, first, second, ja, en):
+    cli("hq", "import", str(_write(tmp_path, first)))
+    before = hq_count()
+    result = CliRunner().invoke(main, ["hq", "import", str(_write(tmp_path, second))])
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert "2行目" in result.output and ja in result.output and en in result.output
+    assert hq_count() == before
+
+
+def test_a_municipality_moves_when_both_hqs_are_in_the_file(cli, tmp_path):
+    cli("hq", "import", str(_write(tmp_path, GOOD_CSV)))
+    moved = ("code,name,phone,fax,uses_service,municipalities\n"
+             "chitose,千歳市消防本部,,,yes,01231\neniwa,恵庭市消防本部,,,yes,01224\n")
+    assert cli("hq", "import", str(_write(tmp_path, moved))).exit_code == 0
+    with db.connection_context():
+        assert Jurisdiction.get(Jurisdiction.municipality_code == "01224").hq.code == "eniwa"
+
+
+def test_a_field_too_large_for_the_csv_reader_is_an_error_not_a_traceback(cli, tmp_path):
+    huge = GOOD_CSV.replace("01224", "01224 " + "0" * 200_000)
+    result = CliRunner().invoke(main, ["hq", "import", str(_write(tmp_path, huge))])
+    assert result.exit_code == 1
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert "2行目" in result.output and "line 2" in result.output
