@@ -45,6 +45,7 @@ import reversejp
 EARTH_RADIUS_M = 6_371_008.8
 ACCURACY_BEARINGS = 8
 ACCURACY_CAP_M = 3_000.0
+ACCURACY_WORDS_CAP_M = 100_000.0
 COAST_PROBE_M = 1_000.0
 COAST_PROBE_BEARINGS = 8
 MUNICIPALITIES_CSV = Path(__file__).parent / "data" / "municipalities.csv"
@@ -81,10 +82,13 @@ class Fix:
     accuracy_m: float | None = None
 
     def is_usable(self) -> bool:
-        """True when the coordinates are real numbers on the globe."""
+        """True when the coordinates are real numbers on the globe, and not the 0,0 of a broken fix."""
         return (isinstance(self.lat, (int, float)) and isinstance(self.lon, (int, float))
                 and math.isfinite(self.lat) and math.isfinite(self.lon)
-                and -90 <= self.lat <= 90 and -180 <= self.lon <= 180)
+                and -90 <= self.lat <= 90 and -180 <= self.lon <= 180
+                # Exactly 0,0 ("Null Island", open sea off Africa) is what a broken location
+                # stack sends for "no fix": calling it 「国外」 would mislead the dispatcher.
+                and (self.lat, self.lon) != (0, 0))
 
     def radius_m(self) -> float:
         """The accuracy radius worth sampling: 0 when unknown or nonsense, capped when huge."""
@@ -371,9 +375,10 @@ def _decide(outcome: Outcome, receiving: HqRef, home: HqRef, place: Place | None
         names = [hq.name for hq in possible_hqs]
         ja += f"位置の誤差の範囲に{'・'.join(names)}の管轄も含まれます。"
         en += f" The accuracy circle also reaches the area of {', '.join(names)}."
-    if fix and fix.accuracy_m and fix.radius_m() < fix.accuracy_m:
-        ja += f"位置の誤差が大きい（約{_distance(fix.accuracy_m)}）ため、場所を確かめてください。"
-        en += f" The location is imprecise (about {_distance(fix.accuracy_m)}): confirm the place."
+    if fix and fix.radius_m() and fix.radius_m() < fix.accuracy_m:
+        about, about_en = _distance(fix.accuracy_m)
+        ja += f"位置の誤差が大きい（{about}）ため、場所を確かめてください。"
+        en += f" The location is imprecise ({about_en}): confirm the place."
     return Decision(
         outcome=outcome,
         receiving_hq=receiving,
@@ -425,8 +430,13 @@ def _explain(outcome: Outcome, receiving: HqRef, home: HqRef, place: Place | Non
             f"No location was sent. {home.name} receives it.")
 
 
-def _distance(metres: float) -> str:
-    """Metres as people say them: 300 m, 1.5 km, 50 km."""
+def _distance(metres: float) -> tuple[str, str]:
+    """An accuracy as people say it, in Japanese and English: 約300 m, 約1.5 km, 100 km以上."""
+    if metres >= ACCURACY_WORDS_CAP_M:
+        # A client can send any finite number; the note must stay a sentence.
+        return f"{ACCURACY_WORDS_CAP_M // 1000:.0f} km以上", f"over {ACCURACY_WORDS_CAP_M // 1000:.0f} km"
     if metres < 1000:
-        return f"{metres:.0f} m"
-    return f"{metres / 1000:.1f} km".replace(".0 km", " km")
+        text = f"{metres:.0f} m"
+    else:
+        text = f"{metres / 1000:.1f} km".replace(".0 km", " km")
+    return f"約{text}", f"about {text}"

@@ -415,3 +415,27 @@ def _metres(a, b):
     h = (math.sin((la2 - la1) / 2) ** 2
          + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2)
     return 2 * routing.EARTH_RADIUS_M * math.asin(math.sqrt(h))
+
+
+@pytest.mark.parametrize("accuracy, ja, en", [
+    (1e300, "100 km以上", "over 100 km"),
+    (math.inf, "", ""),
+    (250_000, "100 km以上", "over 100 km"),
+    (10_000, "約10 km", "about 10 km"),
+])
+def test_an_absurd_accuracy_reads_as_words_not_digits(accuracy, ja, en, directory, home):
+    # The note is shown to the dispatcher and stored with the case: "約inf km" or a
+    # 300-digit number helps nobody.
+    decision = route(Fix(42.8210, 141.6509, accuracy), home, directory)
+    assert decision.outcome is Outcome.IN_AREA
+    assert "inf" not in decision.explanation and "inf" not in decision.explanation_en
+    assert len(decision.explanation) < 120
+    assert ja in decision.explanation and en in decision.explanation_en
+
+
+def test_null_island_is_no_fix_not_abroad(directory, home):
+    # 0,0 is what broken location stacks send; calling it 「国外」 would mislead the dispatcher.
+    decision = route(Fix(0.0, 0.0, 10), home, directory)
+    assert decision.outcome is Outcome.NO_FIX
+    assert decision.receiving_hq == home
+    assert not Fix(0.0, 0.0).is_usable() and Fix(0.0, 0.1).is_usable()
