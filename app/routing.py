@@ -261,7 +261,9 @@ def destination(lat: float, lon: float, distance_m: float,
 
 def parent_code(code: str) -> str | None:
     """The designated city (or Tokyo's ward area) that a ward's code belongs to, if any."""
-    if not (len(code) == 5 and code.isdigit() and code[2] == "1"):
+    # A designated city is no ward: without this, 14130 (Kawasaki) read as a ward of
+    # 14100 (Yokohama), the parent before it in the list, and took Yokohama's HQ.
+    if not (len(code) == 5 and code.isdigit() and code[2] == "1") or code in WARD_PARENTS:
         return None
     parents = [p for p in WARD_PARENTS if p[:2] == code[:2] and p < code]
     return parents[-1] if parents else None
