@@ -1,4 +1,5 @@
 """Console pages: login, the queue, one case."""
+import time
 from datetime import date
 
 from flask import abort, current_app, jsonify, redirect, request, url_for
@@ -134,6 +135,30 @@ def case(report_id):
     # the notice that no one has opened the report withdrawn) until the page, shown to a
     # person, says so over its socket.
     return _case_page(report, seen=asked_on_this_site())
+
+
+@bp.get("/queue")
+@staff_required()
+def queue_frame():
+    """The queue for a console without JavaScript: a frame that reloads itself (SPEC §3.6)."""
+    return render_page("dispatch/queue_frame.html", **queue_of(current_staff().hq),
+                       refresh=current_app.config["NOSCRIPT_REFRESH_SECONDS"])
+
+
+@bp.get("/cases/<int:report_id>/log")
+@staff_required()
+def case_log(report_id):
+    """A case's chat for a console without JavaScript: a frame that reloads itself, the reply box staying put."""
+    report, upto = own_case(report_id, write=False)
+    events = report.events_after(0)
+    if upto is not None:
+        events = events.where(ReportEvent.seq <= upto)
+    elif asked_on_this_site():
+        seen_by_staff(report)  # shown to the dispatcher, as the live chat marks what it shows
+    return render_page("dispatch/case_log.html", report=report, events=list(events),
+                       handed_away=upto is not None,
+                       refresh=current_app.config["NOSCRIPT_REFRESH_SECONDS"],
+                       refreshed_at=time.time_ns() // 1_000_000)
 
 
 @bp.post("/cases/<int:report_id>/claim")
