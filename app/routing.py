@@ -72,6 +72,11 @@ WARD_PARENTS = (
 
 NORTHERN_TERRITORIES = "hoppo"
 
+# 118 is a voice number: our users reach the Coast Guard by text through NET118
+# (海上保安庁, since 2019, registered in advance like NET119).
+CALL_118 = "118番（海上保安庁。文字で通報するなら NET118）"
+CALL_118_EN = "118 (Japan Coast Guard; by text: NET118)"
+
 
 @dataclass(frozen=True)
 class Fix:
@@ -371,8 +376,8 @@ def _decide(outcome: Outcome, receiving: HqRef, home: HqRef, place: Place | None
     surface = place.surface if place else None
     ja, en = _explain(outcome, receiving, home, place, call_hq)
     if surface is Surface.COAST:
-        ja += "海岸の近くです。海の上なら118番（海上保安庁）へ。"
-        en += " Near the coast: if at sea, call 118 (Japan Coast Guard)."
+        ja += f"海岸の近くです。海の上なら{CALL_118}へ。"
+        en += f" Near the coast: if at sea, call {CALL_118_EN}."
     if possible_hqs:
         names = [hq.name for hq in possible_hqs]
         ja += f"位置の誤差の範囲に{'・'.join(names)}の管轄も含まれます。"
@@ -421,9 +426,9 @@ def _explain(outcome: Outcome, receiving: HqRef, home: HqRef, place: Place | Non
                 f"Out of area (管轄外): no fire headquarters is registered for {place.name_en}. "
                 f"{home.name} receives it.")
     if outcome is Outcome.AT_SEA:
-        return (f"海の上の位置です。海の事故・事件は118番（海上保安庁）へ。"
+        return (f"海の上の位置です。海の事故・事件は{CALL_118}へ。"
                 f"登録先の{home.name}が受け付けます。",
-                f"The location is at sea. For emergencies at sea call 118 (Japan Coast Guard). "
+                f"The location is at sea. For emergencies at sea call {CALL_118_EN}. "
                 f"{home.name} receives it.")
     if outcome is Outcome.OUTSIDE_JAPAN:
         return (f"日本国外の位置です。登録先の{home.name}が受け付けます。",

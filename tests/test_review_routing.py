@@ -43,3 +43,13 @@ def test_two_designated_cities_of_one_prefecture_can_both_be_imported():
     result = parse_csv(HEADER + "yokohama,横浜市消防局,,,yes,14100\nkawasaki,川崎市消防局,,,yes,14130\n"
                        "sagamihara,相模原市消防局,,,yes,14150\n")
     assert result.ok, [str(e) for e in result.errors]
+
+
+@pytest.mark.parametrize("lat, lon", [(42.30, 141.70), (43.3339, 140.3469)], ids=["at sea", "coast"])
+def test_the_118_advice_names_net118_which_a_deaf_resident_can_use(lat, lon):
+    # 118 is a voice number; the Coast Guard's text service for deaf and speech-impaired
+    # people is NET118 (since 2019). Telling our users only "call 118" tells them nothing.
+    directory = MemoryDirectory([(CHITOSE, ["01224"])])
+    decision = route(Fix(lat, lon), CHITOSE, directory)
+    assert decision.show_118
+    assert "NET118" in decision.explanation and "NET118" in decision.explanation_en
