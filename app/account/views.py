@@ -41,7 +41,7 @@ def profile():
     resident = current_resident()
     form.populate_obj(resident)
     resident.save()
-    return redirect(url_for(".index", done="profile"), 303)
+    return redirect(url_for(".index", done="profile", _anchor="profile"), 303)
 
 
 @bp.post("/places")
@@ -69,7 +69,7 @@ def password():
     resident.password_hash = hash_password(form.password.data)
     resident.save()
     _keep_only_this_device(resident)
-    return redirect(url_for(".index", done="password"), 303)
+    return redirect(url_for(".index", done="password", _anchor="password-change"), 303)
 
 
 @bp.post("/devices")
@@ -77,7 +77,7 @@ def password():
 def other_devices():
     """Log out every other device (a lost or replaced phone)."""
     _keep_only_this_device(current_resident())
-    return redirect(url_for(".index", done="devices"), 303)
+    return redirect(url_for(".index", done="devices", _anchor="devices"), 303)
 
 
 @bp.post("/cancel")
