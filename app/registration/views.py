@@ -4,6 +4,7 @@ from werkzeug.datastructures import MultiDict
 from wtforms.fields.choices import SelectChoice
 
 from ..auth import current_resident, log_in
+from ..extensions import csrf
 from ..forms import bilingual
 from ..login_limits import address_network, client_address
 from ..mail.addresses import InvalidAddress, normalise
@@ -23,6 +24,8 @@ from .links import LinkExpired, LinkInvalid, read_application_token, send_applic
 # addresses. A registration session at an HQ, all on one Wi-Fi, stays well under that.
 LINKS_PER_MAILBOX = 5
 LINKS_PER_NETWORK = 30
+STALE_FORM = bilingual("画面の有効期限が切れていたため、まだ送っていません。入力した内容はそのまま残っています。もう一度ボタンを押してください。",
+                       "This page had expired, so nothing was sent yet. What you typed is still here: press the button again.")
 
 
 def _link_limits():
@@ -89,7 +92,11 @@ def link_sent():
     return render_page("registration/sent.html", sender=sender_address())
 
 
+# The signed link is what lets one write this application, so the form's own token is checked
+# below, not by CSRFProtect before the view: a stale token (cookies cleared, another browser)
+# must not throw away the longest form of the service, only ask for one more press.
 @bp.route("/apply/<token>", methods=["GET", "POST"])
+@csrf.exempt
 def apply(token):
     """The application form; every post saves the draft, valid or not."""
     try:
@@ -108,6 +115,10 @@ def apply(token):
     form = ApplicationForm()
     valid = form.validate()
     if "csrf_token" in form.errors:
+        # Only this message on the page: the answers are not checked until they are really sent.
+        for field in form:
+            field.errors = []
+        form.form_errors.append(STALE_FORM)
         return render_page("registration/apply.html", form=form, application=application, status=400)
     fields = {name: value for name, value in request.form.items() if name in form and name != "csrf_token"}
     if request.form.get("action") == "save":
