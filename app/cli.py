@@ -286,6 +286,22 @@ def hq():
     """Headquarters and the municipalities they cover."""
 
 
+def _hq_tables_ready():
+    """End an hq command with the reason when its tables cannot be read (not migrated, or down)."""
+    from peewee import PeeweeException
+
+    from .migrations_runner import pending_migrations
+
+    try:
+        pending = pending_migrations()
+    except PeeweeException as error:
+        raise click.ClickException(f"データベースに接続できません。 / the database cannot be reached ({error})")
+    if pending:
+        raise click.ClickException(
+            f"先に `net119 migrate` でマイグレーションを適用してください（未適用 {len(pending)} 件）。 / "
+            f"run `net119 migrate` first ({len(pending)} migration(s) not applied: {', '.join(pending)})")
+
+
 @hq.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def hq_import(path):
@@ -302,6 +318,7 @@ def hq_import(path):
         raise click.exceptions.Exit(1)
 
     configured_app()
+    _hq_tables_ready()
     result = read_csv(path)
     if not result.ok:
         refuse(result.errors)
@@ -327,6 +344,7 @@ def hq_export(output):
     from .jurisdictions import export_rows
 
     configured_app()
+    _hq_tables_ready()
     with db.connection_context():
         text = write_csv(export_rows())
     if output:

@@ -171,3 +171,15 @@ def test_a_field_too_large_for_the_csv_reader_is_an_error_not_a_traceback(cli, t
     assert result.exit_code == 1
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
     assert "2行目" in result.output and "line 2" in result.output
+
+
+@pytest.mark.parametrize("command", [["hq", "import"], ["hq", "export"]])
+def test_hq_commands_on_a_database_never_migrated_say_so(tmp_path, monkeypatch, command):
+    # They used to end in OperationalError('no such table: headquarters').
+    monkeypatch.setenv("NET119_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.sqlite3'}")
+    monkeypatch.setenv("NET119_SECRET_KEY", "cli-test")
+    args = command + ([str(_write(tmp_path, GOOD_CSV))] if command[1] == "import" else [])
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert "net119 migrate" in result.output and "マイグレーション" in result.output
