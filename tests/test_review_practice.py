@@ -3,6 +3,9 @@ import pytest
 
 from app.extensions import db
 from app.models import FrequentPlace, Resident
+from app.practice import store
+from app.practice.ws import PracticeFeed
+from app.realtime import FrameError
 
 from .conftest import CHITOSE_CITY_HALL, form_fields, login_as
 
@@ -26,3 +29,16 @@ def test_a_place_that_is_not_the_residents_is_a_plain_error(app, client, place):
     assert "<title>練習中：エラー：" in response.text
     # What was typed is still there, to tap again.
     assert 'value="コンビニの前"' in response.text
+
+
+@pytest.mark.parametrize("frame", ['{"type": "read", "seq": %d}' % 10**30, '{"type": "resume", "after": %d}' % 10**30,
+                                   '{"type": "read", "seq": -1}', '{"type": "resume", "after": "12"}'])
+def test_a_sequence_number_no_session_can_have_is_refused_as_a_frame(app, client, frame):
+    """The socket answers a plain refusal, instead of failing (1011) on a number the database refuses."""
+    login_as(client, app.accounts["residents"][0])
+    page = client.get("/practice?kind=fire")
+    chat = client.post("/practice/reports", data={**form_fields(page), "kind": "fire", "place": "home"})
+    with store.practice_db.connection_context():
+        practice = store.PracticeSession.get(store.PracticeSession.case_number == chat.headers["Location"].rsplit("/", 1)[1])
+    with app.test_request_context(), pytest.raises(FrameError):
+        PracticeFeed(practice.id).on_frame(frame)
