@@ -86,6 +86,10 @@ def parse_fix(lat, lon, accuracy=None):
     if not all(math.isfinite(v) for v in (fix.lat, fix.lon)) \
             or not (-90 <= fix.lat <= 90 and -180 <= fix.lon <= 180):
         raise InvalidInput("location", "位置情報が範囲外です。", "The location is out of range.")
+    if (fix.lat, fix.lon) == (0, 0):
+        # What broken location stacks send for "no fix" (routing.Fix.is_usable): stored, it
+        # would pin the Gulf of Guinea on the console's map and stand in for the real first fix.
+        return None
     if fix.accuracy_m is not None and not (math.isfinite(fix.accuracy_m) and fix.accuracy_m >= 0):
         raise InvalidInput("location", "位置の精度が正しくありません。",
                            "The location accuracy is not valid.")

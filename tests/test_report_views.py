@@ -33,6 +33,17 @@ def test_second_tap_creates_the_report_and_opens_the_chat(resident_client):
     assert report.receiving_hq.code == "chitose"
 
 
+def test_a_position_of_0_0_is_taken_as_no_position(resident_client):
+    """Broken location stacks send 0,0 for "no fix". Routing already reads it so; it was
+    stored as the report's place all the same (the console's map pinned the Gulf of Guinea),
+    and the first real fix then never set the place, as the report seemed to have one."""
+    response = start_report(resident_client, place="current", lat="0", lon="0", accuracy="0")
+    assert response.status_code == 303
+    with db.connection_context():
+        report = Report.get()
+    assert report.lat is None and report.lon is None and report.routing_outcome == "no_fix"
+
+
 def test_the_same_tap_twice_creates_one_report(resident_client):
     page = resident_client.get("/?kind=fire")
     data = {**form_fields(page), "kind": "fire", "place": "home"}
