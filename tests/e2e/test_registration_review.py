@@ -1,0 +1,49 @@
+"""Review of the account and administration pages in a real browser: answers in view, axe-clean."""
+import re
+import sqlite3
+
+import pytest
+from playwright.sync_api import expect
+
+from .conftest import assert_accessible, assert_accessible_without_js, log_in
+
+pytestmark = pytest.mark.e2e
+
+
+def test_an_error_low_on_the_account_page_is_in_view_without_javascript(live_server, new_context):
+    """The cancellation form is the last of five: its error must be on screen when the page comes back."""
+    phone = new_context(java_script_enabled=False, viewport={"width": 375, "height": 667}).new_page()
+    log_in(phone, live_server.base_url, live_server.account("residents"))
+    phone.goto(live_server.base_url + "/account/")
+    phone.get_by_role("button", name="登録を取り消す").click()
+    expect(phone).to_have_title(re.compile("^エラー："))
+    error = phone.get_by_role("alert").filter(has_text="確認のチェックを入れてください。")
+    expect(error).to_be_in_viewport()
+    assert_accessible_without_js(phone, new_context)
+
+
+def resident_to_suspend(live_server):
+    """A resident of the admin's HQ of this test's own: the demo resident's sessions serve other tests."""
+    login = "review-suspend"
+    with sqlite3.connect(live_server.data_dir / "net119.sqlite3", timeout=10) as database:
+        database.execute(
+            "INSERT OR IGNORE INTO resident (login, password_hash, hq_id, status, name, name_kana, sex, address,"
+            " phone, fax, email, disability_type, disability_proof, medical_history, medication,"
+            " emergency_contacts, created_at) SELECT ?, '!', id, 'active', '停止 試験', '', '', '', '', '', '',"
+            " '', '', '', '', '[]', CURRENT_TIMESTAMP FROM headquarters WHERE code = ?",
+            (login, live_server.account("admins")["hq"]))
+    database.close()
+    return login
+
+
+def test_suspending_a_resident_is_confirmed(live_server, new_context):
+    login = resident_to_suspend(live_server)
+    admin = new_context().new_page()
+    log_in(admin, live_server.base_url, live_server.account("admins"), path="/dispatch/login")
+    expect(admin.get_by_role("button", name="ログアウト")).to_be_visible()
+    admin.goto(live_server.base_url + "/admin/residents")
+    admin.get_by_role("row").filter(has_text=login).get_by_role("button", name=re.compile("停止する$")).click()
+    expect(admin.get_by_role("status")).to_contain_text("停止しました。")
+    assert_accessible(admin)
+    admin.get_by_role("row").filter(has_text=login).get_by_role("button", name=re.compile("停止を解除する$")).click()
+    expect(admin.get_by_role("status")).to_contain_text("停止を解除しました。")
