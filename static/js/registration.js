@@ -23,6 +23,10 @@
             var told = document.querySelector("#hq-suggestion, #hq-field .field__error");
             status.textContent = told ? told.textContent.trim() : "";
             button.disabled = false;
+          }, function () {
+            // No answer (offline, server away): the list still works, and the button can try again.
+            status.textContent = "通信できませんでした。一覧から選んでください。 Could not connect; choose from the list.";
+            button.disabled = false;
           });
         }, function () {
           status.textContent = "現在地を使えませんでした。一覧から選んでください。 Your location is not available; choose from the list.";

@@ -47,3 +47,15 @@ def test_suspending_a_resident_is_confirmed(live_server, new_context):
     assert_accessible(admin)
     admin.get_by_role("row").filter(has_text=login).get_by_role("button", name=re.compile("停止を解除する$")).click()
     expect(admin.get_by_role("status")).to_contain_text("停止を解除しました。")
+
+
+def test_choosing_the_hq_from_here_says_so_when_the_network_is_gone(live_server, new_context):
+    """The request for the HQ of this position can fail: the page says so and the button works again."""
+    context = new_context(geolocation={"latitude": 42.82102, "longitude": 141.65088}, permissions=["geolocation"])
+    page = context.new_page()
+    page.goto(live_server.base_url + "/register/")
+    context.set_offline(True)
+    page.get_by_role("button", name=re.compile("現在地から消防本部を選ぶ")).click()
+    expect(page.get_by_role("status").filter(has_text="一覧から選んでください")).to_be_visible()
+    expect(page.get_by_role("button", name=re.compile("現在地から消防本部を選ぶ"))).to_be_enabled()
+    context.set_offline(False)
