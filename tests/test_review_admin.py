@@ -88,3 +88,13 @@ def test_a_suspension_is_confirmed_on_the_page(admin):
     assert "停止しました。" in admin.get(done.headers["Location"]).text
     done = post(admin, f"/admin/residents/{resident_id}/status", page="/admin/residents", status="active")
     assert "停止を解除しました。" in admin.get(done.headers["Location"]).text
+
+
+@pytest.mark.parametrize("fields, message", [
+    ({"action": "approve"}, "承認しました。ログインIDとパスワード設定のリンクを、申請者にメールで送りました。"),
+    ({"action": "reject", "reason": "管轄外です"}, "却下しました。理由を申請者にメールで送りました。")])
+def test_a_decision_is_confirmed_with_what_was_mailed(admin, fields, message):
+    path = f"/admin/applications/{submitted()}"
+    decided = post(admin, path, page=path, **fields)
+    assert decided.status_code == 303
+    assert message in admin.get(decided.headers["Location"]).text

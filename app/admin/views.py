@@ -39,7 +39,8 @@ def index():
 @staff_required("admin")
 def application_list():
     """Applications waiting for this HQ's decision, oldest first."""
-    return render_page("admin/applications.html", applications=list(applications.pending(current_staff().hq)))
+    return render_page("admin/applications.html", applications=list(applications.pending(current_staff().hq)),
+                       done=request.args.get("done"))
 
 
 @bp.route(f"/applications/<{ROW_ID}:application_id>", methods=["GET", "POST"])
@@ -53,10 +54,13 @@ def application(application_id):
     form = DecisionForm()
     if item.status == "submitted" and form.validate_on_submit():
         if request.form.get("action") == "approve":
-            applications.approve(item, by=current_staff())
+            decided = applications.approve(item, by=current_staff()) is not None
         else:
-            applications.reject(item, form.reason.data.strip(), by=current_staff())
-        return redirect(url_for(".application_list"), 303)
+            decided = applications.reject(item, form.reason.data.strip(), by=current_staff())
+        if not decided:
+            # Another administrator was a moment faster: their decision stands, and is shown.
+            return redirect(url_for(".application", application_id=item.id), 303)
+        return redirect(url_for(".application_list", done=item.status), 303)
     status = 400 if request.method == "POST" and item.status == "submitted" else 200
     return render_page("admin/application.html", item=item, form=form,
                        labels={f.name: f.label.text for f in ApplicationForm(formdata=None, meta={"csrf": False})},
