@@ -32,22 +32,53 @@
   var geoStarted = false;
   var geoMessage = uiText("locating");
 
+  // A fix is where the resident is only while it is recent. A page left open (an installed
+  // app resumed from the background, hours later and in another town) still holds its last
+  // fix, and a panicked tap made before the phone finds a new one would send the report to
+  // the HQ of where they were. An old fix is no fix: the report goes without a position
+  // (routed as such, and the chat sends the first fresh one), never with a wrong one. While
+  // the page is shown it asks for a fix every REFRESH_FIX_MS, as watchPosition may say nothing
+  // while the phone stays put. "Recent" counts from when the page was given the fix, which
+  // maximumAge keeps within a minute of when it was taken.
+  var FIX_FRESH_MS = 120000;
+  var REFRESH_FIX_MS = 60000;
+  function freshFix() {
+    return lastFix && Math.abs(Date.now() - lastFix.at) <= FIX_FRESH_MS ? lastFix : null;
+  }
+
   function fillLocationFields(root) {
+    var fix = freshFix();
+    if (!fix && lastFix && geoMessage === lastFix.said) geoMessage = uiText("locating");
     each(root.querySelectorAll("[data-geo]"), function (el) {
       var key = el.getAttribute("data-geo");
       if (key === "status") {
         el.textContent = geoMessage;
-      } else if (lastFix) {
-        el.value = String(key === "accuracy" ? Math.round(lastFix.accuracy) : lastFix[key]);
+      } else {
+        el.value = fix ? String(key === "accuracy" ? Math.round(fix.accuracy) : fix[key]) : "";
       }
     });
   }
 
   function takeFix(pos) {
-    lastFix = { lat: pos.coords.latitude, lon: pos.coords.longitude, accuracy: pos.coords.accuracy };
     geoMessage = uiText("located", { accuracy: Math.round(pos.coords.accuracy) });
+    lastFix = { lat: pos.coords.latitude, lon: pos.coords.longitude, accuracy: pos.coords.accuracy,
+                at: Date.now(), said: geoMessage };
     fillLocationFields(document);
   }
+
+  function refreshFix() {
+    if (!geoStarted || !("geolocation" in navigator) || document.visibilityState === "hidden") return;
+    navigator.geolocation.getCurrentPosition(function (pos) {
+      takeFix(pos);
+      sendLocation(false);
+    }, function () { fillLocationFields(document); },
+    { enableHighAccuracy: true, maximumAge: REFRESH_FIX_MS, timeout: 20000 });
+  }
+
+  // Whatever the fields were filled with is checked again as the report is sent.
+  document.addEventListener("submit", function (evt) {
+    if (evt.target.querySelector && evt.target.querySelector('[data-geo="lat"]')) fillLocationFields(evt.target);
+  }, true);
 
   // While a report is open its chat keeps sending the position (SPEC §3.3): every
   // 30 s, and at once when the phone has moved beyond the fix's own error or the
@@ -64,19 +95,20 @@
   }
 
   function sendLocation(force) {
-    if (!lastFix) return;
+    var fix = freshFix();  // an old fix is not sent as the current position
+    if (!fix) return;
     each(document.querySelectorAll("[data-location-updates]"), function (chat) {
       var sent = chat._net119Fix;
       var due = force || !sent || Date.now() - chat._net119FixAt >= LOCATION_EVERY_MS ||
-        metresBetween(sent, lastFix) >= Math.max(MOVED_AT_LEAST_M, lastFix.accuracy) ||
-        lastFix.accuracy <= sent.accuracy / 2;
+        metresBetween(sent, fix) >= Math.max(MOVED_AT_LEAST_M, fix.accuracy) ||
+        fix.accuracy <= sent.accuracy / 2;
       // Offline, nothing is queued: the socket sends the newest fix when it opens.
       if (!due || !chat._net119 || chat.hasAttribute("data-offline")) return;
       chat._net119.wrapper.send(JSON.stringify({
         type: "location", client_id: newClientId(),
-        lat: lastFix.lat, lon: lastFix.lon, accuracy: Math.round(lastFix.accuracy)
+        lat: fix.lat, lon: fix.lon, accuracy: Math.round(fix.accuracy)
       }));
-      chat._net119Fix = lastFix;
+      chat._net119Fix = fix;
       chat._net119FixAt = Date.now();
     });
   }
@@ -554,8 +586,10 @@
     });
   }
   document.addEventListener("visibilitychange", function () {
-    if (document.visibilityState === "hidden") hiddenAt = Date.now();
-    else revive(false);
+    if (document.visibilityState === "hidden") { hiddenAt = Date.now(); return; }
+    revive(false);
+    fillLocationFields(document);  // a fix that went stale meanwhile is no longer offered
+    refreshFix();
   });
   window.addEventListener("pageshow", function (evt) { if (evt.persisted) revive(true); });
 
@@ -743,6 +777,10 @@
     setInterval(function () {
       if (document.querySelector("[data-location-updates]")) sendFreshLocation();
     }, LOCATION_EVERY_MS);
+    setInterval(function () {
+      refreshFix();
+      fillLocationFields(document);
+    }, REFRESH_FIX_MS);
     setInterval(function () {
       if (document.visibilityState !== "visible") return;
       each(document.querySelectorAll("[data-frame-url][data-live]"), checkSocket);

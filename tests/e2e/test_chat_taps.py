@@ -104,6 +104,31 @@ def test_ambulance_from_where_i_am_with_location_updates(live_server, new_contex
     assert_accessible(phone)
 
 
+def test_a_fix_from_minutes_ago_is_not_sent_as_where_the_resident_is(live_server, new_context):
+    """An installed app resumed from the background (hours later, in another town) still held
+    its last fix, and a tap made before the phone found a new one sent the report with it: to
+    the HQ of where the resident had been. An old fix is now no fix; the report goes without a
+    position (routed as such, and the chat sends the first fresh one)."""
+    device = new_context(geolocation=IN_CHITOSE, permissions=["geolocation"])
+    phone = device.new_page()
+    phone.clock.install()  # time flows as usual until the test moves it on
+    log_in(phone, live_server.base_url, live_server.account("residents"))
+    expect(phone.get_by_text(re.compile("現在地を取得しました"))).to_be_visible()
+
+    device.clear_permissions()  # no new fix to be had (indoors, the GPS not back yet)
+    phone.clock.fast_forward("03:00")
+    posted = []
+    phone.on("request", lambda r: posted.append(r.post_data or "")
+             if r.method == "POST" and r.url.endswith("/reports") else None)
+    phone.get_by_role("button", name=re.compile("^火事")).click()
+    expect(phone.get_by_role("button", name=re.compile("^外出先"))).to_be_visible()
+    expect(phone.get_by_text(re.compile("現在地を取得しました"))).to_have_count(0)
+    phone.get_by_role("button", name=re.compile("^外出先")).click()
+    expect(phone.locator(".case-number strong")).to_be_visible()
+    assert posted and re.search(r"(^|&)lat=(&|$)", posted[0]), posted
+    expect(phone.get_by_text(re.compile("位置情報がありません"))).to_be_visible()
+
+
 def test_quick_phrases_in_one_tap(live_server, new_context):
     console = open_console(new_context, live_server)
     phone = new_context(geolocation=IN_CHITOSE, permissions=["geolocation"]).new_page()
