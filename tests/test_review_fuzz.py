@@ -79,12 +79,13 @@ def test_no_bad_input_gets_a_server_error(app, others, who):
     if who:
         login_as(client, next(a for a in app.accounts[who] if a["hq"] == "chitose"),
                  "/login" if who == "residents" else "/dispatch/login")
-    token = form_fields(client.get("/register/"))["csrf_token"]
     failures = []
     for method, route in ROUTES:
         paths = {route.format(id=i, resident=i, staff=i, token=others["token"]) for i in IDS}
         paths.add(route.format(id=1, resident=others["resident"], staff=others["staff"], token=others["token"]))
         for path in sorted(paths):
+            # Asked afresh: a post here may have started a new session (logging out other devices).
+            token = form_fields(client.get("/register/"))["csrf_token"]
             tries = bodies(token) if method == "POST" else [(m, {"method": m}) for m in ("GET", "HEAD", "PUT", "DELETE")]
             for name, options in tries:
                 options = {"method": method, **options}
