@@ -164,6 +164,42 @@ def test_where_sockets_are_refused_the_chat_goes_on_over_plain_requests_and_back
         re.compile("届きました|既読"))
 
 
+def test_a_console_on_a_network_that_refuses_sockets_still_chats_over_plain_requests(
+        live_server, new_context, socket_refusing_network):
+    """Offices' networks may pass pages and refuse WebSockets (a proxy). The console's queue
+    already fetched itself while its socket was down; a case's chat showed nothing new and its
+    replies stayed 送信中. Now it takes the no-JavaScript chat's frame and plain posts, as the
+    resident's chat does, and goes live again once a socket gets through."""
+    network = socket_refusing_network
+    phone = new_context(service_workers="block").new_page()
+    case_number = report(phone, live_server, "救急", "自宅")
+    console = new_context().new_page()
+    log_in(console, network.base_url, live_server.account("dispatchers"), path="/dispatch/login")
+    console_log = open_case(console, case_number)
+
+    messages = console.frame_locator("iframe[title^='チャット']")
+    expect(console.locator("iframe.chat-frame")).to_be_visible(timeout=20_000)
+    expect(messages.get_by_text(re.compile("通報を受信しました"))).to_be_visible()
+    expect(console_log).to_be_hidden()
+    phone.get_by_label("メッセージ").fill("息が苦しいです")
+    phone.get_by_role("button", name=re.compile("^送信")).click()
+    expect(messages.get_by_text("息が苦しいです")).to_be_visible(timeout=10_000)
+
+    console.get_by_label("返信").fill("救急車が向かっています")
+    console.get_by_role("button", name=re.compile("^送信")).click()
+    expect(phone.locator("#chat-log").get_by_text("救急車が向かっています")).to_have_count(1)
+    expect(messages.get_by_text("救急車が向かっています")).to_be_visible(timeout=10_000)
+
+    network.refuse_sockets = False
+    expect(console_log).to_be_visible(timeout=15_000)
+    expect(console.locator("iframe")).to_have_count(0)
+    for text in ("息が苦しいです", "救急車が向かっています"):
+        expect(console_log.get_by_text(text, exact=True)).to_have_count(1)
+    phone.get_by_label("メッセージ").fill("ありがとう")
+    phone.get_by_role("button", name=re.compile("^送信")).click()
+    expect(console_log.get_by_text("ありがとう", exact=True)).to_be_visible()
+
+
 # What older phones' browsers lack, emulated on this one before any page script runs.
 FORM_DATA_WITHOUT_SUBMITTER = """(() => {  // Safari 15.4-16.3, Chrome before 112
     const Native = window.FormData;
