@@ -122,12 +122,14 @@ def register_blueprints(app):
     from .account import bp as account_bp
     from .admin import bp as admin_bp
     from .core import bp as core_bp
+    from .core.converters import init_converters
     from .dispatch import bp as dispatch_bp
     from .practice import bp as practice_bp
     from .proxy import bp as proxy_bp
     from .registration import bp as registration_bp
     from .report import bp as report_bp
 
+    init_converters(app)  # first: an <int:...> in a route is an id the database can hold
     app.register_blueprint(core_bp)
     app.register_blueprint(report_bp)
     app.register_blueprint(proxy_bp)

@@ -22,7 +22,7 @@ from flask import render_template
 
 from . import fixed_sql
 from .extensions import db
-from .models import Headquarters, Report, ReportEvent, Resident, Staff
+from .models import LARGEST_ID, Headquarters, Report, ReportEvent, Resident, Staff
 from .realtime import FrameError, parse_frame
 from .reporting import (InvalidInput, answer_question, mark_displayed, open_questions, parse_fix,
                         post_message, record_location)
@@ -53,7 +53,8 @@ class ReportFeed:
     """What one socket of ``viewer`` ("resident" or "staff") has been sent of one report."""
 
     def __init__(self, report_id, viewer, sent=0, check=None):
-        self.report_id, self.viewer, self.sent = report_id, viewer, sent
+        # From the socket's URL (?after=): outside what a sequence number can be, all is sent again.
+        self.report_id, self.viewer, self.sent = report_id, viewer, sent if 0 <= sent <= LARGEST_ID else 0
         self.read_sent = 0
         # check(report) raises AccessEnded when this viewer may no longer see it.
         self.check = check or (lambda report: None)
@@ -221,7 +222,7 @@ def _location_fix(frame):
 
 
 def _sequence_number(value, ja, en):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= LARGEST_ID:
         raise FrameError(ja, en)
     return value
 

@@ -21,6 +21,21 @@ from . import fixed_sql
 from .database import is_sqlite
 from .extensions import db
 
+# The largest row id or sequence number either database can hold (a signed 64-bit integer):
+# a larger number from outside is no id of ours, and the database would refuse it with an
+# error rather than find nothing.
+LARGEST_ID = 2**63 - 1
+
+
+def row_id(text):
+    """``text`` from a form as a row id, or None where it cannot be one.
+
+    Not digits (isdecimal: "²" is a digit to isdigit, and int() refuses it), or too large
+    for the database; the length comes first, as int() refuses a string of 4,300 digits.
+    """
+    text = str(text if text is not None else "")
+    return int(text) if text.isdecimal() and len(text) <= 19 and int(text) <= LARGEST_ID else None
+
 # Japan has no daylight saving time, so a fixed offset is exact.
 JST = timezone(timedelta(hours=9), "JST")
 

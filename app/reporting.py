@@ -8,7 +8,7 @@ from .database import GroupCommit, is_sqlite
 from .extensions import db
 from .forms import MAX_PLACE_TEXT
 from .models import (JST, PLACE_KINDS, REPORT_KINDS, REPORT_STATUSES, FrequentPlace, Report,
-                     ReportEvent, Resident, Staff, append_message, append_messages, utcnow,
+                     ReportEvent, Resident, Staff, append_message, append_messages, row_id, utcnow,
                      write_transaction)
 from .realtime import CLIENT_ID, hub
 from .routing import Fix
@@ -126,8 +126,8 @@ def _place_of(resident, place_kind, fix, place_id, place_text):
         return home, resident.address
     if place_kind == "frequent":
         place = FrequentPlace.get_or_none(
-            (FrequentPlace.id == place_id) & (FrequentPlace.resident == resident)) \
-            if str(place_id or "").isdigit() else None
+            (FrequentPlace.id == row_id(place_id)) & (FrequentPlace.resident == resident)) \
+            if row_id(place_id) is not None else None
         if place is None:
             raise InvalidInput("place", "登録された場所が見つかりません。", "The registered place was not found.")
         spot = Fix(place.lat, place.lon, 0.0) if place.lat is not None else None

@@ -102,6 +102,8 @@ def test_a_repeated_client_id_is_stored_once(open_socket, live_server, pair):
     (json.dumps({"type": ["message"]}), "受け付けられません"),
     (json.dumps({"type": {"message": 1}}), "受け付けられません"),
     (json.dumps({"type": "resume", "after": -1}), "再接続の情報が正しくありません"),
+    (json.dumps({"type": "resume", "after": 2**64}), "再接続の情報が正しくありません"),
+    (json.dumps({"type": "read", "seq": 2**64}), "既読の情報が正しくありません"),
     (json.dumps({"type": "message", "client_id": "bad id!", "body": "x"}), "送信IDが正しくありません"),
     (json.dumps({"type": "message", "client_id": "empty-body-01", "body": "  "}), "メッセージを入力してください"),
     (json.dumps({"type": "message", "client_id": "long-body-001", "body": "あ" * 1001}), "1000文字以内"),
@@ -198,3 +200,14 @@ def test_a_resume_with_nothing_new_is_still_answered(open_socket, live_server, p
         answer = receive_until(sock, 'id="read-marker"')
         assert answer[-1].strip() == '<div id="read-marker" data-read-seq="0" hidden hx-swap-oob="true"></div>'
         assert not SEQ.search("".join(answer))  # nothing replayed
+
+
+def test_a_position_in_the_sockets_address_too_large_to_be_one_resends_everything(open_socket, live_server, pair):
+    """?after= beyond a 64-bit integer reached the database, which refused the number (a
+    traceback and a 1011 close, again on every reconnect); it is read as 0."""
+    resident, _, case_number, _ = pair
+    sock = open_socket(resident, f"/reports/{case_number}/ws?after={2**64}")
+    sock.send(json.dumps({"type": "read", "seq": 1}))
+    sock.send(json.dumps({"type": "message", "client_id": "after-too-large-1", "body": "大きすぎる位置"}))
+    frames = receive_until(sock, "大きすぎる位置")
+    assert 'data-seq="1"' in frames[0]

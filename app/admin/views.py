@@ -17,9 +17,6 @@ from .forms import DecisionForm, PhraseForm, StaffForm
 
 # SPEC §6 / issue 7: how many residents rehearsed recently (counts only, never who).
 PRACTICE_WINDOW = timedelta(days=90)
-# A row id in a URL: beyond a 64-bit integer the database refuses the number itself (a 500),
-# so the URL does not match and the answer is the plain 404 of any unknown id.
-ROW_ID = "int(max=9223372036854775807)"
 
 
 @bp.get("/")
@@ -43,7 +40,7 @@ def application_list():
                        done=request.args.get("done"))
 
 
-@bp.route(f"/applications/<{ROW_ID}:application_id>", methods=["GET", "POST"])
+@bp.route("/applications/<int:application_id>", methods=["GET", "POST"])
 @staff_required("admin")
 def application(application_id):
     """One application in full, with approve and reject."""
@@ -80,7 +77,7 @@ def resident_list():
     return _residents_page()
 
 
-@bp.post(f"/residents/<{ROW_ID}:resident_id>/status")
+@bp.post("/residents/<int:resident_id>/status")
 @staff_required("admin")
 def resident_status(resident_id):
     """Suspend a resident (every session ends at once) or lift the suspension."""
@@ -146,7 +143,7 @@ def _own_phrase(phrase_id):
     return phrase
 
 
-@bp.post(f"/phrases/<{ROW_ID}:phrase_id>")
+@bp.post("/phrases/<int:phrase_id>")
 @staff_required("admin")
 def phrase_change(phrase_id):
     """Edit, move (which changes its key) or delete one phrase."""
@@ -202,7 +199,7 @@ def staff_add():
     return _staff_page(form=form, status=400)
 
 
-@bp.post(f"/staff/<{ROW_ID}:staff_id>/active")
+@bp.post("/staff/<int:staff_id>/active")
 @staff_required("admin")
 def staff_active(staff_id):
     """Deactivate a colleague (every session ends at once) or reactivate them."""

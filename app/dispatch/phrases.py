@@ -1,7 +1,7 @@
 """Canned phrases (定型文): each HQ's own list, numbered for one-key sending in the console."""
 from peewee import fn
 
-from ..models import AuditEntry, CannedPhrase, write_transaction
+from ..models import AuditEntry, CannedPhrase, row_id, write_transaction
 from ..reporting import InvalidInput
 
 MAX_PHRASE = 200
@@ -82,6 +82,6 @@ def delete(staff, phrase):
 
 def phrase_of(hq, phrase_id):
     """The HQ's phrase with this id, or None (whoever else's it may be)."""
-    if not str(phrase_id).isdigit():
+    if row_id(phrase_id) is None:
         return None
-    return CannedPhrase.get_or_none((CannedPhrase.id == int(phrase_id)) & (CannedPhrase.hq == hq))
+    return CannedPhrase.get_or_none((CannedPhrase.id == row_id(phrase_id)) & (CannedPhrase.hq == hq))

@@ -3,6 +3,7 @@ from flask import abort, current_app, render_template, request, session as web_s
 
 from ..auth import current_resident
 from ..extensions import sock
+from ..models import LARGEST_ID
 from ..realtime import FrameError, parse_frame, serve_socket
 from ..websockets import guard_handshake, is_websocket_request
 from . import bp, coach, store
@@ -79,12 +80,8 @@ class PracticeFeed:
             return [self.render(session, event), *frames] if already_sent else frames
 
 
-# No session gets near it; past it the database refuses the number itself (OverflowError).
-MAX_SEQUENCE = 2**63 - 1
-
-
 def _sequence_number(value):
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_SEQUENCE:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= LARGEST_ID:
         raise FrameError("再接続の情報が正しくありません。", "The resume position is not valid.")
     return value
 
@@ -99,7 +96,7 @@ def chat_socket(ws, case_number):
     """Live practice chat: same frames as the real one, on the practice hub only."""
     practice = store.session_of(current_resident().id, case_number)
     after = request.args.get("after", 0, type=int)
-    feed = PracticeFeed(practice.id, sent=after if 0 <= after <= MAX_SEQUENCE else 0)
+    feed = PracticeFeed(practice.id, sent=after if 0 <= after <= LARGEST_ID else 0)
     # The socket may stay open for hours: every step takes its own connection, none is held.
     if not store.practice_db.is_closed():
         store.practice_db.close()
