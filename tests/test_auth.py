@@ -33,6 +33,9 @@ def test_wrong_password_is_refused_without_saying_which_part_was_wrong(app, clie
         assert response.status_code == 400
         assert "ログインIDまたはパスワードが違います" in response.text
         assert "エラー：" in response.text.split("</title>")[0]
+        # Once in the summary, and not as a link to nowhere (it belongs to no field).
+        summary = response.text.split('class="error-summary__list"')[1].split("</ul>")[0]
+        assert summary.count("ログインIDまたはパスワードが違います") == 1 and 'href="#"' not in summary
 
 
 def test_logout_ends_the_session_on_the_server(app, client):
