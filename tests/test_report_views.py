@@ -1,4 +1,6 @@
 """The resident's two taps and chat over plain HTTP, and bad input refused with nothing stored."""
+import re
+
 import pytest
 
 from app.extensions import db
@@ -90,6 +92,19 @@ def test_missing_csrf_token_is_refused(resident_client):
     assert response.status_code == 400
     assert "ページを読み込み直して" in response.text
     assert count(Report) == 0
+
+
+def test_a_message_refused_for_an_expired_page_is_shown_back_to_be_sent_again(app, resident_client):
+    """A page whose session changed meanwhile (logged in again elsewhere) is refused (CSRF):
+    without JavaScript the answer was a page that had dropped what was typed. A password is
+    never shown back."""
+    case = start_report(resident_client).headers["Location"]
+    response = resident_client.post(case + "/messages", data={"csrf_token": "expired", "client_id": "expired-page-01",
+                                                              "body": "台所から煙が出ています"})
+    assert response.status_code == 400 and "ページを読み込み直して" in response.text
+    assert re.search(r"<textarea[^>]*readonly[^>]*>台所から煙が出ています</textarea>", response.text)
+    login = app.test_client().post("/login", data={"csrf_token": "expired", "login": "x", "password": "秘密のパスワード"})
+    assert login.status_code == 400 and "秘密のパスワード" not in login.text
 
 
 @pytest.mark.parametrize("body, message", [

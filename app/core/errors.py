@@ -45,8 +45,21 @@ def render_error(code, ja, en):
     return render_template("errors/error.html", code=code, message_ja=ja, message_en=en), code
 
 
+# What a person typed, by the field's name, shown back on the expired-page answer so it can be
+# copied into the page once reloaded (a chat message, a place described in words). Never a
+# password, and nothing a page fills in by itself.
+TYPED_FIELDS = {"body": ("送ろうとした内容", "What you were sending"),
+                "place_text": ("場所の説明", "The place, as you described it"),
+                "reason": ("理由", "Reason")}
+
+
 def handle_csrf_error(error):
-    return render_error(400, *CSRF_MESSAGE)
+    kept = [(TYPED_FIELDS[name], value) for name, value in request.form.items()
+            if name in TYPED_FIELDS and value.strip()] if request.method == "POST" else []
+    if request.htmx or not kept:
+        return render_error(400, *CSRF_MESSAGE)
+    return render_template("errors/error.html", code=400, message_ja=CSRF_MESSAGE[0],
+                           message_en=CSRF_MESSAGE[1], kept=kept), 400
 
 
 def handle_database_outage(error):
