@@ -111,6 +111,8 @@ def test_an_admin_adds_edits_moves_and_deletes_the_hqs_phrases(admin):
 
 @pytest.mark.parametrize("text, message", [
     ("", "定型文を入力してください"), ("   ", "定型文を入力してください"), ("あ" * 201, "200文字以内"),
+    # A double-pressed 追加する, or a phrase already there: it would take a second key.
+    (phrases.DEFAULT_PHRASES[1], "同じ定型文がすでにあります"), (" " + phrases.DEFAULT_PHRASES[1], "同じ定型文がすでにあります"),
 ])
 def test_a_bad_phrase_text_is_refused_and_nothing_stored(admin, text, message):
     response = admin.post("/admin/phrases", data={"csrf_token": token(admin), "text": text})

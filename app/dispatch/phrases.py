@@ -42,6 +42,9 @@ def add(staff, text):
         if CannedPhrase.of(staff.hq).count() >= MAX_PHRASES:
             raise InvalidInput("text", f"定型文は{MAX_PHRASES}個までです。使わないものを削除してください。",
                                f"An HQ has at most {MAX_PHRASES} canned phrases. Delete one you do not use.")
+        # A double-pressed 追加する (or the same phrase twice) would take two of the nine keys.
+        if CannedPhrase.of(staff.hq).where(CannedPhrase.text == text).exists():
+            raise InvalidInput("text", "同じ定型文がすでにあります。", "This canned phrase is already in the list.")
         last = (CannedPhrase.select(fn.MAX(CannedPhrase.position))
                 .where(CannedPhrase.hq == staff.hq).scalar() or 0)
         phrase = CannedPhrase.create(hq=staff.hq, text=text, position=last + 1)
