@@ -65,7 +65,9 @@ def forms_on(client, url):
     assert page.status_code == 200, (url, page.status_code)
     parser = PageForms(url)
     parser.feed(page.text)
-    return [(action, [tuple(field) for field in fields]) for action, fields in parser.forms
+    # An action's #fragment only says where the answer scrolls to (the account page's sections).
+    actions = [(action.split("#")[0], fields) for action, fields in parser.forms]
+    return [(action, [tuple(field) for field in fields]) for action, fields in actions
             if not action.endswith(SKIPPED_ACTIONS)]
 
 
