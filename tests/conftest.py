@@ -116,6 +116,23 @@ def start_report(client, kind="fire", place="current", **fields):
     return client.post("/reports", data=data)
 
 
+def dispatcher_account(app, hq="chitose"):
+    """A demo dispatcher's account at ``hq``."""
+    return next(a for a in app.accounts["dispatchers"] if a["hq"] == hq)
+
+
+def console_with_a_case(app):
+    """A chitose dispatcher's client, logged in, and the id of a new report their HQ received."""
+    from app.models import Report
+
+    resident, console = app.test_client(), app.test_client()
+    login_as(resident, app.accounts["residents"][0])
+    start_report(resident)
+    login_as(console, dispatcher_account(app), path="/dispatch/login")
+    with db.connection_context():
+        return console, Report.get().id
+
+
 # ---- A live server, started the way `net119 demo` starts it --------------------
 
 def free_port():

@@ -5,22 +5,13 @@ import pytest
 from app.extensions import db
 from app.models import Report
 
-from .conftest import form_fields, login_as, start_report
-
-
-def dispatcher(app, hq="chitose"):
-    return next(a for a in app.accounts["dispatchers"] if a["hq"] == hq)
+from .conftest import console_with_a_case, dispatcher_account, form_fields, login_as
 
 
 @pytest.fixture
 def case(app):
     """A console logged in, and the id of a case its HQ received."""
-    resident, console = app.test_client(), app.test_client()
-    login_as(resident, app.accounts["residents"][0])
-    start_report(resident)
-    login_as(console, dispatcher(app), path="/dispatch/login")
-    with db.connection_context():
-        return console, Report.get().id
+    return console_with_a_case(app)
 
 
 def test_the_console_pages_carry_the_frames_for_a_browser_without_javascript(case):
@@ -66,6 +57,6 @@ def test_the_frames_need_a_staff_session_and_the_chat_its_own_hq(app, case):
     stranger = app.test_client()
     for url in ("/dispatch/queue", f"/dispatch/cases/{report_id}/log"):
         assert "/dispatch/login" in stranger.get(url).headers["Location"]
-    login_as(stranger, dispatcher(app, hq=next(a["hq"] for a in app.accounts["dispatchers"] if a["hq"] != "chitose")),
+    login_as(stranger, dispatcher_account(app, hq=next(a["hq"] for a in app.accounts["dispatchers"] if a["hq"] != "chitose")),
              path="/dispatch/login")
     assert stranger.get(f"/dispatch/cases/{report_id}/log").status_code == 404

@@ -6,26 +6,17 @@ from datetime import timedelta
 import pytest
 
 from app.extensions import db
-from app.models import Report, WebSession, utcnow
+from app.models import WebSession, utcnow
 from app.sessions import keep_alive_every, renew_after
 
-from .conftest import login_as, start_report
+from .conftest import console_with_a_case
 
 EVERY = re.compile(r'data-session-url="(/dispatch/session)" data-session-every-ms="(\d+)"')
 
 
-def dispatcher(app):
-    return next(a for a in app.accounts["dispatchers"] if a["hq"] == "chitose")
-
-
 def console_pages(app):
     """The queue page and a case page, as a logged-in dispatcher gets them."""
-    resident, console = app.test_client(), app.test_client()
-    login_as(resident, app.accounts["residents"][0])
-    start_report(resident)
-    login_as(console, dispatcher(app), path="/dispatch/login")
-    with db.connection_context():
-        report_id = Report.get().id
+    console, report_id = console_with_a_case(app)
     return console, [console.get("/dispatch/"), console.get(f"/dispatch/cases/{report_id}")]
 
 
