@@ -778,7 +778,8 @@
       if (document.querySelector("[data-location-updates]")) sendFreshLocation();
     }, LOCATION_EVERY_MS);
     setInterval(function () {
-      refreshFix();
+      // An open report's chat already takes a fresh fix every LOCATION_EVERY_MS.
+      if (!document.querySelector("[data-location-updates]")) refreshFix();
       fillLocationFields(document);
     }, REFRESH_FIX_MS);
     setInterval(function () {
