@@ -3,11 +3,11 @@ import math
 from datetime import timezone
 from peewee import JOIN, Case, IntegrityError, fn
 
-from . import jurisdictions, questions
+from . import jurisdictions, questions, routing
 from .database import GroupCommit, is_sqlite
 from .extensions import db
 from .forms import MAX_PLACE_TEXT
-from .models import (JST, PLACE_KINDS, REPORT_KINDS, REPORT_STATUSES, FrequentPlace, Report,
+from .models import (JST, PLACE_KINDS, REPORT_KINDS, REPORT_STATUSES, FrequentPlace, Headquarters, Report,
                      ReportEvent, Resident, Staff, append_message, append_messages, row_id, utcnow,
                      write_transaction)
 from .realtime import CLIENT_ID, hub
@@ -417,7 +417,38 @@ def _first_fix_routing(report, fix):
     decision = jurisdictions.route_report(report.resident, fix).decision
     return {"municipality_code": decision.municipality.code if decision.municipality else "",
             "municipality_name": decision.municipality.name if decision.municipality else "",
-            "receiving_hq": decision.receiving_hq.name, "outcome": decision.outcome.value}
+            "receiving_hq": decision.receiving_hq.name, "outcome": decision.outcome.value,
+            "show_118": decision.show_118}
+
+
+def routing_notice(report, events):
+    """What the resident's chat says about where the report went (SPEC §3.4, §8): ``(ja, en)``, or None.
+
+    Read from the ledger ``events``, latest news first: a transfer names the HQ that
+    has the case now; a report sent before the phone had a position says so only until
+    the first fix comes (at sea, with 118); else the reason it was routed as it was.
+    """
+    for event in reversed(events):
+        if event.kind == "transfer":
+            names = {hq.code: hq.name for hq in Headquarters.select().where(
+                Headquarters.code.in_((event.data.get("from"), event.data.get("to"))))}
+            source, target = (names.get(event.data.get(side), "") for side in ("from", "to"))
+            return (f"{source}から{target}に引き継がれました。",
+                    f"Your report was handed over from {source} to {target}.")
+        first = event.kind == "location" and event.data.get("first_fix")
+        if first:
+            place = first.get("municipality_name")
+            ja, en = (f"位置情報が届きました（{place}）。", f"Your location has arrived ({place}).") if place \
+                else ("位置情報が届きました。", "Your location has arrived.")
+            if first.get("show_118", first.get("outcome") == "at_sea"):
+                ja += f"海の上なら{routing.CALL_118}へ。"
+                en += f" If you are at sea, call {routing.CALL_118_EN}."
+            return ja, en
+        if event.kind == "opened":
+            if report.routing_outcome == "in_area":
+                return None
+            return report.routing_note, event.data.get("explanation_en") or report.routing_note
+    return None
 
 
 MAX_REASON = 200

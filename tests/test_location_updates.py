@@ -36,7 +36,7 @@ def test_a_fix_is_stored_with_its_accuracy_and_fills_a_report_sent_without_one(l
     assert created and (event.kind, event.actor) == ("location", "resident")
     assert event.data == {"lat": 42.82102, "lon": 141.65088, "accuracy": 18.4, "first_fix": {
         "municipality_code": "01224", "municipality_name": "千歳市", "receiving_hq": "千歳市消防本部",
-        "outcome": "in_area"}}
+        "outcome": "in_area", "show_118": False}}
     assert event.body == "現在地の更新（誤差 約18 m）"
     stored = Report.get_by_id(report.id)
     assert (stored.lat, stored.lon, stored.accuracy_m) == (42.82102, 141.65088, 18.4)

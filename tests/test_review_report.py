@@ -63,3 +63,46 @@ def test_without_javascript_the_status_shown_is_the_one_that_refreshes(resident)
     assert "出動しました" in frame
     # In view where the frame scrolls to (#latest), not above the messages.
     assert frame.index('id="latest"') < frame.index('id="status-banner"')
+
+
+def case_note(page):
+    """The text of the chat page's routing note (SPEC §3.4), or None."""
+    if 'class="case-note"' not in page:
+        return None
+    return " ".join(page.split('class="case-note">')[1].split("</p>")[0].split())
+
+
+def test_the_routing_note_is_in_english_too(resident):
+    """Every notice to the resident is Japanese with English; the English of the routing
+    decision was stored with the report but the chat showed only the Japanese."""
+    shinjuku = {"lat": "35.6895", "lon": "139.6917", "accuracy": "20"}
+    note = case_note(resident.get(start_report(resident, **shinjuku).headers["Location"]).text)
+    assert "管轄外" in note and "Out of area" in note
+
+
+def test_a_report_sent_before_the_fix_says_where_it_is_once_the_fix_comes_and_118_at_sea(resident):
+    """Sent before the phone had a position, the chat said 「位置情報がありません」 for good, even
+    once the position had come; and a resident at sea was never shown 118 (SPEC §8)."""
+    from app.reporting import record_location
+    from app.routing import Fix
+
+    chat_url = start_report(resident, lat="", lon="", accuracy="").headers["Location"]
+    assert "位置情報がありません" in case_note(resident.get(chat_url).text)
+    with db.connection_context():
+        record_location(Report.get(), Fix(42.30, 141.70, 30.0), "first-fix-at-sea")  # 苫小牧沖
+    note = case_note(resident.get(chat_url).text)
+    assert "位置情報がありません" not in note
+    assert "118" in note and "NET118" in note and "Japan Coast Guard" in note
+
+
+def test_a_transferred_report_tells_the_resident_in_both_languages(resident):
+    from app.models import Headquarters
+    from app.reporting import transfer_report
+
+    chat_url = start_report(resident).headers["Location"]
+    with db.connection_context():
+        report = Report.get()
+        transfer_report(report, Headquarters.get(Headquarters.code == "eniwa"),
+                        Staff.get(Staff.hq == report.receiving_hq))
+    note = case_note(resident.get(chat_url).text)
+    assert "恵庭市消防本部" in note and "引き継" in note and "handed over" in note

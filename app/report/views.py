@@ -10,7 +10,8 @@ from ..models import REPORT_KINDS, FrequentPlace, Resident
 from ..pages import render_page
 from ..practice.stats import last_practised
 from ..reporting import (PLACE_LABELS, InvalidInput, answer_question as record_answer, latest_open_report,
-                         mark_displayed, open_questions, open_report, own_report, parse_fix, post_message)
+                         mark_displayed, open_questions, open_report, own_report, parse_fix, post_message,
+                         routing_notice)
 from . import bp
 from .forms import AnswerForm, LoginForm
 from .phrases import QUICK_PHRASES
@@ -108,8 +109,9 @@ def _own_report(case_number):
 
 def _chat_page(report, form=None, status=200, error=None):
     mark_displayed(report, "resident", report.last_seq)
+    events = list(report.events_after(0))
     return render_page("report/chat.html", status=status, report=report,
-                       events=list(report.events_after(0)), form=form or MessageForm(),
+                       events=events, routing_notice=routing_notice(report, events), form=form or MessageForm(),
                        questions=open_questions(report), notice_kind="error" if error else None,
                        notice_ja=error.ja if error else None, notice_en=error.en if error else None)
 
