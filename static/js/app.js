@@ -764,7 +764,53 @@
     });
   }
 
+  // ---- Focus on a new page ---------------------------------------------------
+  // A boosted link or form swaps the body: the control pressed is gone and the focus falls
+  // to <body>, where a screen reader says nothing of the new page and the next Tab starts
+  // from the top. So the new page's error summary takes the focus when it has one (GOV.UK:
+  // it is read out, and Tab goes on to its links), as it does on a page loaded whole; else
+  // the same control again where the page was only redrawn (a dispatcher's status button),
+  // else <main> (tabindex="-1"), where reading starts with the new content. The page is not
+  // scrolled for these (htmx leaves a boosted page where it was: scrollIntoViewOnBoost).
+  var pressedBefore = null;
+
+  function controlKey(el) {
+    if (!el || !el.matches) return null;
+    if (el.matches("button, input[type=submit]") && el.form) {
+      return ["button", el.form.getAttribute("action"), el.name, el.value].join("\n");
+    }
+    return el.matches("a[href]") ? "a\n" + el.getAttribute("href") : null;
+  }
+
+  function focusSummary() {
+    var summary = document.querySelector(".error-summary[tabindex]");
+    if (summary) summary.focus();
+    return !!summary;
+  }
+
+  function focusNewPage() {
+    if (focusSummary()) return;
+    var active = document.activeElement;
+    if (active && active !== document.body) return;  // htmx kept it (an element with the same id)
+    var again = null;
+    if (pressedBefore) {
+      each(document.querySelectorAll("main button, main input[type=submit], main a[href]"), function (el) {
+        if (!again && controlKey(el) === pressedBefore && el.getClientRects().length) again = el;
+      });
+    }
+    var target = again || document.getElementById("main");
+    if (target) target.focus({ preventScroll: true });
+  }
+
+  document.addEventListener("htmx:beforeSwap", function (evt) {
+    pressedBefore = evt.detail.boosted ? controlKey(document.activeElement) : null;
+  });
+  document.addEventListener("htmx:afterSettle", function (evt) {
+    if (evt.detail.boosted) focusNewPage();
+  });
+
   function init() {
+    focusSummary();
     // Capped full jitter: a phone with an open report must be back within seconds.
     if (window.htmx) {
       htmx.config.wsReconnectDelay = function (retry) {

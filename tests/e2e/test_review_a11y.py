@@ -5,7 +5,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import log_in_resident
+from .conftest import IN_CHITOSE, log_in_resident
+from .test_chat_taps import open_case, report
+from .test_journey import open_console
 
 pytestmark = pytest.mark.e2e
 
@@ -26,3 +28,33 @@ def test_every_new_message_shows_and_then_clears_its_flash(live_server, new_cont
         assert phone.evaluate(FRAME), "the new message shows nothing"
         # Gone again after a moment, so that the next message can show itself the same way.
         phone.wait_for_function(NO_FRAME, timeout=4000)
+
+
+FOCUSED = "() => { const el = document.activeElement; return el === document.body ? 'body' : el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.className ? '.' + el.className.split(' ')[0] : ''); }"
+
+
+def test_focus_after_a_boosted_navigation_is_on_the_new_page(live_server, new_context):
+    """A boosted page swap must not drop the focus on <body>, where a screen reader says
+    nothing of the new page: the error summary takes it (GOV.UK), else <main>."""
+    phone = new_context().new_page()
+    phone.goto(live_server.base_url + "/login")
+    phone.get_by_role("button", name="ログイン").click()
+    expect(phone.locator(".error-summary")).to_be_visible()
+    assert phone.evaluate(FOCUSED) == "div.error-summary"
+
+    log_in_resident(phone, live_server.base_url, live_server.account("residents"))
+    phone.get_by_role("button", name=re.compile("^火事")).focus()
+    phone.keyboard.press("Enter")
+    expect(phone.get_by_role("button", name=re.compile("^自宅"))).to_be_visible()
+    assert phone.evaluate(FOCUSED) == "main#main"
+
+
+def test_a_dispatchers_button_keeps_the_focus_when_the_case_is_redrawn(live_server, new_context):
+    """A status pushed redraws the case page (a boosted post): the keyboard stays on the
+    button just used, not at the top of the page."""
+    console = open_console(new_context, live_server)
+    phone = new_context(geolocation=IN_CHITOSE, permissions=["geolocation"]).new_page()
+    open_case(console, report(phone, live_server, "救急", "自宅"))
+    console.get_by_role("button", name=re.compile("^出動しました")).click()
+    expect(console.get_by_role("button", name=re.compile("^出動しました"))).to_have_attribute("aria-pressed", "true")
+    expect(console.get_by_role("button", name=re.compile("^出動しました"))).to_be_focused()
