@@ -192,6 +192,12 @@ def post_message(report, *, actor, body, client_id, staff=None, max_chars=1000):
         raise InvalidInput("body", "この通報は終了しています。", "This report is closed.")
     event, created = message_writes.run(dict(report=report, actor=actor, body=body, client_id=client_id,
                                              staff=staff))
+    if not created and event.body != body:
+        # Not a retry: another message under an id already used. Without JavaScript the
+        # quick phrases share one form's id, and a second phrase tapped before the page
+        # came back would be dropped as a repeat of the first, with nothing said.
+        raise InvalidInput("body", "このメッセージは送られていません。もう一度送ってください。",
+                           "This message was not sent. Please send it again.")
     if created:
         hub.publish(f"report:{report.id}", report.id, event.seq, in_hand=(report, event))
     return event, created

@@ -106,3 +106,20 @@ def test_a_transferred_report_tells_the_resident_in_both_languages(resident):
                         Staff.get(Staff.hq == report.receiving_hq))
     note = case_note(resident.get(chat_url).text)
     assert "恵庭市消防本部" in note and "引き継" in note and "handed over" in note
+
+
+def test_a_second_phrase_tapped_before_the_page_came_back_is_not_taken_for_a_retry(resident):
+    """The quick phrases share one form, so one client id. Without JavaScript, a second phrase
+    tapped before the first tap's page came back went with the same id: it was taken for a
+    retry of the first, and silently dropped while the page said nothing."""
+    import re
+
+    chat_url = start_report(resident).headers["Location"]
+    form = re.search(r'<form id="quick-phrases".*?</form>', resident.get(chat_url).text, re.S).group(0)
+    fields = {name: re.search(rf'name="{name}" value="([^"]+)"', form).group(1) for name in ("csrf_token", "client_id")}
+    assert resident.post(f"{chat_url}/messages", data={**fields, "body": "早く来てください"}).status_code == 303
+    second = resident.post(f"{chat_url}/messages", data={**fields, "body": "動けません"})
+    assert second.status_code == 400
+    assert "送られていません" in second.text and "was not sent" in second.text
+    # The same phrase again is a retry, as before: stored once, no error.
+    assert resident.post(f"{chat_url}/messages", data={**fields, "body": "早く来てください"}).status_code == 303
