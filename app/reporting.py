@@ -168,6 +168,10 @@ def open_report(resident, *, kind, place_kind, client_id, fix=None, place_id=Non
                 routing_outcome=decision.outcome.value, routing_note=decision.explanation)
             report.append_event(kind="opened", actor="system", data={
                 "kind": kind, "place_kind": place_kind, "place": label, **routed.details})
+            if place_text and place_kind != "current":
+                # Typed above every place button, then 自宅 or a registered place tapped: the
+                # words go to the chat, as the resident's first (the label has no room for them).
+                report.append_event(kind="message", actor="resident", body=f"場所の説明：{place_text}")
             _ask_from_tree(report)
     except IntegrityError:
         # The same tap arrived twice at once; the first one created the report.

@@ -123,3 +123,32 @@ def test_a_second_phrase_tapped_before_the_page_came_back_is_not_taken_for_a_ret
     assert "送られていません" in second.text and "was not sent" in second.text
     # The same phrase again is a retry, as before: stored once, no error.
     assert resident.post(f"{chat_url}/messages", data={**fields, "body": "早く来てください"}).status_code == 303
+
+
+@pytest.mark.parametrize("place", ["home", "frequent"])
+def test_words_typed_about_the_place_reach_the_dispatcher_whichever_place_is_tapped(app, resident, place):
+    """The kind-first page has one 「場所の説明」 field above all the place buttons. Typed, then
+    「自宅」 or a registered place tapped, the words were dropped: only 外出先 kept them."""
+    from app.models import FrequentPlace, Resident
+
+    with db.connection_context():
+        me = Resident.get(Resident.login == app.accounts["residents"][0]["login"])
+        spot = FrequentPlace.get_or_none(FrequentPlace.resident == me) or FrequentPlace.create(
+            resident=me, label="職場", address="千歳市東雲町2-34", position=0)
+    value = "home" if place == "home" else f"frequent-{spot.id}"
+    assert start_report(resident, place=value, place_text="2階の台所").status_code == 303
+    with db.connection_context():
+        report = Report.get()
+        said = [e.body for e in report.events if e.kind == "message" and e.actor == "resident"]
+    assert (me.address if place == "home" else spot.label) in report.place_label
+    # In the chat, as the resident's first words: the place's label has no room for 200 more characters.
+    assert said == ["場所の説明：2階の台所"]
+    assert "場所の説明：2階の台所" in resident.get(f"/reports/{report.case_number}").text
+
+
+def test_words_typed_with_the_current_location_are_its_label_and_not_said_twice(resident):
+    assert start_report(resident, place="current", place_text="駅の北口").status_code == 303
+    with db.connection_context():
+        report = Report.get()
+        assert report.place_label == "駅の北口"
+        assert not [e for e in report.events if e.kind == "message"]
