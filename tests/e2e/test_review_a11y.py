@@ -58,3 +58,19 @@ def test_a_dispatchers_button_keeps_the_focus_when_the_case_is_redrawn(live_serv
     console.get_by_role("button", name=re.compile("^出動しました")).click()
     expect(console.get_by_role("button", name=re.compile("^出動しました"))).to_have_attribute("aria-pressed", "true")
     expect(console.get_by_role("button", name=re.compile("^出動しました"))).to_be_focused()
+
+
+LOOK = "el => { const s = getComputedStyle(el); return [s.backgroundColor, s.color, s.borderStyle, s.borderWidth, s.outlineStyle]; }"
+
+
+def test_the_current_status_stage_stays_visible_in_forced_colours(live_server, new_context):
+    """The stage pushed last (aria-pressed) is told apart by its background, which forced
+    colours (Windows high contrast) replace: it must still look pressed there."""
+    console = open_console(new_context, live_server)
+    phone = new_context(geolocation=IN_CHITOSE, permissions=["geolocation"]).new_page()
+    open_case(console, report(phone, live_server, "救急", "自宅"))
+    console.get_by_role("button", name=re.compile("^到着予定")).click()
+    pressed = console.get_by_role("button", name=re.compile("^到着予定"))
+    expect(pressed).to_have_attribute("aria-pressed", "true")
+    console.emulate_media(forced_colors="active")
+    assert pressed.evaluate(LOOK) != console.get_by_role("button", name=re.compile("^到着しました")).evaluate(LOOK)
