@@ -3,7 +3,7 @@ Japanese parts of bilingual text (review of the dynamic parts' accessibility).""
 import re
 from html.parser import HTMLParser
 
-from tests.conftest import form_fields, login_as
+from tests.conftest import console_with_a_case, form_fields, login_as
 
 
 def title_of(response):
@@ -63,3 +63,38 @@ def test_the_japanese_of_bilingual_notices_is_marked_japanese_on_an_english_page
     assert not JAPANESE.search(title_of(missing))
     login = client.get("/login")  # carries the connection notices' templates
     assert japanese_outside_ja(login.text) == []
+
+
+class LiveRegionsAround(HTMLParser):
+    """The aria-live values of an element (by id) and its ancestors."""
+
+    def __init__(self, element_id):
+        super().__init__()
+        self.element_id, self.stack, self.found = element_id, [], None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag in VOID:
+            return
+        live = attrs.get("aria-live") or {"alert": "assertive", "status": "polite", "log": "polite"}.get(attrs.get("role"))
+        self.stack.append((tag, live))
+        if attrs.get("id") == self.element_id:
+            self.found = [value for _, value in self.stack if value]
+
+    def handle_endtag(self, tag):
+        while self.stack and self.stack.pop()[0] != tag:
+            pass
+
+
+def test_a_location_update_is_announced_to_the_dispatcher_once(app):
+    """Every location update (every 30 s) is a line in the chat log, a live region; the
+    latest-position line it also rewrites must not be another, or a screen reader says
+    each update twice, every half minute, over the resident's messages."""
+    console, report_id = console_with_a_case(app)
+    page = console.get(f"/dispatch/cases/{report_id}")
+    regions = LiveRegionsAround("latest-fix")
+    regions.feed(page.text)
+    assert regions.found == []
+    regions = LiveRegionsAround("chat-log")
+    regions.feed(page.text)
+    assert regions.found == ["polite"]
