@@ -8,7 +8,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import abort, g, redirect, request, session, url_for
 
 from . import login_limits
-from .forms import WRONG_LOGIN, wait_to_log_in
+from .forms import RESIDENT_NOT_IN_USE, STAFF_NOT_IN_USE, WRONG_LOGIN, wait_to_log_in
 from .models import AuditEntry, Resident, Staff, WebSession, write_transaction
 from .pages import render_page
 
@@ -32,11 +32,11 @@ def verify_password(password_hash, password):
 
 
 def authenticate(model, login, password):
-    """The active account of ``model`` with these credentials, or None."""
+    """The account of ``model`` with these credentials, or None; whether it is active is the caller's to ask."""
     account = model.get_or_none(model.login == login)
     if not verify_password(account.password_hash if account else None, password):
         return None
-    return account if account.is_active else None
+    return account
 
 
 def login_flow(form, model, template, home):
@@ -54,6 +54,10 @@ def login_flow(form, model, template, home):
             response.headers["Retry-After"] = str(wait)
             return response
         account = authenticate(model, login, form.password.data)
+        if account is not None and not account.is_active:
+            # The right password: who is asking owns the account, so it can be told plainly.
+            form.form_errors.append(STAFF_NOT_IN_USE if isinstance(account, Staff) else RESIDENT_NOT_IN_USE)
+            return render_page(template, form=form, status=403)
         if account is not None:
             login_limits.forget_failures(attempt)
             log_in(account)

@@ -48,6 +48,15 @@ def password_field(label=_("パスワード"), **options):
 
 
 WRONG_LOGIN = bilingual("ログインIDまたはパスワードが違います。", "The login ID or password is wrong.")
+# Said only after the right password: a suspended resident in an emergency must not keep trying
+# (and be made to wait) believing they mistyped, but learn at once to call for help another way.
+RESIDENT_NOT_IN_USE = bilingual(
+    "このアカウントは利用が停止されているか、取り消されています。緊急のときは、周りの人に119番に電話してもらうか、FAXで119番に送ってください。"
+    "利用の再開は、登録した消防本部にお問い合わせください。",
+    "This account is suspended or cancelled. In an emergency, ask someone nearby to call 119, or send a FAX to 119. "
+    "Ask your fire headquarters to restore the account.")
+STAFF_NOT_IN_USE = bilingual("この職員アカウントは無効になっています。本部の管理者に連絡してください。",
+                             "This staff account has been deactivated. Ask your HQ's administrator.")
 
 
 def wait_to_log_in(seconds):

@@ -3,7 +3,7 @@ import pytest
 
 from app.auth import end_sessions_of
 from app.extensions import db
-from app.models import Resident, WebSession
+from app.models import Resident, Staff, WebSession
 
 from .conftest import form_fields, login_as
 
@@ -58,6 +58,32 @@ def test_suspending_an_account_ends_its_sessions_at_once(app, client):
         resident.save()
         end_sessions_of(resident)
     assert client.get("/").status_code == 302
+
+
+def test_a_suspended_resident_with_the_right_password_is_told_so_and_the_other_ways(app, client):
+    """Told 「ログインIDまたはパスワードが違います」, a suspended resident in an emergency kept
+    trying, and was then made to wait. After the right password (only the owner knows it) they
+    are told plainly, with the other ways to call for help; a wrong one says what it always did."""
+    account = resident_account(app)
+    with db.connection_context():
+        Resident.update(status="suspended").where(Resident.login == account["login"]).execute()
+    page = client.get("/login")
+    told = client.post("/login", data={"csrf_token": form_fields(page)["csrf_token"], **account})
+    assert told.status_code == 403 and "利用が停止されている" in told.text and "FAXで119番" in told.text
+    assert client.get("/").status_code == 302  # not let in
+    wrong = client.post("/login", data={"csrf_token": form_fields(page)["csrf_token"],
+                                        "login": account["login"], "password": "wrong-password"})
+    assert "ログインIDまたはパスワードが違います" in wrong.text and "利用が停止" not in wrong.text
+
+
+def test_a_deactivated_dispatcher_is_told_so_after_the_right_password(app, client):
+    account = next(a for a in app.accounts["dispatchers"] if a["hq"] == "chitose")
+    with db.connection_context():
+        Staff.update(active=False).where(Staff.login == account["login"]).execute()
+    page = client.get("/dispatch/login")
+    told = client.post("/dispatch/login", data={"csrf_token": form_fields(page)["csrf_token"], **account})
+    assert told.status_code == 403 and "無効になっています" in told.text
+    assert client.get("/dispatch/").status_code == 302
 
 
 def test_staff_login_goes_to_the_console(app, client):
