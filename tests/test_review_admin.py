@@ -2,9 +2,9 @@
 import pytest
 
 from app.extensions import db
-from app.models import Application, Headquarters, OutgoingMail, Resident, utcnow
+from app.models import Application, Headquarters, OutgoingMail, Report, Resident, utcnow
 
-from .conftest import form_fields, login_as
+from .conftest import form_fields, login_as, start_report
 from .test_registration import VALID_APPLICATION
 
 # Beyond a 64-bit integer: SQLite refuses the number itself.
@@ -79,6 +79,24 @@ def test_a_suspension_that_changed_nothing_says_so(admin, status, wanted, code, 
     assert message in response.text and "<title>エラー：" in response.text and 'role="alert"' in response.text
     with db.connection_context():
         assert Resident.get_by_id(resident_id).status == status
+
+
+def test_a_resident_whose_report_is_open_is_not_suspended_until_it_is_closed(app, admin):
+    """Suspending ends every session at once: the resident's chat closed mid-case, with help
+    perhaps still on the way, and the dispatcher could no longer reach them."""
+    resident = app.test_client()
+    login_as(resident, next(a for a in app.accounts["residents"] if a["hq"] == "chitose"))
+    chat = start_report(resident).headers["Location"]
+    with db.connection_context():
+        report = Report.get()
+    refused = post(admin, f"/admin/residents/{report.resident_id}/status", page="/admin/residents", status="suspended")
+    assert refused.status_code == 409 and "対応中の通報があります" in refused.text
+    assert resident.get(chat).status_code == 200  # still in the chat
+    with db.connection_context():
+        assert Resident.get_by_id(report.resident_id).status == "active"
+        Report.update(status="closed").where(Report.id == report.id).execute()
+    done = post(admin, f"/admin/residents/{report.resident_id}/status", page="/admin/residents", status="suspended")
+    assert done.status_code == 303 and resident.get(chat).status_code == 302
 
 
 def test_a_suspension_is_confirmed_on_the_page(admin):

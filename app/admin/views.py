@@ -91,7 +91,14 @@ def resident_status(resident_id):
         return _residents_page(error=bilingual("「停止する」か「停止を解除する」を押してください。",
                                                "Press suspend or lift the suspension."), status=400)
     suspended = wanted == "suspended"
-    if not suspension.set_suspended(current_staff(), resident, suspended) and resident.status != wanted:
+    try:
+        changed = suspension.set_suspended(current_staff(), resident, suspended)
+    except suspension.ReportStillOpen:
+        return _residents_page(error=bilingual(
+            f"{resident.name}さんには対応中の通報があります。通報が終了してから停止してください。",
+            f"{resident.name} has a report still open. Suspend the account once the report is closed."),
+            status=409)
+    if not changed and resident.status != wanted:
         return _residents_page(error=bilingual(
             f"{resident.name}さんは「停止」も「解除」もできない状態です（パスワード未設定か、取り消し済み）。",
             f"{resident.name}'s account is neither in use nor suspended (not activated yet, or cancelled)."),
