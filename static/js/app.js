@@ -554,7 +554,12 @@
     if (frame.question_seq) frame.question_seq = parseInt(frame.question_seq, 10);
     if (!sendFrame(chat, frame, frame.choice || frame.body, form.action)) return;
     var clientId = form.querySelector("[name=client_id]");
-    if (type === "answer") form.hidden = true;  // answered: the server sends the next chips
+    if (type === "answer") {
+      // The focus waits on the chips' region for the next question (it would fall to <body>).
+      var region = form.contains(document.activeElement) && document.getElementById("choices");
+      form.hidden = true;  // answered: the server sends the next chips
+      if (region) region.focus({ preventScroll: true });
+    }
     else clientId.value = newClientId();  // the next tap is a new message
   });
 
@@ -774,10 +779,13 @@
   // scrolled for these (htmx leaves a boosted page where it was: scrollIntoViewOnBoost).
   var pressedBefore = null;
 
+  // What a control does, to find it again in a page or region drawn anew. Answer chips
+  // differ by their question as well (the same はい under two questions).
   function controlKey(el) {
     if (!el || !el.matches) return null;
     if (el.matches("button, input[type=submit]") && el.form) {
-      return ["button", el.form.getAttribute("action"), el.name, el.value].join("\n");
+      var question = el.form.querySelector("[name=question_seq]");
+      return ["button", el.form.getAttribute("action"), question ? question.value : "", el.name, el.value].join("\n");
     }
     return el.matches("a[href]") ? "a\n" + el.getAttribute("href") : null;
   }
@@ -804,6 +812,31 @@
 
   document.addEventListener("htmx:beforeSwap", function (evt) {
     pressedBefore = evt.detail.boosted ? controlKey(document.activeElement) : null;
+  });
+
+  // A socket's frame replaces a region whole (the answer chips, the console's queue) whenever
+  // it changes: a control focused in it is gone, and the focus fell to <body> under someone
+  // on the keyboard or a screen reader, tabbing to an answer or a case. It goes back to the
+  // same control in the new region, else to the region itself where it takes the focus.
+  var focusedInSwap = null;
+  document.addEventListener("htmx:oobBeforeSwap", function (evt) {
+    var active = document.activeElement, target = evt.detail.target;
+    focusedInSwap = target && target.id && active && active !== document.body && target.contains(active)
+      ? { region: target.id, key: controlKey(active) } : null;
+  });
+  document.addEventListener("htmx:oobAfterSwap", function () {
+    var was = focusedInSwap;
+    focusedInSwap = null;
+    var active = document.activeElement;
+    if (!was || (active && active !== document.body)) return;
+    var region = document.getElementById(was.region);
+    if (!region) return;
+    var again = null;
+    each(region.querySelectorAll("button, input[type=submit], a[href]"), function (el) {
+      if (!again && was.key && controlKey(el) === was.key && el.getClientRects().length) again = el;
+    });
+    if (again) again.focus({ preventScroll: true });
+    else if (region.hasAttribute("tabindex")) region.focus({ preventScroll: true });
   });
   document.addEventListener("htmx:afterSettle", function (evt) {
     if (evt.detail.boosted) focusNewPage();

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from .conftest import IN_CHITOSE, log_in_resident
-from .test_chat_taps import open_case, report
+from .test_chat_taps import chips, open_case, report
 from .test_journey import open_console
 
 pytestmark = pytest.mark.e2e
@@ -74,3 +74,34 @@ def test_the_current_status_stage_stays_visible_in_forced_colours(live_server, n
     expect(pressed).to_have_attribute("aria-pressed", "true")
     console.emulate_media(forced_colors="active")
     assert pressed.evaluate(LOOK) != console.get_by_role("button", name=re.compile("^到着しました")).evaluate(LOOK)
+
+
+def test_the_focus_stays_with_the_answer_chips_when_they_are_redrawn(live_server, new_context):
+    """The socket redraws the answer chips whenever a question, an answer or a status comes:
+    a resident on a chip, by keyboard or screen reader, keeps it; after answering, the focus
+    waits on the chips' region for the next question, not back on <body>."""
+    console = open_console(new_context, live_server)
+    phone = new_context(geolocation=IN_CHITOSE, permissions=["geolocation"]).new_page()
+    open_case(console, report(phone, live_server, "火事", "自宅"))
+    chips(phone, "何が燃えていますか？").get_by_role("button", name=re.compile("^車")).focus()
+    console.get_by_role("button", name=re.compile("^出動しました")).click()
+    expect(phone.locator("#chat-log")).to_contain_text("出動しました")
+    expect(chips(phone, "何が燃えていますか？").get_by_role("button", name=re.compile("^車"))).to_be_focused()
+
+    phone.keyboard.press("Enter")
+    expect(chips(phone, "逃げ遅れた人・けが人はいますか？")).to_be_visible()
+    expect(phone.locator("#choices")).to_be_focused()
+
+
+def test_a_dispatcher_on_a_queue_row_keeps_it_when_the_queue_is_pushed(live_server, new_context):
+    """The queue is pushed whole on every change (a message, a claim, a new report): a
+    dispatcher tabbing through it keeps their row."""
+    console = open_console(new_context, live_server)
+    phone = new_context(geolocation=IN_CHITOSE, permissions=["geolocation"]).new_page()
+    case_number = report(phone, live_server, "救急", "自宅")
+    row = console.locator("#queue").get_by_role("link", name=re.compile(case_number))
+    row.focus()
+    phone.get_by_label("メッセージ").fill("息が苦しいです")
+    phone.get_by_role("button", name=re.compile("^送信")).click()
+    expect(row).to_contain_text("未読 1件")
+    expect(row).to_be_focused()
