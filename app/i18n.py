@@ -28,10 +28,21 @@ COOKIE_MAX_AGE = 400 * 24 * 3600
 babel = Babel()
 
 
+# The fire HQs' own pages are written in Japanese only, for Japanese staff: served as English
+# (a resident's choice remembered on a shared computer) they would say lang="en" over Japanese,
+# and a screen reader would read them with an English voice.
+JAPANESE_ONLY_AREAS = ("dispatch", "admin")
+
+
+def offers_languages():
+    """Whether this page offers the choice of language (not the HQs' own pages)."""
+    return request.blueprint not in JAPANESE_ONLY_AREAS
+
+
 def select_language():
     """The device's remembered choice, else Japanese (SPEC §3: Japanese first)."""
     chosen = request.cookies.get(COOKIE, "")
-    return chosen if chosen in LANGUAGES else DEFAULT_LANGUAGE
+    return chosen if chosen in LANGUAGES and offers_languages() else DEFAULT_LANGUAGE
 
 
 def current_language():
@@ -96,6 +107,7 @@ def init_app(app):
     app.add_template_global(mark, "N_")
     app.add_template_global(with_english)
     app.add_template_global(script_text)
+    app.add_template_global(offers_languages)
 
     @app.after_request
     def vary_on_language(response):

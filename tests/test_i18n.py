@@ -22,6 +22,16 @@ def test_japanese_is_the_default(client):
     assert "Cookie" in page.headers["Vary"]
 
 
+def test_the_hqs_own_pages_stay_in_japanese_whatever_a_resident_chose_on_the_computer(client):
+    """The console and the administration are written in Japanese only: served as English they
+    said lang="en" over Japanese (an English voice in a screen reader), with a switch to Japanese."""
+    client.set_cookie("net119_lang", "en")
+    assert '<html lang="en">' in client.get("/login").text
+    for path in ("/dispatch/login", "/admin/"):
+        page = client.get(path, follow_redirects=True).text
+        assert '<html lang="ja">' in page and 'class="language-switch"' not in page, path
+
+
 def test_english_is_chosen_by_a_link_and_remembered(client):
     switched = client.get("/language/en?next=/register/")
     assert switched.status_code == 302
