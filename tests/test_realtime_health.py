@@ -70,13 +70,15 @@ def one_session(server, resident, urls, n):
     with it, which is not a leak but would hide one.
     """
     url = urls[n % len(urls)]
-    client_id = f"leak-{n % (len(urls) * 20):06d}"
+    # A retry is the same message again: an id used for other words is refused (reporting.post_message).
+    kept = n % (len(urls) * 20)
+    client_id = f"leak-{kept:06d}"
     sock = websocket.WebSocket()
     sock.settimeout(10)
     try:
         sock.connect(url, cookie=resident.cookie_header(), origin=server.base_url)
         sock.send(json.dumps({"type": "resume", "after": 10**9}))
-        sock.send(json.dumps({"type": "message", "client_id": client_id, "body": f"m{n}"}))
+        sock.send(json.dumps({"type": "message", "client_id": client_id, "body": f"m{kept}"}))
         while client_id not in sock.recv():
             pass
         if n % 2:

@@ -26,7 +26,7 @@ def test_a_place_that_is_not_the_residents_is_a_plain_error(app, client, place):
                                                       "place_text": "コンビニの前", **CHITOSE_CITY_HALL})
     assert response.status_code == 400
     assert "登録された場所が見つかりません。" in response.text
-    assert "<title>練習中：エラー：" in response.text
+    assert "<title>エラー：練習中：" in response.text
     # What was typed is still there, to tap again.
     assert 'value="コンビニの前"' in response.text
 
