@@ -125,9 +125,9 @@ def _place_of(resident, place_kind, fix, place_id, place_text):
                 if resident.home_lat is not None else None)
         return home, resident.address
     if place_kind == "frequent":
+        wanted = row_id(place_id)
         place = FrequentPlace.get_or_none(
-            (FrequentPlace.id == row_id(place_id)) & (FrequentPlace.resident == resident)) \
-            if row_id(place_id) is not None else None
+            (FrequentPlace.id == wanted) & (FrequentPlace.resident == resident)) if wanted is not None else None
         if place is None:
             raise InvalidInput("place", "登録された場所が見つかりません。", "The registered place was not found.")
         spot = Fix(place.lat, place.lon, 0.0) if place.lat is not None else None

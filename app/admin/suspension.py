@@ -1,6 +1,7 @@
 """Suspending a resident's account (SPEC §7.6) and lifting the suspension, audited."""
 from ..auth import end_sessions_of
-from ..models import AuditEntry, Report, Resident, write_transaction
+from ..models import AuditEntry, Resident, write_transaction
+from ..reporting import latest_open_report
 
 
 class ReportStillOpen(Exception):
@@ -17,7 +18,7 @@ def set_suspended(admin, resident, suspended):
     with write_transaction():
         # Ending the sessions would close the resident's chat while help may still be on the way,
         # and the dispatcher could no longer reach them: the case is closed first.
-        if suspended and Report.select().where((Report.resident == resident) & (Report.status != "closed")).exists():
+        if suspended and latest_open_report(resident) is not None:
             raise ReportStillOpen()
         changed = (Resident.update(status=after)
                    .where((Resident.id == resident.id) & (Resident.status == before)).execute())

@@ -85,6 +85,7 @@ def delete(staff, phrase):
 
 def phrase_of(hq, phrase_id):
     """The HQ's phrase with this id, or None (whoever else's it may be)."""
-    if row_id(phrase_id) is None:
+    wanted = row_id(phrase_id)
+    if wanted is None:
         return None
-    return CannedPhrase.get_or_none((CannedPhrase.id == row_id(phrase_id)) & (CannedPhrase.hq == hq))
+    return CannedPhrase.get_or_none((CannedPhrase.id == wanted) & (CannedPhrase.hq == hq))
