@@ -1,5 +1,7 @@
 """The mail intake: an empty mail to r.<hq-code>@MAIL_DOMAIN is answered with that HQ's application link."""
 import asyncio
+from email.parser import BytesHeaderParser
+from email.policy import compat32
 
 from aiosmtpd.controller import Controller
 
@@ -10,6 +12,9 @@ from .addresses import InvalidAddress, normalise
 from .limits import RateLimit
 
 RECIPIENT_PREFIX = "r."
+# RFC 3834 §2: what a machine sent is not answered, or two machines answer each other for ever.
+_MACHINE_PRECEDENCE = {"bulk", "junk", "list"}
+_MACHINE_HEADERS = ("X-Autoreply", "X-Autorespond")
 
 
 class IntakeHandler:
@@ -40,6 +45,9 @@ class IntakeHandler:
 
     async def handle_DATA(self, server, session, envelope):
         """Mail the application link of every accepted HQ to the sender."""
+        if _sent_by_a_machine(envelope):
+            # Taken, not refused: a refusal is one more bounce, and the loop goes on.
+            return "250 OK: automatic mail is not answered"
         try:
             sender = normalise(envelope.mail_from)
         except InvalidAddress:
@@ -59,6 +67,19 @@ class IntakeHandler:
         if domain.lower() != self.domain or not local.lower().startswith(RECIPIENT_PREFIX):
             return None
         return local[len(RECIPIENT_PREFIX):].lower() or None
+
+
+def _sent_by_a_machine(envelope):
+    """True for bounces (null sender, which aiosmtpd keeps as "<>"), auto-replies and bulk mail (RFC 3834 §2): they get no link."""
+    sender = envelope.mail_from or ""
+    if sender in ("", "<>") or sender.partition("@")[0].strip('"').lower() == "mailer-daemon":
+        return True
+    # compat32 takes any bytes (Shift_JIS headers from old phones included) without raising.
+    headers = BytesHeaderParser(policy=compat32).parsebytes(envelope.original_content or b"")
+    auto_submitted = str(headers.get("Auto-Submitted", "no")).split(";")[0].split("(")[0].strip().lower()
+    precedence = str(headers.get("Precedence", "")).strip().lower()
+    return (auto_submitted not in ("", "no") or precedence in _MACHINE_PRECEDENCE
+            or any(name in headers for name in _MACHINE_HEADERS))
 
 
 def start_intake(app, host="127.0.0.1", port=8025):

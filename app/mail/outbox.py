@@ -74,6 +74,8 @@ def _message(mail):
     message["Date"] = format_datetime(mail.created_at.replace(tzinfo=timezone.utc))
     # The same id on every attempt: a relay that took a mail whose answer was lost can drop the copy.
     message["Message-ID"] = make_msgid(f"outbox{mail.id}", domain=config["MAIL_DOMAIN"])
+    # RFC 3834: an out-of-office responder on the resident's side must not answer us.
+    message["Auto-Submitted"] = "auto-generated"
     message.set_content(mail.body)
     return message
 
