@@ -93,6 +93,7 @@ def script_text():
         "sending": gettext("送信中"),
         "notArrived": gettext("まだ届いていません"),
         "read": gettext("既読"),
+        "readNews": gettext("既読：送ったメッセージが読まれました"),
     }
 
 

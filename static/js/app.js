@@ -31,6 +31,13 @@
   var lastFix = null;
   var geoStarted = false;
   var geoMessage = uiText("locating");
+  // What geoMessage says, without its figures: the live region below speaks only when this
+  // changes, not every time a new fix moves the error by a metre.
+  var geoKind = "locating";
+  function sayGeo(kind, values) {
+    geoKind = kind;
+    geoMessage = uiText(kind, values);
+  }
 
   // A fix is where the resident is only while it is recent. A page left open (an installed
   // app resumed from the background, hours later and in another town) still holds its last
@@ -48,19 +55,26 @@
 
   function fillLocationFields(root) {
     var fix = freshFix();
-    if (!fix && lastFix && geoMessage === lastFix.said) geoMessage = uiText("locating");
+    if (!fix && lastFix && geoMessage === lastFix.said) sayGeo("locating");
     each(root.querySelectorAll("[data-geo]"), function (el) {
       var key = el.getAttribute("data-geo");
       if (key === "status") {
-        el.textContent = geoMessage;
+        if (el.textContent !== geoMessage) el.textContent = geoMessage;
       } else {
         el.value = fix ? String(key === "accuracy" ? Math.round(fix.accuracy) : fix[key]) : "";
       }
     });
+    // The shown line follows every fix (each minute, or each second on some phones); a
+    // screen reader hears only what changes its meaning: locating, located, failed.
+    each(root.querySelectorAll("[data-geo-news]"), function (el) {
+      if (el.getAttribute("data-kind") === geoKind) return;
+      el.setAttribute("data-kind", geoKind);
+      el.textContent = geoMessage;
+    });
   }
 
   function takeFix(pos) {
-    geoMessage = uiText("located", { accuracy: Math.round(pos.coords.accuracy) });
+    sayGeo("located", { accuracy: Math.round(pos.coords.accuracy) });
     lastFix = { lat: pos.coords.latitude, lon: pos.coords.longitude, accuracy: pos.coords.accuracy,
                 at: Date.now(), said: geoMessage };
     fillLocationFields(document);
@@ -136,14 +150,14 @@
     if (geoWatch !== null) navigator.geolocation.clearWatch(geoWatch);
     geoWatch = null;
     geoStarted = false;
-    each(document.querySelectorAll('[data-geo="status"]'), function (el) { el.remove(); });
+    each(document.querySelectorAll('[data-geo="status"], [data-geo-news]'), function (el) { el.remove(); });
   }
 
   function startGeolocation() {
     if (geoStarted || !document.querySelector("[data-geo]")) return;
     geoStarted = true;
     if (!("geolocation" in navigator)) {
-      geoMessage = uiText("noGeolocation");
+      sayGeo("noGeolocation");
       fillLocationFields(document);
       return;
     }
@@ -151,7 +165,10 @@
       takeFix(pos);
       sendLocation(false);
     }, function () {
-      geoMessage = uiText("geoFailed");
+      // A phone that stays put may time out between fixes, and a browser may report an
+      // error while it switches sources: the fix it gave still holds while it is fresh, and
+      // "cannot get your location" would be untrue (and read out) while the fields have one.
+      if (!freshFix()) sayGeo("geoFailed");
       fillLocationFields(document);
     }, { enableHighAccuracy: true, maximumAge: 30000, timeout: 20000 });
   }
@@ -380,18 +397,32 @@
     clearUndeliveredNotice(chat);
   }
 
+  // Marks this page's messages up to the read marker 既読; says how many it marked.
   function markRead(chat) {
     var marker = chat.querySelector("#read-marker");
     var upTo = marker ? parseInt(marker.getAttribute("data-read-seq"), 10) || 0 : 0;
     var unseen = document.getElementById("unseen");
+    var marked = 0;
     if (upTo > 0 && unseen) unseen.remove();  // a dispatcher has opened the report
     each(chat.querySelectorAll(".event--mine[data-seq], .event--opened[data-seq]"), function (li) {
       var state = li.querySelector(".event__state");
       if (state && parseInt(li.getAttribute("data-seq"), 10) <= upTo && state.getAttribute("data-state") !== "read") {
         state.setAttribute("data-state", "read");
         state.textContent = uiText("read");
+        marked += 1;
       }
     });
+    return marked;
+  }
+
+  // 既読 changes a word inside a message already read out, which the chat's live region
+  // (additions only) does not repeat: a screen reader hears it from this status line. It is
+  // emptied first, so a second 既読 with the same words is heard again.
+  function announceRead(chat) {
+    var news = chat.querySelector("[data-read-news]");
+    if (!news) return;
+    news.textContent = "";
+    setTimeout(function () { news.textContent = uiText("readNews"); }, 100);
   }
 
   // The newest event shown that the other side made: a read marker (既読) is news only to
@@ -483,7 +514,7 @@
       chat.removeAttribute("data-location-updates");
       stopGeolocation();
     }
-    markRead(chat);
+    if (markRead(chat)) announceRead(chat);
     sendRead(chat);
   });
 
