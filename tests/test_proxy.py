@@ -8,9 +8,11 @@ import pytest
 
 from app.auth import hash_password
 from app.extensions import db
-from app.models import Headquarters, Resident
+from app.models import Headquarters, Report, Resident
 from app.proxy import speaking
 from app.proxy.cards import is_deaf
+from app.reporting import record_location
+from app.routing import Fix
 from speech.card import fixed_sentences
 
 from .conftest import LiveServer, login_as, start_report
@@ -244,3 +246,24 @@ def test_a_starting_server_voices_the_shared_sentences_in_the_background(tmp_pat
         assert decoded.duration > 5 and max(decoded.samples) > 1000
     finally:
         server.close()
+
+
+def test_card_of_a_report_from_where_i_am_follows_the_latest_position(app, resident_client, monkeypatch):
+    """The phone keeps sending its position while the report is open (SPEC §3.3): a resident who has
+    moved since the report (out of a smoking building, along a road) is where the bystander is now."""
+    case_number = start_report(resident_client, kind="ambulance", place="current").headers["Location"].rsplit("/", 1)[1]
+    before = resident_client.get(f"/proxy?case={case_number}")
+    assert "北緯42.82102" in before.text
+    monkeypatch.setattr("app.reporting.MIN_LOCATION_INTERVAL_S", 0)
+    with app.app_context(), db.connection_context():
+        report = Report.get(Report.case_number == case_number)
+        record_location(report, Fix(42.8828, 141.5778, 20), "proxy-moved-0001")  # 恵庭市役所
+
+    for page in (resident_client.get(f"/proxy?case={case_number}"), resident_client.get("/proxy")):
+        assert "恵庭市、北緯42.88280、東経141.57780" in page.text and "北緯42.82102" not in page.text
+        assert "場所は恵庭市、北緯42.88280、東経141.57780です。" in spoken_text(page, "ja")
+        assert "The place is Eniwa City, latitude 42.88280, longitude 141.57780." in spoken_text(page, "en")
+        assert case_number in page.text
+    # New words, new audio: the page does not play what an earlier card said.
+    assert audio_urls(page) != audio_urls(before)
+    assert all(resident_client.get(url).status_code == 200 for url in audio_urls(page))

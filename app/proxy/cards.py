@@ -9,6 +9,7 @@ from speech.card import card_text
 
 from .. import routing
 from ..forms import MAX_PLACE_TEXT
+from ..models import ReportEvent
 
 LANGS = ("ja", "en")
 # BCP 47 tags for the browser's own speech synthesis, when the server has no voice.
@@ -94,9 +95,14 @@ def here_place(lat=None, lon=None, landmark=""):
 
 
 def report_place(report):
-    """The place a report is about, as the dispatcher sees it."""
+    """The place a report is about: for one sent from where the resident is, the newest position."""
     if report.place_kind != "current":
         return Place(report.place_label, report.place_label) if report.place_label else None
+    latest = _latest_location(report)
+    if latest is not None:
+        # The report keeps its first position; the phone has sent newer ones since (SPEC §3.3),
+        # and the bystander is beside the resident where they are now.
+        return here_place(latest.data["lat"], latest.data["lon"], report.place_label)
     if report.lat is None:
         return here_place(landmark=report.place_label)
     municipality = routing.municipalities().get(report.municipality_code)
@@ -104,6 +110,11 @@ def report_place(report):
         _join(report.municipality_name, report.place_label, coordinates_ja(report.lat, report.lon)),
         _join(municipality and municipality.name_en, _in_english(report.place_label),
               coordinates_en(report.lat, report.lon), sep=", "))
+
+
+def _latest_location(report):
+    return (ReportEvent.select().where((ReportEvent.report == report) & (ReportEvent.kind == "location"))
+            .order_by(ReportEvent.seq.desc()).first())
 
 
 def card_for(resident, *, report=None, place_choice=None, kind=None, fix=None, landmark=""):
