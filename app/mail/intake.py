@@ -1,5 +1,6 @@
 """The mail intake: an empty mail to r.<hq-code>@MAIL_DOMAIN is answered with that HQ's application link."""
 import asyncio
+import logging
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 
@@ -12,6 +13,7 @@ from .addresses import InvalidAddress, normalise
 from .limits import RateLimit
 
 RECIPIENT_PREFIX = "r."
+log = logging.getLogger(__name__)
 # RFC 3834 §2: what a machine sent is not answered, or two machines answer each other for ever.
 _MACHINE_PRECEDENCE = {"bulk", "junk", "list"}
 _MACHINE_HEADERS = ("X-Autoreply", "X-Autorespond")
@@ -55,6 +57,12 @@ class IntakeHandler:
         # Off the event loop: handing the reply to a slow relay must not stall other senders.
         await asyncio.get_running_loop().run_in_executor(None, self._reply, sender, list(envelope.rcpt_tos))
         return "250 OK: the application link is on its way to you"
+
+    async def handle_exception(self, error):
+        """A fault of ours (the database away, say) is temporary: the sender's server tries again."""
+        # aiosmtpd's own answer is "500 Error: <the exception>": a bounce, and our internals shown.
+        log.error("mail intake: %s: %s", type(error).__name__, error, exc_info=error)
+        return "451 4.3.0 Temporary failure at NET119; please try again later"
 
     def _reply(self, sender, recipients):
         with self.app.app_context(), db.connection_context():
