@@ -16,6 +16,7 @@ from app.routing import Fix
 from speech.card import fixed_sentences
 
 from .conftest import LiveServer, login_as, start_report
+from .test_review_a11y import japanese_outside_ja
 from .http_session import HttpSession
 
 AUDIO_URL = re.compile(r'<audio [^>]*src="([^"]+)"')
@@ -267,3 +268,16 @@ def test_card_of_a_report_from_where_i_am_follows_the_latest_position(app, resid
     # New words, new audio: the page does not play what an earlier card said.
     assert audio_urls(page) != audio_urls(before)
     assert all(resident_client.get(url).status_code == 200 for url in audio_urls(page))
+
+
+def test_the_japanese_of_the_card_is_marked_japanese_when_the_resident_chose_english(resident_client):
+    """On an English page (<html lang="en">) a screen reader would read the card's Japanese, the
+    plea, the place and the name, with an English voice unless each part says it is Japanese."""
+    case_number = start_report(resident_client, kind="fire", place="current").headers["Location"].rsplit("/", 1)[1]
+    resident_client.set_cookie("net119_lang", "en")
+    for url in ("/proxy?place=home", f"/proxy?case={case_number}", "/proxy?place=none&kind=ambulance"):
+        page = resident_client.get(url)
+        assert '<html lang="en">' in page.text
+        assert japanese_outside_ja(page.text) == [], url
+    # The resident's own controls stay in the language they chose.
+    assert "Change the place on the card" in page.text
