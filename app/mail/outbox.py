@@ -13,6 +13,11 @@ from .addresses import on_the_wire
 RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15),
                 timedelta(hours=1), timedelta(hours=6))
 SMTP_TIMEOUT_SECONDS = 10
+# An attempt owns its mail this long (its next_attempt_at moves on), so another sender (a second
+# `net119 outbox`, a cron round overlapping the last) leaves it alone. It is well beyond the
+# handful of SMTP steps of SMTP_TIMEOUT_SECONDS each; a process that dies mid-attempt has its
+# mail tried again when the lease ends.
+ATTEMPT_LEASE = timedelta(minutes=5)
 
 
 def send_mail(to, template, **context):
@@ -23,27 +28,35 @@ def send_mail(to, template, **context):
     """
     subject, _, body = render_template(f"mail/{template}.txt", **context).partition("\n")
     relay = current_app.config["MAIL_RELAY"]
-    # The attempt below owns the mail for a while, so `net119 outbox` does not send it twice.
-    first_retry = utcnow() + (timedelta(seconds=3 * SMTP_TIMEOUT_SECONDS) if relay else timedelta(0))
+    now = utcnow()
     mail = OutgoingMail.create(to_address=to, subject=subject.strip(), body=body.lstrip("\n"),
-                               next_attempt_at=first_retry)
+                               next_attempt_at=now + ATTEMPT_LEASE if relay else now)
     if relay:
-        deliver(mail)
+        _attempt(mail, now)
     return mail
 
 
 def deliver_due(now=None):
     """Try every unsent mail whose retry time has come; return how many were sent."""
     now = now or utcnow()
-    due = (OutgoingMail.select()
-           .where(OutgoingMail.sent_at.is_null() & (OutgoingMail.next_attempt_at <= now))
-           .order_by(OutgoingMail.id))
+    due = list(OutgoingMail.select()
+               .where(OutgoingMail.sent_at.is_null() & (OutgoingMail.next_attempt_at <= now))
+               .order_by(OutgoingMail.id))
     return sum(deliver(mail, now) for mail in due)
 
 
 def deliver(mail, now=None):
-    """Hand one mail to the relay; on failure record why and when to try again. True if sent."""
+    """Hand one due mail to the relay, unless it is sent or another attempt owns it. True if sent."""
     now = now or utcnow()
+    claimed = (OutgoingMail.update(next_attempt_at=now + ATTEMPT_LEASE)
+               .where((OutgoingMail.id == mail.id) & OutgoingMail.sent_at.is_null()
+                      & (OutgoingMail.next_attempt_at <= now))
+               .execute())
+    return bool(claimed) and _attempt(OutgoingMail.get_by_id(mail.id), now)
+
+
+def _attempt(mail, now):
+    """One attempt at a mail this process owns; record how it went. True if sent."""
     try:
         _relay(_message(mail), on_the_wire(mail.to_address))
     except (OSError, smtplib.SMTPException) as error:
@@ -51,12 +64,12 @@ def deliver(mail, now=None):
         mail.attempts += 1
         mail.last_error = f"{type(error).__name__}: {error}"[:1000]
         mail.next_attempt_at = now + delay
-        mail.save()
+        mail.save(only=[OutgoingMail.attempts, OutgoingMail.last_error, OutgoingMail.next_attempt_at])
         return False
     mail.attempts += 1
     mail.sent_at = now
     mail.last_error = ""
-    mail.save()
+    mail.save(only=[OutgoingMail.attempts, OutgoingMail.sent_at, OutgoingMail.last_error])
     return True
 
 
