@@ -281,3 +281,22 @@ def test_the_japanese_of_the_card_is_marked_japanese_when_the_resident_chose_eng
         assert japanese_outside_ja(page.text) == [], url
     # The resident's own controls stay in the language they chose.
     assert "Change the place on the card" in page.text
+
+
+def test_a_practice_card_stays_practice_when_the_place_changes(app, resident_client):
+    """SPEC §6: 「練習中」 on every practice screen. A card opened from practice whose place links
+    or way back lost that would lead a rehearsing resident to the real start page, where the
+    next two taps send a real report to the fire HQ."""
+    start_report(resident_client, kind="fire", place="current")  # a real open report beside the practice
+    page = resident_client.get("/proxy?practice=1&kind=fire")
+    assert "練習中" in page.text
+    links = [html.unescape(url) for url in re.findall(r'<li><a href="([^"]+)"', page.text)]
+    assert links == ["/proxy?place=home&kind=fire&practice=1", "/proxy?place=none&kind=fire&practice=1"]
+    assert '<input type="hidden" name="practice" value="1">' in page.text
+    back = re.search(r'<p class="proxy__back"[^>]*>\s*<a href="([^"]+)"', page.text).group(1)
+    assert back == "/practice"
+    here = resident_client.get("/proxy", query_string={"practice": "1", "kind": "fire", "place": "here",
+                                                       "landmark": "公園"})
+    for followed in [resident_client.get(url) for url in links] + [here]:
+        assert "<title>練習中：" in followed.text and 'id="practice-banner"' in followed.text
+        assert "通報番号" not in followed.text
