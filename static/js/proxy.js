@@ -25,6 +25,9 @@
 
   function setPlaying(player, playing) {
     player.el.classList.toggle("is-playing", playing);
+    // A hidden button drops the focus to the top of the page: hand it to the play button,
+    // which stays, so a keyboard or switch user is still at the card's controls.
+    if (!playing && document.activeElement === player.stop) player.button.focus();
     player.stop.hidden = !playing;
   }
 

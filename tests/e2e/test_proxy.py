@@ -193,3 +193,29 @@ def test_where_i_am_now_waits_for_the_position_when_the_browser_cannot_say_it_is
     phone.get_by_role("button", name=re.compile("今いる場所をカードに出す")).click()
     expect(phone).to_have_url(re.compile(r"lat=42\.82793"))
     expect(phone.locator(".proxy-fact__value").filter(has_text="北緯42.82793")).to_be_visible()
+
+
+def test_the_focus_stays_on_the_player_when_its_stop_button_goes_away(live_server, new_context):
+    """「止める」 hides itself when the reading stops or ends. A keyboard or switch user who had
+    tapped it must not be thrown back to the top of the page, far from the card's buttons."""
+    phone = new_context().new_page()
+    log_in_resident(phone, live_server.base_url, live_server.account("residents"))
+    phone.goto(live_server.base_url + "/proxy?place=home")
+    play = phone.get_by_role("button", name=re.compile("^読み上げる"))
+    play.focus()
+    phone.keyboard.press("Enter")
+    phone.wait_for_function(f"(a => !a.paused && !a.ended)(document.querySelector('{JA_AUDIO}'))")
+    stop = phone.locator("#player-ja").get_by_role("button", name=re.compile("^止める"))
+    stop.focus()
+    phone.keyboard.press("Enter")
+    expect(stop).to_be_hidden()
+    expect(play).to_be_focused()
+
+    # Played to its end with the focus on 「止める」: the same.
+    phone.evaluate(f"document.querySelector('{JA_AUDIO}').playbackRate = {FAST}")
+    play.click()
+    phone.wait_for_function(f"(a => !a.paused && !a.ended)(document.querySelector('{JA_AUDIO}'))")
+    stop.focus()
+    phone.wait_for_function(f"() => document.querySelector('{JA_AUDIO}').ended", timeout=20_000)
+    expect(stop).to_be_hidden()
+    expect(play).to_be_focused()
