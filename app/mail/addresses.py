@@ -41,6 +41,12 @@ def normalise(text):
     return f"{local}@{domain.lower()}"
 
 
+def mailbox(address):
+    """The mailbox a normalised address reaches, for counting: ``Taro+x@`` and ``taro@`` are one."""
+    local, _, domain = address.lower().rpartition("@")
+    return f"{local.split('+', 1)[0]}@{domain}"
+
+
 def on_the_wire(address):
     """``address`` as SMTP and mail headers need it: the local part quoted when it is not a dot-atom."""
     local, domain = address.rsplit("@", 1)

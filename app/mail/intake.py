@@ -9,7 +9,7 @@ from aiosmtpd.controller import Controller
 from ..extensions import db
 from ..models import Headquarters
 from ..registration.links import send_application_link
-from .addresses import InvalidAddress, normalise
+from .addresses import InvalidAddress, mailbox, normalise
 from .limits import RateLimit
 
 RECIPIENT_PREFIX = "r."
@@ -37,8 +37,9 @@ class IntakeHandler:
         if hq is None:
             return (f"550 5.1.1 <{address}>: no such NET119 address; "
                     f"write to r.<HQ code>@{self.domain} or apply on the web at /register")
-        sender = (envelope.mail_from or "").lower()
-        if not self.per_sender.allow(sender):
+        if hq.code in (self._hq_code(accepted) for accepted in envelope.rcpt_tos):
+            return "250 OK"  # named twice (To and Cc): one request, one link
+        if not self.per_sender.allow(_sender_mailbox(envelope.mail_from)):
             return "450 4.7.1 Too many application requests from this address; try again in an hour"
         if not self.per_hq.allow(hq.code):
             return "450 4.7.1 Too many application requests for this HQ; try again later"
@@ -75,6 +76,14 @@ class IntakeHandler:
         if domain.lower() != self.domain or not local.lower().startswith(RECIPIENT_PREFIX):
             return None
         return local[len(RECIPIENT_PREFIX):].lower() or None
+
+
+def _sender_mailbox(sender):
+    """What the per-sender limit counts: the mailbox, however the address is spelt (+tags, case)."""
+    try:
+        return mailbox(normalise(sender))
+    except InvalidAddress:
+        return (sender or "").lower()
 
 
 def _sent_by_a_machine(envelope):
