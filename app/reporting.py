@@ -1,4 +1,5 @@
 """Opening a report and writing to its ledger: the domain behind the report views and sockets."""
+import json
 import math
 from datetime import timezone
 from peewee import JOIN, Case, IntegrityError, fn
@@ -7,8 +8,8 @@ from . import jurisdictions, questions, routing
 from .database import GroupCommit, is_sqlite
 from .extensions import db
 from .forms import MAX_PLACE_TEXT
-from .models import (JST, PLACE_KINDS, REPORT_KINDS, REPORT_STATUSES, FrequentPlace, Headquarters, Report,
-                     ReportEvent, Resident, Staff, append_message, append_messages, row_id, utcnow,
+from .models import (JST, PLACE_KINDS, REPORT_KINDS, REPORT_STATUSES, AuditEntry, FrequentPlace, Headquarters,
+                     Report, ReportEvent, Resident, Staff, append_message, append_messages, row_id, utcnow,
                      write_transaction)
 from .realtime import CLIENT_ID, hub
 from .routing import Fix
@@ -52,10 +53,87 @@ def _tell_queue(item, result):
     hub.publish(f"hq:{report.receiving_hq_id}", report.id, None if "read" in item else result[0].seq)
 
 
+# The state of a batch's cases, read inside its transaction (one statement per batch).
+# PostgreSQL's locks them as append_messages does, in the same order of id, so that no
+# close or transfer commits between this read and the insert, and no two batches deadlock.
+CASES_AS_THEY_ARE = ('SELECT "id", "receiving_hq_id", "status" FROM "report" '
+                     'WHERE "id" IN (SELECT "value" FROM json_each({p}))')
+CASES_AS_THEY_ARE_POSTGRES = ('SELECT "id", "receiving_hq_id", "status" FROM "report" WHERE "id" = ANY({p}) '
+                              'ORDER BY "id" FOR UPDATE')
+
+
+def _refusals(items):
+    """``{index: result}`` for the items of a batch the case as it is now refuses (or has already).
+
+    Checked in the transaction that stores them, not before: a close or a transfer
+    may commit between a page's read of the case and its write. A message to a
+    closed case would say 届きました with nobody left to read it; a dispatcher's
+    message to a case handed to another HQ would reach the resident in that HQ's
+    name, and it is kept as unsent instead (``_unsent``). A dispatcher's read
+    marker there would mark the case read at an HQ where nobody has seen it.
+    """
+    ids = sorted({item["report"].id for item in items})
+    if is_sqlite(db):
+        found = db.execute_sql(CASES_AS_THEY_ARE.format(p=db.param), (json.dumps(ids),)).fetchall()
+    else:
+        found = db.execute_sql(CASES_AS_THEY_ARE_POSTGRES.format(p=db.param), (ids,)).fetchall()
+    now = {report_id: (hq_id, status) for report_id, hq_id, status in found}
+    refused = {}
+    for index, item in enumerate(items):
+        report = item["report"]
+        if report.id not in now:
+            continue  # fails in the insert, as it always did
+        hq_id, status = now[report.id]
+        if "read" in item:
+            if item["read"] == "staff" and hq_id != report.receiving_hq_id:
+                refused[index] = False
+            continue
+        if (status == "closed" or item["staff"] is not None and item["staff"].hq_id != hq_id) and (
+                stored := ReportEvent.get_or_none(report=report.id, client_id=item["client_id"])):
+            refused[index] = (stored, False)  # a retry of a message stored before: it did arrive
+        elif status == "closed":
+            refused[index] = InvalidInput("body", "この通報は終了しています。メッセージは送られていません。",
+                                          "This report is closed. The message was not sent.")
+        elif item["staff"] is not None and item["staff"].hq_id != hq_id:
+            refused[index] = _unsent(item, Headquarters.get_by_id(hq_id))
+    return refused
+
+
+def _unsent(item, now_at):
+    """A dispatcher's message to a case now at ``now_at``: audited as unsent, and CaseChanged saying where.
+
+    The typed words must not vanish: the HQ's read-only record lists them, and the
+    record of the HQ that has the case shows what the old one was still trying to say.
+    """
+    AuditEntry.record("message_unsent", staff=item["staff"], report=item["report"], body=item["body"],
+                      client_id=item["client_id"], to=now_at.code)
+    return CaseChanged(
+        "body", f"この通報はすでに{now_at.name}に引き継がれています。このメッセージは利用者に送られていません"
+                f"（送れなかったメッセージとして記録しました）。伝えることがあれば{now_at.name}に電話などで連絡してください。",
+        f"This case has already been handed over to {now_at.name}. This message was not sent to the resident "
+        f"(it is recorded as unsent). If they need to know, contact {now_at.name} by phone.")
+
+
+def _store_checked(items):
+    """append_messages for what the cases as they are now accept (``_refusals``), the refusals for the rest."""
+    refused = _refusals(items)
+    if not refused:
+        return append_messages(items)
+    kept = [item for index, item in enumerate(items) if index not in refused]
+    stored = iter(append_messages(kept) if kept else ())
+    return [refused[index] if index in refused else next(stored) for index in range(len(items))]
+
+
+def _store_one_checked(item):
+    """append_message for one item, after the same check (the group commit's one-by-one path)."""
+    refused = _refusals([item])
+    return refused[0] if refused else append_message(item)
+
+
 # Chat messages and their read markers are the busiest writes: they are committed in
 # batches (see GroupCommit). A batch tells each HQ's queue once per report it changed:
 # one more notice per report per batch, not per message.
-message_writes = GroupCommit(db, write_transaction, append_messages, append_message,
+message_writes = GroupCommit(db, write_transaction, _store_checked, _store_one_checked,
                              tell=(_queue_change, _tell_queue))
 # The PostgreSQL advisory lock that hands out case numbers one at a time ("N119" in ASCII).
 CASE_NUMBER_LOCK = 0x4E313139

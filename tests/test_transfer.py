@@ -5,7 +5,8 @@ import pytest
 import websocket
 
 from app.extensions import db
-from app.models import Report
+from app.models import AuditEntry, Headquarters, Report, ReportEvent, Staff
+from app.reporting import CaseChanged, InvalidInput, mark_displayed, post_message, set_status, transfer_report
 
 from .conftest import form_fields, login_as, start_report
 from .http_session import HttpSession
@@ -132,3 +133,59 @@ def test_what_the_resident_saw_read_stays_read_after_a_transfer(case, app):
     eniwa.get(case_url)
     page = resident.get(chat_url).text
     assert bubble_state(page, "恵庭との境です") == "既読" and bubble_state(page, "まだ待っています") == "既読"
+
+
+def staff_of(app, hq):
+    return Staff.get(Staff.login == dispatcher_of(app, hq)["login"])
+
+
+def test_a_dispatchers_message_sent_as_the_case_is_handed_away_is_refused_and_kept_as_unsent(app, case):
+    """The console read the case at Chitose; the transfer commits before its message is stored.
+
+    The resident must not get a message from an HQ that no longer handles the case (and
+    the new HQ must not seem to have said it), and the dispatcher must be told where it went.
+    """
+    with db.connection_context():
+        chitose = staff_of(app, "chitose")
+        as_read = Report.get()  # the console's copy, read before the transfer
+        transfer_report(Report.get_by_id(as_read.id), Headquarters.get(Headquarters.code == "eniwa"), chitose)
+        with pytest.raises(CaseChanged) as refused:
+            post_message(as_read, actor="staff", staff=chitose, body="そのまま動かないでください",
+                         client_id="sent-as-handed-01")
+        assert "恵庭市消防本部" in refused.value.ja and "送られていません" in refused.value.ja
+        assert not ReportEvent.select().where(ReportEvent.body == "そのまま動かないでください").exists()
+        unsent = AuditEntry.get((AuditEntry.report == as_read.id) & (AuditEntry.action == "message_unsent"))
+        assert unsent.staff_id == chitose.id and unsent.detail["body"] == "そのまま動かないでください"
+        assert unsent.detail["to"] == "eniwa"
+
+
+def test_a_residents_message_that_meets_the_close_is_refused_not_left_where_nobody_reads_it(app, case):
+    """A closed case leaves every queue: a message stored after the close would say 届きました to no one."""
+    with db.connection_context():
+        as_read = Report.get()  # the resident's page, read before the dispatcher closed the case
+        set_status(Report.get_by_id(as_read.id), "closed", staff_of(app, "chitose"))
+        with pytest.raises(InvalidInput) as refused:
+            post_message(as_read, actor="resident", body="まだ来ません", client_id="after-close-01")
+        assert "終了" in refused.value.ja
+        assert not ReportEvent.select().where(ReportEvent.body == "まだ来ません").exists()
+
+
+def test_the_old_hqs_read_marker_arriving_after_the_transfer_does_not_mark_it_read_at_the_new_hq(app, case):
+    with db.connection_context():
+        as_read = Report.get()
+        transfer_report(Report.get_by_id(as_read.id), Headquarters.get(Headquarters.code == "eniwa"),
+                        staff_of(app, "chitose"))
+        mark_displayed(as_read, "staff", as_read.last_seq)
+        assert Report.get_by_id(as_read.id).staff_read_seq == 0  # still 未確認 at Eniwa
+
+
+def test_a_retry_after_the_transfer_of_a_message_stored_before_it_is_not_called_unsent(app, case):
+    with db.connection_context():
+        chitose = staff_of(app, "chitose")
+        as_read = Report.get()
+        sent, _ = post_message(as_read, actor="staff", staff=chitose, body="向かっています", client_id="before-handed-01")
+        transfer_report(Report.get_by_id(as_read.id), Headquarters.get(Headquarters.code == "eniwa"), chitose)
+        again, created = post_message(as_read, actor="staff", staff=chitose, body="向かっています",
+                                      client_id="before-handed-01")
+        assert (again.seq, created) == (sent.seq, False)
+        assert not AuditEntry.select().where(AuditEntry.action == "message_unsent").exists()
