@@ -7,6 +7,10 @@
 
   var VOICE_NAMES = { "ja-JP": "日本語", "en-US": "英語" };
   var canSpeak = "speechSynthesis" in window && "SpeechSynthesisUtterance" in window;
+  // The resident cannot hear whether the phone is reading: a voice that has not begun by
+  // then has failed (audio stalled on a weak connection, a device with no Japanese voice),
+  // and the screen says what happens instead.
+  var START_TIMEOUT_MS = 6000;
 
   // ---- Players --------------------------------------------------------------
   var players = [];
@@ -31,7 +35,17 @@
     player.stop.hidden = !playing;
   }
 
+  function waitForStart(player, giveUp) {
+    clearTimeout(player.startTimer);
+    player.startTimer = setTimeout(function () {
+      player.startTimer = null;
+      giveUp();
+    }, START_TIMEOUT_MS);
+  }
+
   function started(player) {
+    clearTimeout(player.startTimer);
+    player.startTimer = null;
     setPlaying(player, true);
     var seconds = player.el.getAttribute("data-seconds");
     // The resident cannot hear it: the screen says that it is being read, and for how long.
@@ -46,6 +60,8 @@
 
   function stopAll() {
     players.forEach(function (player) {
+      clearTimeout(player.startTimer);
+      player.startTimer = null;
       if (player.audio && !player.audio.paused) player.audio.pause();
       setPlaying(player, false);
     });
@@ -54,6 +70,8 @@
 
   function speakWithBrowser(player) {
     if (!canSpeak) {
+      clearTimeout(player.startTimer);
+      player.startTimer = null;
       say(player, "この端末では読み上げられません。画面を見せてください。", "This device cannot read aloud: please show the screen.");
       return;
     }
@@ -62,16 +80,30 @@
     utterance.rate = 0.9;
     utterance.onstart = function () { started(player); };
     utterance.onend = function () { finished(player); };
-    utterance.onerror = function () {
+    utterance.onerror = function (event) {
       setPlaying(player, false);
-      say(player, "読み上げられませんでした。画面を見せてください。", "Could not read aloud: please show the screen.");
+      // Cut short by a tap on another player or on 「止める」: nothing is wrong.
+      if (event && (event.error === "interrupted" || event.error === "canceled")) return;
+      couldNotSpeak(player);
     };
+    // Not cancelled: a slow voice that starts after all still reads, and says so on screen.
+    waitForStart(player, function () { couldNotSpeak(player); });
     window.speechSynthesis.speak(utterance);
+  }
+
+  function couldNotSpeak(player) {
+    say(player, "読み上げられませんでした。画面を見せてください。", "Could not read aloud: please show the screen.");
   }
 
   function play(player) {
     stopAll();
+    say(player, "読み上げの準備をしています…", "Getting ready to read aloud…");
     if (!player.audio || player.audioFailed) { speakWithBrowser(player); return; }
+    waitForStart(player, function () {
+      player.audioFailed = true;
+      player.audio.pause();
+      speakWithBrowser(player);
+    });
     player.audio.currentTime = 0;
     var playing = player.audio.play();
     if (playing && playing.catch) {
@@ -92,6 +124,7 @@
       button: el.querySelector("[data-play]"),
       stop: el.querySelector("[data-stop]"),
       audioFailed: false,
+      startTimer: null,
     };
     if (player.audio) {
       // The big button replaces the small native controls; the <audio> stays to play.

@@ -219,3 +219,29 @@ def test_the_focus_stays_on_the_player_when_its_stop_button_goes_away(live_serve
     phone.wait_for_function(f"() => document.querySelector('{JA_AUDIO}').ended", timeout=20_000)
     expect(stop).to_be_hidden()
     expect(play).to_be_focused()
+
+
+def test_a_voice_that_never_starts_is_said_on_screen(live_server, new_context):
+    """The resident cannot hear whether the phone is reading. Server audio that never arrives
+    (a stalled connection) gives way to the device's voice; a device voice that never starts
+    (no Japanese voice installed) says so on screen instead of leaving the tap unanswered."""
+    context = new_context(service_workers="block")
+    context.route(re.compile(r"/proxy/audio/"), lambda route: None)  # never answered
+    context.add_init_script("""
+        window.spoken = [];
+        window.speechSynthesis.speak = function (utterance) {
+          window.spoken.push({text: utterance.text, lang: utterance.lang});
+        };
+    """)
+    phone = context.new_page()
+    log_in_resident(phone, live_server.base_url, live_server.account("residents"))
+    phone.goto(live_server.base_url + "/proxy?place=home")
+    phone.get_by_role("button", name=re.compile("^読み上げる")).click()
+    status = phone.locator("#player-ja").get_by_role("status")
+    expect(status).to_contain_text("読み上げの準備をしています")
+    expect(status).to_contain_text("読み上げられませんでした。画面を見せてください。", timeout=20_000)
+    assert phone.evaluate("window.spoken") == [
+        {"text": phone.locator("#player-ja").get_attribute("data-text"), "lang": "ja-JP"}]
+    assert phone.evaluate(f"document.querySelector('{JA_AUDIO}').paused")
+    expect(phone.locator("#player-ja").get_by_role("button", name=re.compile("^止める"))).to_be_hidden()
+    assert_accessible(phone)
