@@ -1,4 +1,5 @@
 """Outgoing mail: stored in the outbox first, then handed to the SMTP relay, retried until it takes it."""
+import logging
 import smtplib
 from datetime import timedelta, timezone
 from email.message import EmailMessage
@@ -13,6 +14,7 @@ from .addresses import on_the_wire
 RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15),
                 timedelta(hours=1), timedelta(hours=6))
 SMTP_TIMEOUT_SECONDS = 10
+log = logging.getLogger(__name__)
 # An attempt owns its mail this long (its next_attempt_at moves on), so another sender (a second
 # `net119 outbox`, a cron round overlapping the last) leaves it alone. It is well beyond the
 # handful of SMTP steps of SMTP_TIMEOUT_SECONDS each; a process that dies mid-attempt has its
@@ -65,6 +67,10 @@ def _attempt(mail, now):
         mail.last_error = f"{type(error).__name__}: {error}"[:1000]
         mail.next_attempt_at = now + delay
         mail.save(only=[OutgoingMail.attempts, OutgoingMail.last_error, OutgoingMail.next_attempt_at])
+        # The operator's only sign that a resident is waiting for a mail; the domain, not the person.
+        log.warning("outbox: mail #%s to an address at %s not sent (attempt %d): %s; next try at %s UTC",
+                    mail.id, mail.to_address.rpartition("@")[2], mail.attempts, mail.last_error,
+                    mail.next_attempt_at.isoformat(timespec="seconds"))
         return False
     mail.attempts += 1
     mail.sent_at = now
