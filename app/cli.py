@@ -265,12 +265,18 @@ def outbox(once, every):
     if not app.config["MAIL_RELAY"]:
         raise click.ClickException("MAIL_RELAY is not set: mail stays in the outbox")
     while True:
-        with app.app_context(), db.connection_context():
-            sent = deliver_due()
-        if sent:
-            click.echo(f"sent {sent}")
-        if once:
-            return
+        try:
+            with app.app_context(), db.connection_context():
+                sent = deliver_due()
+        except Exception as error:  # noqa: BLE001 (the next round tries again; only --once ends)
+            if once:
+                raise click.ClickException(f"outbox round failed: {type(error).__name__}: {error}") from None
+            click.echo(f"outbox round failed, trying again in {every} s: {type(error).__name__}: {error}", err=True)
+        else:
+            if sent:
+                click.echo(f"sent {sent}")
+            if once:
+                return
         time.sleep(every)
 
 
