@@ -300,3 +300,14 @@ def test_a_practice_card_stays_practice_when_the_place_changes(app, resident_cli
     for followed in [resident_client.get(url) for url in links] + [here]:
         assert "<title>練習中：" in followed.text and 'id="practice-banner"' in followed.text
         assert "通報番号" not in followed.text
+
+
+@pytest.mark.parametrize("kind", ["unknown", "other"])
+def test_a_card_without_fire_or_ambulance_shows_what_it_says_aloud(resident_client, kind):
+    """「種別不明」 is the console's word: to a bystander, a card saying "Type unknown" or "Other"
+    under 何があったか reads as if nothing were wrong. It shows the words it speaks."""
+    page = resident_client.get("/proxy", query_string={"kind": kind, "place": "home"})
+    assert "助けが必要です。" in spoken_text(page, "ja") and "I need help." in spoken_text(page, "en")
+    fact = re.search(r'<dd class="proxy-fact__value">(.*?)</dd>', page.text, re.S).group(1)
+    assert "助けが必要です" in fact and "I need help" in fact
+    assert "種別不明" not in page.text and "Type unknown" not in page.text

@@ -18,6 +18,9 @@ VOICE_TAGS = {"ja": "ja-JP", "en": "en-US"}
 PLACE_CHOICES = ("home", "here", "none")
 # The card speaks of three kinds; "type unknown" still asks for help.
 SPOKEN_KINDS = {"fire": "fire", "ambulance": "ambulance", "other": "other", "unknown": "other"}
+# What the card shows under 何があったか, as it says it: 「種別不明」 and 「その他」 are the
+# console's words, and would tell a bystander nothing is wrong.
+KIND_WORDS = {"fire": ("火事", "Fire"), "ambulance": ("救急", "Ambulance"), "other": ("助けが必要です", "I need help")}
 # Words in a registered disability that mean the resident can hear but not speak.
 _SPEECH_ONLY = ("言語", "音声機能", "発声", "発話", "そしゃく")
 
@@ -42,6 +45,11 @@ class ProxyCard:
     place: Place | None
     case_number: str | None
     query: dict
+
+    @property
+    def kind_words(self):
+        """(Japanese, English) for what happened, or None when the card does not say."""
+        return KIND_WORDS.get(SPOKEN_KINDS.get(self.kind))
 
     def text(self, lang):
         """The words spoken in ``lang`` ("ja" or "en")."""
