@@ -28,14 +28,27 @@ def send_mail(to, template, **context):
     The template's first line is the subject. The mail is in the outbox before
     any attempt, so a relay that is down loses nothing.
     """
-    subject, _, body = render_template(f"mail/{template}.txt", **context).partition("\n")
-    relay = current_app.config["MAIL_RELAY"]
-    now = utcnow()
-    mail = OutgoingMail.create(to_address=to, subject=subject.strip(), body=body.lstrip("\n"),
-                               next_attempt_at=now + ATTEMPT_LEASE if relay else now)
-    if relay:
-        _attempt(mail, now)
+    mail = store_mail(to, template, **context)
+    send_now(mail)
     return mail
+
+
+def store_mail(to, template, **context):
+    """Put the mail in the outbox only; inside the caller's transaction, it is kept or undone with it.
+
+    Give it to send_now once the transaction is committed.
+    """
+    subject, _, body = render_template(f"mail/{template}.txt", **context).partition("\n")
+    now = utcnow()
+    # When there is a relay, send_now's attempt owns the mail first.
+    return OutgoingMail.create(to_address=to, subject=subject.strip(), body=body.lstrip("\n"),
+                               next_attempt_at=now + ATTEMPT_LEASE if current_app.config["MAIL_RELAY"] else now)
+
+
+def send_now(mail):
+    """The first attempt at a mail store_mail has just stored (none without a relay)."""
+    if current_app.config["MAIL_RELAY"]:
+        _attempt(mail, utcnow())
 
 
 def deliver_due(now=None):

@@ -6,7 +6,7 @@ from flask import current_app
 from peewee import IntegrityError
 
 from ..auth import hash_password
-from ..mail.outbox import send_mail
+from ..mail.outbox import send_mail, send_now, store_mail
 from ..models import ActivationToken, Application, AuditEntry, FrequentPlace, Resident, utcnow, write_transaction
 from .forms import FREQUENT_PLACE_SLOTS, degrees, typed_date
 from .links import external_url
@@ -59,8 +59,10 @@ def approve(application, by=None):
         application.resident = resident
         application.save()
         link = activation_link(resident)
-    send_mail(application.email, "approved", hq=application.hq, resident=resident, link=link,
-              days=current_app.config["ACTIVATION_LINK_MAX_AGE"].days)
+        # With the decision: an approval is never kept without its mail, the only way in.
+        mail = store_mail(application.email, "approved", hq=application.hq, resident=resident, link=link,
+                          days=current_app.config["ACTIVATION_LINK_MAX_AGE"].days)
+    send_now(mail)
     return resident
 
 
@@ -69,7 +71,8 @@ def reject(application, reason, by=None):
     with write_transaction():
         if not _decide(application, "rejected", reason=reason, by=by):
             return False
-    send_mail(application.email, "rejected", hq=application.hq, reason=reason)
+        mail = store_mail(application.email, "rejected", hq=application.hq, reason=reason)
+    send_now(mail)
     return True
 
 
