@@ -8,7 +8,7 @@ from aiosmtpd.controller import Controller
 
 from ..extensions import db
 from ..models import Headquarters
-from ..registration.links import send_application_link
+from ..registration.links import external_url, send_application_link
 from .addresses import InvalidAddress, mailbox, normalise
 from .limits import RateLimit
 
@@ -27,6 +27,9 @@ class IntakeHandler:
         self.domain = app.config["MAIL_DOMAIN"].lower()
         self.per_sender = RateLimit(*app.config["INTAKE_LIMIT_PER_SENDER"])
         self.per_hq = RateLimit(*app.config["INTAKE_LIMIT_PER_HQ"])
+        # In full: a refusal reaches the applicant as a bounce on their phone, far from this site.
+        with app.app_context():
+            self.web_form = external_url("registration.request_link")
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         """Accept r.<hq-code>@MAIL_DOMAIN of an HQ that uses the service, within the limits."""
@@ -36,7 +39,7 @@ class IntakeHandler:
                 (Headquarters.code == hq_code) & (Headquarters.uses_service == True))  # noqa: E712
         if hq is None:
             return (f"550 5.1.1 <{address}>: no such NET119 address; "
-                    f"write to r.<HQ code>@{self.domain} or apply on the web at /register")
+                    f"write to r.<HQ code>@{self.domain} or apply on the web at {self.web_form}")
         if hq.code in (self._hq_code(accepted) for accepted in envelope.rcpt_tos):
             return "250 OK"  # named twice (To and Cc): one request, one link
         if not self.per_sender.allow(_sender_mailbox(envelope.mail_from)):
@@ -54,7 +57,7 @@ class IntakeHandler:
         try:
             sender = normalise(envelope.mail_from)
         except InvalidAddress:
-            return "550 5.1.7 The sender address cannot receive mail; apply on the web at /register"
+            return f"550 5.1.7 The sender address cannot receive mail; apply on the web at {self.web_form}"
         # Off the event loop: handing the reply to a slow relay must not stall other senders.
         await asyncio.get_running_loop().run_in_executor(None, self._reply, sender, list(envelope.rcpt_tos))
         return "250 OK: the application link is on its way to you"
