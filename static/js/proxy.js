@@ -15,16 +15,22 @@
   // ---- Players --------------------------------------------------------------
   var players = [];
 
-  function say(player, ja, en) {
-    var status = player.el.querySelector("[data-status]");
-    status.textContent = ja + (en ? " " : "");
+  // Japanese with its English half marked, so that each is read in its own voice
+  // (the page itself is English when the resident chose English).
+  function write(element, ja, en) {
+    element.lang = "ja";
+    element.textContent = ja + (en ? " " : "");
     if (en) {
       var span = document.createElement("span");
       span.lang = "en";
       span.className = "en";
       span.textContent = en;
-      status.appendChild(span);
+      element.appendChild(span);
     }
+  }
+
+  function say(player, ja, en) {
+    write(player.el.querySelector("[data-status]"), ja, en);
   }
 
   function setPlaying(player, playing) {
@@ -160,19 +166,19 @@
   function watchPosition(form, done) {
     var status = form.querySelector('[data-proxy-geo="status"]');
     if (!("geolocation" in navigator)) {
-      status.textContent = "この端末では現在地を取得できません。目印を入力してください。 This device cannot find where you are: type a landmark.";
+      write(status, "この端末では現在地を取得できません。目印を入力してください。", "This device cannot find where you are: type a landmark.");
       done();
       return;
     }
-    status.textContent = "現在地を取得しています… Finding where you are…";
+    write(status, "現在地を取得しています…", "Finding where you are…");
     navigator.geolocation.getCurrentPosition(function (pos) {
       form.querySelector('[data-proxy-geo="lat"]').value = pos.coords.latitude.toFixed(5);
       form.querySelector('[data-proxy-geo="lon"]').value = pos.coords.longitude.toFixed(5);
       var metres = Math.round(pos.coords.accuracy);
-      status.textContent = "現在地を取得しました（誤差 約" + metres + " m） Found where you are (within about " + metres + " m)";
+      write(status, "現在地を取得しました（誤差 約" + metres + " m）", "Found where you are (within about " + metres + " m)");
       done();
     }, function () {
-      status.textContent = "現在地を取得できません。目印を入力してください。 Where you are is not available: type a landmark.";
+      write(status, "現在地を取得できません。目印を入力してください。", "Where you are is not available: type a landmark.");
       done();
     }, { enableHighAccuracy: true, maximumAge: 30000, timeout: 20000 });
   }

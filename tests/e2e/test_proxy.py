@@ -245,3 +245,19 @@ def test_a_voice_that_never_starts_is_said_on_screen(live_server, new_context):
     assert phone.evaluate(f"document.querySelector('{JA_AUDIO}').paused")
     expect(phone.locator("#player-ja").get_by_role("button", name=re.compile("^止める"))).to_be_hidden()
     assert_accessible(phone)
+
+
+def test_the_position_status_says_which_words_are_english(live_server, new_context):
+    """The position line is Japanese with an English half: unmarked, a screen reader reads the
+    English with the Japanese voice (and on an English page, the Japanese with the English one)."""
+    context = new_context(geolocation={"latitude": 42.82793, "longitude": 141.65214, "accuracy": 20},
+                          permissions=["geolocation"])
+    phone = context.new_page()
+    log_in_resident(phone, live_server.base_url, live_server.account("residents"))
+    phone.goto(live_server.base_url + "/proxy?place=home")
+    status = phone.locator('[data-proxy-geo="status"]')
+    expect(status).to_contain_text("現在地を取得しました（誤差 約20 m）")
+    assert status.get_attribute("lang") == "ja"
+    expect(status.locator('[lang="en"]')).to_have_text("Found where you are (within about 20 m)")
+    assert "Found" not in phone.evaluate("""() => Array.from(document.querySelector('[data-proxy-geo="status"]')
+        .childNodes).filter(n => n.nodeType === Node.TEXT_NODE).map(n => n.textContent).join('')""")
