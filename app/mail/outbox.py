@@ -3,7 +3,7 @@ import logging
 import smtplib
 from datetime import timedelta, timezone
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid, parseaddr
+from email.utils import format_datetime, parseaddr
 
 from flask import current_app, render_template
 
@@ -104,8 +104,10 @@ def _message(mail):
     message["To"] = on_the_wire(mail.to_address)
     message["Subject"] = mail.subject
     message["Date"] = format_datetime(mail.created_at.replace(tzinfo=timezone.utc))
-    # The same id on every attempt: a relay that took a mail whose answer was lost can drop the copy.
-    message["Message-ID"] = make_msgid(f"outbox{mail.id}", domain=config["MAIL_DOMAIN"])
+    # The same id on every attempt (make_msgid's is new each time): a relay that took a mail whose
+    # answer was lost, or the phone, can drop the copy. The creation time keeps it unique when a
+    # database is made afresh and the ids start again.
+    message["Message-ID"] = f"<{mail.created_at:%Y%m%d%H%M%S%f}.{mail.id}.outbox@{config['MAIL_DOMAIN']}>"
     # RFC 3834: an out-of-office responder on the resident's side must not answer us.
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(mail.body)
