@@ -311,3 +311,14 @@ def test_a_card_without_fire_or_ambulance_shows_what_it_says_aloud(resident_clie
     fact = re.search(r'<dd class="proxy-fact__value">(.*?)</dd>', page.text, re.S).group(1)
     assert "助けが必要です" in fact and "I need help" in fact
     assert "種別不明" not in page.text and "Type unknown" not in page.text
+
+
+@pytest.mark.both_databases
+@pytest.mark.parametrize("path", ["/proxy?case=%00", "/proxy?case=250101-0001%00", "/proxy/audio/ja.mp3?case=%00",
+                                  "/proxy?case=a%00b&place=home"])
+def test_a_case_number_with_a_nul_byte_is_not_found_on_either_database(app, client, path):
+    """PostgreSQL refuses a NUL in a query's text: asked for such a case, the card answered 500."""
+    login_as(client, app.accounts["residents"][0])
+    response = client.get(path)
+    assert response.status_code == 404
+    assert "ページが見つかりません。" in response.text and "This page does not exist." in response.text

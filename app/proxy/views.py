@@ -1,6 +1,7 @@
 """The proxy-call card, its audio, and what the service worker keeps of both for offline use."""
 import hashlib
 import hmac
+import re
 
 from flask import abort, current_app, jsonify, request, url_for
 
@@ -11,12 +12,17 @@ from . import bp
 from .cards import LANGS, PLACE_CHOICES, VOICE_TAGS, card_for
 from .speaking import spoken
 
+# What a case number can look like (YYMMDD-NNNN today); anything else is no case of ours.
+CASE_NUMBER = re.compile(r"[0-9A-Za-z-]{1,32}")
 # An audio URL carries the speech key, so a cached copy is never stale: it can be kept a day.
 AUDIO_MAX_AGE = 24 * 3600
 
 
 def _own_report(case_number):
     """The current resident's report, or 404 (never revealing another's)."""
+    if not CASE_NUMBER.fullmatch(case_number):
+        # Typed or garbled in the address bar: PostgreSQL refuses some text outright (a NUL).
+        abort(404)
     report = own_report(current_resident(), case_number)
     if report is None:
         abort(404)
