@@ -20,6 +20,14 @@ def normalise(text):
     address = (text or "").strip()
     if not address:
         raise InvalidAddress(bilingual("メールアドレスを入力してください。", "Enter your mail address."))
+    local, at, domain = address.rpartition("@")
+    if at and local.isascii() and not domain.isascii():
+        # A Japanese domain name (例え.jp), or the domain typed with the IME still on (ｄｏｃｏｍｏ．ｎｅ．ｊｐ):
+        # IDNA gives the ASCII form mail servers use. What it cannot convert is refused below.
+        try:
+            address = f"{local}@{domain.encode('idna').decode('ascii')}"
+        except UnicodeError:
+            pass
     if not address.isascii():
         raise InvalidAddress(bilingual("メールアドレスは半角の英数字で入力してください（全角の文字が入っています）。",
                                        "Use half-width characters only; the address has full-width ones."))
