@@ -57,39 +57,58 @@ def deliver_due(now=None):
     due = list(OutgoingMail.select()
                .where(OutgoingMail.sent_at.is_null() & (OutgoingMail.next_attempt_at <= now))
                .order_by(OutgoingMail.id))
-    return sum(deliver(mail, now) for mail in due)
+    sent = 0
+    for mail in due:
+        mail = _claim(mail, now)
+        if mail is None:
+            continue
+        error = _attempt(mail, now)
+        if isinstance(error, OSError):
+            # The relay cannot be reached: the rest stay due for the next round, rather than each
+            # waiting out its own timeout now (a hung relay would make the round last hours).
+            break
+        sent += error is None
+    return sent
 
 
 def deliver(mail, now=None):
     """Hand one due mail to the relay, unless it is sent or another attempt owns it. True if sent."""
     now = now or utcnow()
-    claimed = (OutgoingMail.update(next_attempt_at=now + ATTEMPT_LEASE)
+    mail = _claim(mail, now)
+    return mail is not None and _attempt(mail, now) is None
+
+
+def _claim(mail, now):
+    """The mail, fresh, now owned by this attempt; None if it is sent or another attempt owns it."""
+    # The lease runs from the real time: a long round's last mails are owned as long as its first.
+    lease_end = max(now, utcnow()) + ATTEMPT_LEASE
+    claimed = (OutgoingMail.update(next_attempt_at=lease_end)
                .where((OutgoingMail.id == mail.id) & OutgoingMail.sent_at.is_null()
                       & (OutgoingMail.next_attempt_at <= now))
                .execute())
-    return bool(claimed) and _attempt(OutgoingMail.get_by_id(mail.id), now)
+    return OutgoingMail.get_by_id(mail.id) if claimed else None
 
 
 def _attempt(mail, now):
-    """One attempt at a mail this process owns; record how it went. True if sent."""
+    """One attempt at a mail this process owns; record how it went. None if sent, else the error."""
     try:
         _relay(_message(mail), on_the_wire(mail.to_address))
     except (OSError, smtplib.SMTPException) as error:
         delay = RETRY_DELAYS[min(mail.attempts, len(RETRY_DELAYS) - 1)]
         mail.attempts += 1
         mail.last_error = f"{type(error).__name__}: {error}"[:1000]
-        mail.next_attempt_at = now + delay
+        mail.next_attempt_at = max(now, utcnow()) + delay
         mail.save(only=[OutgoingMail.attempts, OutgoingMail.last_error, OutgoingMail.next_attempt_at])
         # The operator's only sign that a resident is waiting for a mail; the domain, not the person.
         log.warning("outbox: mail #%s to an address at %s not sent (attempt %d): %s; next try at %s UTC",
                     mail.id, mail.to_address.rpartition("@")[2], mail.attempts, mail.last_error,
                     mail.next_attempt_at.isoformat(timespec="seconds"))
-        return False
+        return error
     mail.attempts += 1
     mail.sent_at = now
     mail.last_error = ""
     mail.save(only=[OutgoingMail.attempts, OutgoingMail.sent_at, OutgoingMail.last_error])
-    return True
+    return None
 
 
 def sender_address():
