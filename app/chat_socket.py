@@ -23,8 +23,8 @@ from flask import render_template
 from . import fixed_sql
 from .extensions import db
 from .models import LARGEST_ID, Headquarters, Report, ReportEvent, Resident, Staff
-from .realtime import FrameError, parse_frame
-from .reporting import (InvalidInput, answer_question, mark_displayed, open_questions, parse_fix,
+from .realtime import AccessEnded, FrameError, parse_frame
+from .reporting import (InvalidInput, answer_question, keep_unsent, mark_displayed, open_questions, parse_fix,
                         post_message, record_location)
 
 FRAME_TYPES = {"resume", "message", "read", "answer", "location"}
@@ -181,7 +181,15 @@ def frame_handler(feed, *, staff=None, max_chars):
         frame = parse_frame(raw, FRAME_TYPES)
         if frame["type"] == "resume":
             return feed.resume(frame.get("after"))
-        report = feed.load()
+        try:
+            report = feed.load()
+        except AccessEnded:
+            if frame["type"] == "message" and staff is not None:
+                # The case left this dispatcher's HQ before the socket heard: the words are kept,
+                # unsent, where the console goes next (its read-only record).
+                keep_unsent(load_report(feed.report_id), staff, frame.get("body"), frame.get("client_id"),
+                            max_chars=max_chars)
+            raise
         if frame["type"] == "read":
             seq = _sequence_number(frame.get("seq"), "既読の情報が正しくありません。", "The read position is not valid.")
             mark_displayed(report, feed.viewer, seq)

@@ -103,15 +103,42 @@ def _unsent(item, now_at):
     """A dispatcher's message to a case now at ``now_at``: audited as unsent, and CaseChanged saying where.
 
     The typed words must not vanish: the HQ's read-only record lists them, and the
-    record of the HQ that has the case shows what the old one was still trying to say.
+    case view of the HQ that has the case shows what the old one was still trying to
+    say. Call inside the write transaction.
     """
     AuditEntry.record("message_unsent", staff=item["staff"], report=item["report"], body=item["body"],
                       client_id=item["client_id"], to=now_at.code)
+    return handed_away_refusal(now_at)
+
+
+def keep_unsent(report, staff, body, client_id, now_at=None, max_chars=1000):
+    """A dispatcher's message to a case found already handed to ``now_at`` (else where it is now),
+    before any write: kept as ``_unsent``.
+
+    Returns the CaseChanged to show. Words that are no message (blank, not text) are not kept.
+    """
+    if report is None:
+        return None
+    now_at = now_at or report.receiving_hq
+    body = body.strip()[:max_chars] if isinstance(body, str) else ""
+    if body:
+        with write_transaction():
+            _unsent(dict(staff=staff, report=report, body=body,
+                         client_id=client_id if isinstance(client_id, str) else None), now_at)
+    return handed_away_refusal(now_at, message=bool(body))
+
+
+def handed_away_refusal(now_at, message=True):
+    """The CaseChanged for a dispatcher's write (``message``: one with words, kept unsent) to a case at ``now_at``."""
+    gone = (f"この通報はすでに{now_at.name}に引き継がれています。",
+            f"This case has already been handed over to {now_at.name}.")
+    if not message:
+        return CaseChanged("hq", gone[0] + "この操作は行われていません。", gone[1] + " Nothing was done.")
     return CaseChanged(
-        "body", f"この通報はすでに{now_at.name}に引き継がれています。このメッセージは利用者に送られていません"
-                f"（送れなかったメッセージとして記録しました）。伝えることがあれば{now_at.name}に電話などで連絡してください。",
-        f"This case has already been handed over to {now_at.name}. This message was not sent to the resident "
-        f"(it is recorded as unsent). If they need to know, contact {now_at.name} by phone.")
+        "body", gone[0] + f"このメッセージは利用者に送られていません（送れなかったメッセージとして記録しました）。"
+                          f"伝えることがあれば{now_at.name}に電話などで連絡してください。",
+        gone[1] + f" This message was not sent to the resident (it is recorded as unsent). "
+                  f"If they need to know, contact {now_at.name} by phone.")
 
 
 def _store_checked(items):

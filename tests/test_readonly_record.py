@@ -1,5 +1,6 @@
 """A case handed to another HQ stays readable, read-only, for the HQ that handed it away."""
 import pytest
+from peewee import fn
 
 from app.extensions import db
 from app.models import AuditEntry, Report, ReportEvent
@@ -39,11 +40,12 @@ def test_the_old_hq_reads_up_to_the_transfer_only(handed_away):
     assert "ws-connect" not in page.text.split('id="main"')[1]
 
 
-def test_every_write_of_the_old_hq_is_forbidden_and_stores_nothing(handed_away):
+def test_every_write_of_the_old_hq_is_refused_naming_the_hq_and_stores_nothing(handed_away):
+    """A page read before the transfer still has its forms: each says where the case went, not just 403."""
     app, chitose, case_url, report_id = handed_away
     with db.connection_context():
-        before = (ReportEvent.select().count(), AuditEntry.select().count(),
-                  Report.get_by_id(report_id).claimed_by_id, Report.get_by_id(report_id).status)
+        before = (ReportEvent.select().count(), Report.get_by_id(report_id).claimed_by_id,
+                  Report.get_by_id(report_id).status)
     token = form_fields(chitose.get("/dispatch/"))["csrf_token"]
     writes = [rule for rule in app.url_map.iter_rules()
               if rule.endpoint.startswith("dispatch.") and "report_id" in rule.arguments and "POST" in rule.methods]
@@ -55,13 +57,59 @@ def test_every_write_of_the_old_hq_is_forbidden_and_stores_nothing(handed_away):
         path = rule.build({"report_id": report_id})[1]
         for headers in ({}, {"HX-Request": "true"}):
             response = chitose.post(path, data=fields, headers=headers)
-            assert response.status_code == 403, (path, response.status_code)
-            assert "この操作は許可されていません" in response.text and "You are not allowed" in response.text
+            assert response.status_code == 409, (path, response.status_code)
+            assert "すでに恵庭市消防本部に引き継がれています" in response.text, path
+            assert "already been handed over to 恵庭市消防本部" in response.text, path
+            assert 'role="alert"' in response.text and "<title>エラー：" in response.text
     assert chitose.get(f"{case_url}/ws", headers=WEBSOCKET).status_code == 403
     with db.connection_context():
-        after = (ReportEvent.select().count(), AuditEntry.select().count(),
-                 Report.get_by_id(report_id).claimed_by_id, Report.get_by_id(report_id).status)
+        after = (ReportEvent.select().count(), Report.get_by_id(report_id).claimed_by_id,
+                 Report.get_by_id(report_id).status)
+        audited = {e.action for e in AuditEntry.select().where(AuditEntry.created_at > AuditEntry.select(
+            fn.MAX(AuditEntry.created_at)).where(AuditEntry.action == "transfer"))}
     assert after == before
+    assert audited <= {"message", "message_unsent"}  # Eniwa's message, and the words Chitose typed
+
+
+def test_a_message_typed_on_a_page_read_before_the_transfer_is_kept_as_unsent_not_lost(handed_away):
+    _, chitose, case_url, report_id = handed_away
+    response = chitose.post(f"{case_url}/messages", data={
+        "csrf_token": form_fields(chitose.get("/dispatch/"))["csrf_token"], "body": "ガスの元栓を閉めてください",
+        "client_id": "typed-before-01"})
+    assert response.status_code == 409
+    assert "送られていません" in response.text and "ガスの元栓を閉めてください" in response.text
+    later = chitose.get(case_url).text  # also where a console's socket goes when the case leaves it
+    unsent = later.split('id="unsent"')[1].split("</section>")[0]
+    assert "ガスの元栓を閉めてください" in unsent and "利用者には届いていません" in unsent
+    with db.connection_context():
+        assert not ReportEvent.select().where(ReportEvent.body == "ガスの元栓を閉めてください").exists()
+
+
+def test_the_hq_that_has_the_case_sees_what_the_old_hq_could_not_send(handed_away, app):
+    _, chitose, case_url, _ = handed_away
+    chitose.post(f"{case_url}/messages", data={
+        "csrf_token": form_fields(chitose.get("/dispatch/"))["csrf_token"], "body": "ガスの元栓を閉めてください",
+        "client_id": "typed-before-02"})
+    eniwa = app.test_client()
+    login_as(eniwa, next(a for a in app.accounts["dispatchers"] if a["hq"] == "eniwa"), path="/dispatch/login")
+    page = eniwa.get(case_url).text
+    unsent = page.split('id="unsent"')[1].split("</section>")[0]
+    assert "千歳市消防本部" in unsent and "ガスの元栓を閉めてください" in unsent
+    record = eniwa.get(f"{case_url}/record").text
+    assert "送れなかったメッセージ" in record and "ガスの元栓を閉めてください" in record
+
+
+def test_a_case_handed_on_again_is_named_by_where_this_hq_handed_it(handed_away, app):
+    """Chitose → Eniwa → Sapporo: Chitose handed it to Eniwa, and may read only up to that."""
+    _, chitose, case_url, _ = handed_away
+    eniwa = app.test_client()
+    login_as(eniwa, next(a for a in app.accounts["dispatchers"] if a["hq"] == "eniwa"), path="/dispatch/login")
+    response = eniwa.post(f"{case_url}/transfer", data={
+        "csrf_token": form_fields(eniwa.get(case_url))["csrf_token"], "hq": "sapporo"})
+    assert response.status_code == 303
+    for page in (chitose.get(case_url).text, chitose.get(f"{case_url}/record").text, chitose.get("/dispatch/").text):
+        assert "恵庭市消防本部" in page and "札幌市消防局" not in page
+    assert "引き継ぎ後の話" not in chitose.get(case_url).text
 
 
 def test_the_old_hq_finds_it_under_handed_away_not_in_its_queue(handed_away):

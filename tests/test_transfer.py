@@ -4,7 +4,9 @@ import json
 import pytest
 import websocket
 
+from app.chat_socket import ReportFeed, frame_handler
 from app.extensions import db
+from app.realtime import AccessEnded
 from app.models import AuditEntry, Headquarters, Report, ReportEvent, Staff
 from app.reporting import CaseChanged, InvalidInput, mark_displayed, post_message, set_status, transfer_report
 
@@ -189,3 +191,36 @@ def test_a_retry_after_the_transfer_of_a_message_stored_before_it_is_not_called_
                                       client_id="before-handed-01")
         assert (again.seq, created) == (sent.seq, False)
         assert not AuditEntry.select().where(AuditEntry.action == "message_unsent").exists()
+
+
+def test_a_dispatchers_frame_that_meets_the_transfer_closes_the_socket_and_keeps_the_words(app, case):
+    """The frame came in before the socket heard of the transfer: the socket closes (4403), the page goes
+    to its data-gone-url, which says where the case went, and the words are there, marked unsent."""
+    _, _, chitose_console, _, case_url = case
+    gone_url = chitose_console.get(case_url).text.split('data-gone-url="')[1].split('"')[0]
+    with app.app_context(), db.connection_context():
+        chitose = staff_of(app, "chitose")
+        report = Report.get()
+
+        def still_ours(now):  # as dispatch/ws.py checks every read of the case
+            if now is None or now.receiving_hq_id != chitose.hq_id:
+                raise AccessEnded()
+
+        on_frame = frame_handler(ReportFeed(report.id, "staff", sent=report.last_seq, check=still_ours),
+                                 staff=chitose, max_chars=1000)
+        transfer_report(report, Headquarters.get(Headquarters.code == "eniwa"), chitose)
+        with pytest.raises(AccessEnded):
+            on_frame(json.dumps({"type": "message", "client_id": "frame-after-01", "body": "窓を開けてください"}))
+        assert not ReportEvent.select().where(ReportEvent.body == "窓を開けてください").exists()
+    gone = chitose_console.get(gone_url.replace("&amp;", "&")).text
+    assert "恵庭市消防本部に引き継がれました" in gone
+    unsent = gone.split('id="unsent"')[1].split("</section>")[0]
+    assert "窓を開けてください" in unsent and "恵庭市消防本部に電話" in unsent
+    assert "窓を開けてください" in chitose_console.get(case_url).text  # and on the read-only record
+
+
+@pytest.mark.parametrize("gone", ["abc", "0", "-1", "99999999999999999999999", "999999"])
+def test_a_bad_or_foreign_gone_case_on_the_queue_is_ignored(case, gone):
+    _, _, chitose, _, _ = case
+    page = chitose.get(f"/dispatch/?gone={gone}")
+    assert page.status_code == 200 and "引き継がれました" not in page.text

@@ -1,7 +1,7 @@
 """Which cases a console may read and write: its own HQ's, and read-only the ones it handed away."""
 from peewee import fn
 
-from ..models import Report, ReportEvent, Staff
+from ..models import AuditEntry, Headquarters, Report, ReportEvent, Staff
 
 
 def handed_away_upto(report_id, hq):
@@ -24,10 +24,52 @@ def case_for(report_id, hq):
     return (report, upto) if upto is not None else (None, None)
 
 
+def _transfers_by(hq):
+    return (ReportEvent.select(ReportEvent.report, ReportEvent.seq, ReportEvent.data)
+            .join(Staff, on=ReportEvent.staff == Staff.id)
+            .where((ReportEvent.kind == "transfer") & (Staff.hq == hq)))
+
+
 def handed_away_by(hq, limit=50):
-    """Cases ``hq`` handed to another HQ, most recent first (the read-only list)."""
-    handed = (ReportEvent.select(ReportEvent.report)
-              .join(Staff, on=ReportEvent.staff == Staff.id)
-              .where((ReportEvent.kind == "transfer") & (Staff.hq == hq)))
-    return list(Report.select().where(Report.id.in_(handed) & (Report.receiving_hq != hq))
-                .order_by(Report.updated_at.desc()).limit(limit))
+    """Cases ``hq`` handed to another HQ, most recent first (the read-only list).
+
+    Each has ``handed_to``: the HQ ``hq`` handed it to, not where it is now (it
+    may have been handed on since; that is no longer ``hq``'s to know).
+    """
+    reports = list(Report.select().where(Report.id.in_(_transfers_by(hq).select(ReportEvent.report))
+                                         & (Report.receiving_hq != hq))
+                   .order_by(Report.updated_at.desc()).limit(limit))
+    last = {}
+    for event in _transfers_by(hq).where(ReportEvent.report.in_([r.id for r in reports])).order_by(ReportEvent.seq):
+        last[event.report_id] = event.data.get("to")
+    names = {h.code: h for h in Headquarters.select().where(Headquarters.code.in_(list(last.values())))}
+    for report in reports:
+        report.handed_to = names.get(last.get(report.id))
+    return reports
+
+
+def handed_to(report, upto):
+    """The HQ the transfer at ``upto`` handed ``report`` to."""
+    transfer = ReportEvent.get((ReportEvent.report == report) & (ReportEvent.seq == upto))
+    return Headquarters.get_or_none(Headquarters.code == transfer.data.get("to"))
+
+
+def unsent_messages(report, hq=None):
+    """Dispatchers' messages refused because the case had left their HQ (message_unsent), oldest first.
+
+    One per client id (a retry refused again is the same message); only ``hq``'s when given.
+    """
+    entries = (AuditEntry.select(AuditEntry, Staff, Headquarters)
+               .join(Staff, on=AuditEntry.staff == Staff.id)
+               .switch(AuditEntry).join(Headquarters, on=AuditEntry.hq == Headquarters.id)
+               .where((AuditEntry.report == report) & (AuditEntry.action == "message_unsent"))
+               .order_by(AuditEntry.id))
+    if hq is not None:
+        entries = entries.where(AuditEntry.hq == hq)
+    seen, unsent = set(), []
+    for entry in entries:
+        key = entry.detail.get("client_id") or entry.id
+        if key not in seen:
+            seen.add(key)
+            unsent.append(entry)
+    return unsent

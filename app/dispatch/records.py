@@ -12,6 +12,7 @@ ACTION_LABELS = {
     "location": "位置の更新", "position_request": "位置の再取得を依頼", "status": "状況",
     "transfer": "引き継ぎ", "system": "システム", "claim": "担当", "take_over": "担当を交代",
     "release": "担当を解除", "export": "記録を出力",
+    "message_unsent": "送れなかったメッセージ（引き継ぎ後・利用者には届いていません）",
 }
 
 
@@ -37,11 +38,12 @@ class Line:
         return ACTION_LABELS.get(self.action, self.action)
 
 
-def timeline(report, upto=None):
+def timeline(report, upto=None, hq=None):
     """Every audit entry of ``report`` in order, with its ledger event's text.
 
     With ``upto`` (the sequence number of a transfer), only what happened up to
-    that transfer: the record the HQ that handed the case away may read.
+    that transfer: the record the HQ that handed the case away may read, with
+    the messages its dispatchers could not send after it (``hq``'s message_unsent).
     """
     entries = (AuditEntry.select(AuditEntry, Staff, Headquarters)
                .join(Staff, JOIN.LEFT_OUTER, on=AuditEntry.staff == Staff.id)
@@ -49,15 +51,19 @@ def timeline(report, upto=None):
                .where(AuditEntry.report == report).order_by(AuditEntry.id))
     events = {e.seq: e for e in ReportEvent.select().where(ReportEvent.report == report)}
     lines = []
+    handed = False
     for entry in entries:
+        if handed and not (entry.action == "message_unsent" and hq is not None and entry.hq_id == hq.id):
+            continue
         event = events.get(entry.event_seq)
         staff, hq = entry.staff, entry.hq
         lines.append(Line(at=entry.created_at, actor=entry.actor,
                           staff_login=staff.login if staff else None, staff_name=staff.name if staff else None,
                           hq_code=hq.code if hq else None, action=entry.action, seq=entry.event_seq,
-                          body=event.body if event else "", data=event.data if event else entry.detail))
+                          body=event.body if event else entry.detail.get("body", ""),
+                          data=event.data if event else entry.detail))
         if upto is not None and entry.event_seq == upto:
-            break
+            handed = True
     return lines
 
 

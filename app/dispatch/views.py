@@ -6,12 +6,13 @@ from flask import abort, current_app, jsonify, redirect, request, url_for
 
 from ..auth import audit_staff_session, current_staff, end_session, login_flow, staff_required
 from ..forms import bilingual
-from ..models import CannedPhrase, Headquarters, ReportEvent, Staff
+from ..models import LARGEST_ID, CannedPhrase, Headquarters, ReportEvent, Staff
 from ..pages import render_page
-from ..reporting import CaseChanged, InvalidInput, ask_question, post_message, set_status, transfer_report
+from ..reporting import (CaseChanged, InvalidInput, ask_question, handed_away_refusal, keep_unsent, post_message,
+                         set_status, transfer_report)
 from ..sessions import keep_alive_every, lifetime_of
 from . import bp, claims, phrases, records
-from .access import case_for, handed_away_by
+from .access import case_for, handed_away_by, handed_to, unsent_messages
 from .forms import ClaimForm, LoginForm, MessageForm, QuestionForm, StatusForm, TransferForm
 from .locating import request_location
 from .queue import queue_of, seen_by_staff
@@ -56,19 +57,48 @@ def session_keeping():
 @bp.get("/")
 @staff_required()
 def console():
-    """The live queue of the HQ's open reports."""
+    """The live queue of the HQ's open reports.
+
+    ``?gone=<id>``: where a case view goes when its case is handed away under it
+    (its socket closed, case.html's data-gone-url): the queue says where the case
+    went, with any message its dispatchers typed that could no longer be sent.
+    """
     hq = current_staff().hq
     return render_page("dispatch/console.html", "dispatch/_queue.html", **queue_of(hq),
-                       handed_away=handed_away_by(hq, limit=20))
+                       handed_away=handed_away_by(hq, limit=20), gone=_gone_case(hq))
 
 
-def own_case(report_id, write=True):
-    """access.case_for for the current HQ: 404 for others' cases, exist or not; 403 to write a handed-away one."""
+def _gone_case(hq):
+    """``(report, the HQ it was handed to, unsent messages)`` for ``?gone=``, or None."""
+    report_id = request.args.get("gone", type=int)
+    if report_id is None or not 0 < report_id <= LARGEST_ID:
+        return None
+    report, upto = case_for(report_id, hq)
+    if report is None or upto is None:
+        return None
+    return report, handed_to(report, upto), unsent_messages(report, hq)
+
+
+def own_case(report_id, write=True, unsent=None, client_id=None):
+    """access.case_for for the current HQ: 404 for others' cases, exist or not.
+
+    A write to a case this HQ handed away (from a page read before the transfer)
+    is refused with its read-only record, saying where the case went (409); the
+    words of a message (``unsent``) are kept there, not lost.
+    """
     report, upto = case_for(report_id, current_staff().hq)
     if report is None:
         abort(404)
     if write and upto is not None:
-        abort(403)
+        to_hq = handed_to(report, upto)
+        if unsent is not None:
+            error = keep_unsent(report, current_staff(), unsent, client_id, to_hq,
+                                max_chars=current_app.config["MAX_MESSAGE_CHARS"])
+        else:
+            error = handed_away_refusal(to_hq, message=False)
+        form = MessageForm(formdata=None)
+        form.form_errors.append(bilingual(error.ja, error.en))
+        abort(_handed_away_page(report, upto, refused_form=form, status=409))
     return report, upto
 
 
@@ -99,6 +129,7 @@ def _case_page(report, form=None, transfer_form=None, status_form=None, claim_fo
         seen_by_staff(report)
     return render_page("dispatch/case.html", status=status, report=report, writable=True,
                        question_form=question_form or QuestionForm(prefix="ask"), answers=answers_of(report),
+                       unsent=[e for e in unsent_messages(report) if e.hq_id != current_staff().hq_id],
                        latest_fix=latest_fix(report),
                        claim_form=claim_form, phrases=list(CannedPhrase.of(current_staff().hq)),
                        events=list(report.events_after(0)), form=form or MessageForm(),
@@ -110,8 +141,10 @@ def _case_page(report, form=None, transfer_form=None, status_form=None, claim_fo
 
 
 def _handed_away_page(report, upto, refused_form=None, status=200):
-    """The read-only record of a case this HQ handed away, up to the transfer."""
+    """The read-only record of a case this HQ handed away, up to the transfer, and what it could not send after."""
     return render_page("dispatch/record.html", status=status, report=report, refused_form=refused_form,
+                       handed_to=handed_to(report, upto),
+                       unsent=unsent_messages(report, current_staff().hq),
                        events=list(report.events_after(0).where(ReportEvent.seq <= upto)))
 
 
@@ -185,13 +218,15 @@ def claim(report_id):
 @staff_required()
 def send_message(report_id):
     """Reply without JavaScript (with it, the socket carries it)."""
-    report, _ = own_case(report_id)
+    report, _ = own_case(report_id, unsent=request.form.get("body"), client_id=request.form.get("client_id"))
     form = MessageForm()
     if form.validate_on_submit():
         try:
             post_message(report, actor="staff", staff=current_staff(), body=form.body.data,
                          client_id=form.client_id.data,
                          max_chars=current_app.config["MAX_MESSAGE_CHARS"])
+        except CaseChanged as error:
+            return _changed_case_page(report_id, error, form, form=form)
         except InvalidInput as error:
             form.body.errors.append(bilingual(error.ja, error.en))
         else:
@@ -203,8 +238,8 @@ def send_message(report_id):
 @staff_required()
 def send_phrase(report_id):
     """Send one of the HQ's canned phrases (the button's own form, without JavaScript)."""
-    report, _ = own_case(report_id)
     phrase = phrases.phrase_of(current_staff().hq, request.form.get("phrase", ""))
+    report, _ = own_case(report_id, unsent=phrase.text if phrase else "", client_id=request.form.get("client_id"))
     form = MessageForm(formdata=None)
     try:
         if phrase is None:
@@ -213,6 +248,8 @@ def send_phrase(report_id):
         post_message(report, actor="staff", staff=current_staff(), body=phrase.text,
                      client_id=request.form.get("client_id"),
                      max_chars=current_app.config["MAX_MESSAGE_CHARS"])
+    except CaseChanged as error:
+        return _changed_case_page(report_id, error, form, form=form)
     except InvalidInput as error:
         form.form_errors.append(bilingual(error.ja, error.en))
         return _case_page(report, form=form, status=400)
@@ -223,7 +260,7 @@ def send_phrase(report_id):
 @staff_required()
 def ask(report_id):
     """Send a choice question; the resident answers with a tap."""
-    report, _ = own_case(report_id)
+    report, _ = own_case(report_id, unsent=request.form.get("ask-body"), client_id=request.form.get("ask-client_id"))
     form = QuestionForm(prefix="ask")
     if form.validate_on_submit():
         try:
@@ -298,7 +335,8 @@ def record(report_id):
         return _confirm_export(report, download=False)
     records.note_export(report, current_staff(), "html")
     return render_page("dispatch/export.html", report=report, handed_away=upto is not None,
-                       lines=records.timeline(report, upto))
+                       handed_to=handed_to(report, upto) if upto is not None else None,
+                       lines=records.timeline(report, upto, current_staff().hq))
 
 
 @bp.get("/cases/<int:report_id>/record.json")
@@ -309,7 +347,8 @@ def record_json(report_id):
     if not asked_on_this_site():
         return _confirm_export(report, download=True)
     records.note_export(report, current_staff(), "json")
-    response = jsonify(records.as_json(report, records.timeline(report, upto), handed_away=upto is not None))
+    response = jsonify(records.as_json(report, records.timeline(report, upto, current_staff().hq),
+                                               handed_away=upto is not None))
     response.headers["Content-Disposition"] = f'attachment; filename="net119-{report.case_number}.json"'
     return response
 
