@@ -243,7 +243,11 @@ def _free_port(host):
 @click.option("--port", default=8025, show_default=True, type=PORT)
 def intake(host, port):
     """Run the mail intake alone: empty mails to r.<hq-code>@MAIL_DOMAIN get the application link."""
+    from .mail.outbox import settings_warnings
+
     app = configured_app()
+    for warning in settings_warnings(app.config):
+        click.echo(f"Warning: {warning}", err=True)
     controller = _start_intake(app, host, port)
     click.echo(f"mail intake on {controller.hostname}:{controller.port} "
                f"for r.<hq-code>@{app.config['MAIL_DOMAIN']}; Ctrl-C to stop")
@@ -259,11 +263,13 @@ def intake(host, port):
               help="Seconds between rounds.")
 def outbox(once, every):
     """Send the outbox's due mail through MAIL_RELAY, retrying failures with backoff."""
-    from .mail.outbox import deliver_due
+    from .mail.outbox import deliver_due, settings_warnings
 
     app = configured_app()
     if not app.config["MAIL_RELAY"]:
         raise click.ClickException("MAIL_RELAY is not set: mail stays in the outbox")
+    for warning in settings_warnings(app.config):
+        click.echo(f"Warning: {warning}", err=True)
     while True:
         try:
             with app.app_context(), db.connection_context():

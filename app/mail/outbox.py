@@ -1,9 +1,11 @@
 """Outgoing mail: stored in the outbox first, then handed to the SMTP relay, retried until it takes it."""
+import ipaddress
 import logging
 import smtplib
 from datetime import timedelta, timezone
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
+from urllib.parse import urlsplit
 
 from flask import current_app, render_template
 
@@ -109,6 +111,30 @@ def _attempt(mail, now):
     mail.last_error = ""
     mail.save(only=[OutgoingMail.attempts, OutgoingMail.sent_at, OutgoingMail.last_error])
     return None
+
+
+def settings_warnings(config):
+    """What in the mail settings would make real mail useless to a resident (only with a relay)."""
+    if not config["MAIL_RELAY"]:
+        return []
+    warnings = []
+    if _not_public(urlsplit(config["PUBLIC_URL"]).hostname or ""):
+        warnings.append(f"PUBLIC_URL is {config['PUBLIC_URL']}: the links mailed to residents point at a "
+                        "machine their phones cannot reach; set NET119_PUBLIC_URL to the site's public address")
+    if _not_public(config["MAIL_DOMAIN"]):
+        warnings.append(f"MAIL_DOMAIN is {config['MAIL_DOMAIN']}: mail comes from an address no carrier's "
+                        "filter can be told to allow; set NET119_MAIL_DOMAIN to the service's mail domain")
+    return warnings
+
+
+def _not_public(host):
+    host = host.strip("[]").rstrip(".").lower()
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        # Names that are never on the internet (RFC 2606, RFC 6761).
+        return host == "localhost" or host.endswith((".localhost", ".test", ".invalid", ".example"))
+    return address.is_loopback or address.is_unspecified or address.is_link_local
 
 
 def sender_address():
