@@ -66,7 +66,11 @@
     });
     // The shown line follows every fix (each minute, or each second on some phones); a
     // screen reader hears only what changes its meaning: locating, located, failed.
+    // The shown line beside it is then for the eyes only: read in browse mode, the same words
+    // twice would be noise (without JavaScript that line says why no position is sent, and stays).
     each(root.querySelectorAll("[data-geo-news]"), function (el) {
+      var shown = el.previousElementSibling;
+      if (shown && shown.getAttribute("data-geo") === "status") shown.setAttribute("aria-hidden", "true");
       if (el.getAttribute("data-kind") === geoKind) return;
       el.setAttribute("data-kind", geoKind);
       el.textContent = geoMessage;

@@ -34,6 +34,8 @@ def test_a_new_error_figure_is_shown_but_not_read_out_again(live_server, new_con
     expect(status).to_have_text(re.compile("誤差 約18 m"))
     # Heard once: the page has found where the resident is.
     expect(phone.get_by_role("status").filter(has_text="現在地を取得しました")).to_have_count(1)
+    # The shown line is for the eyes: read in browse mode, the same words twice would be noise.
+    expect(status).to_have_attribute("aria-hidden", "true")
 
     phone.evaluate(WATCH_LIVE_REGIONS)
     device.set_geolocation({**IN_CHITOSE, "accuracy": 25})

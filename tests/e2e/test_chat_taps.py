@@ -113,7 +113,7 @@ def test_a_fix_from_minutes_ago_is_not_sent_as_where_the_resident_is(live_server
     phone = device.new_page()
     phone.clock.install()  # time flows as usual until the test moves it on
     log_in(phone, live_server.base_url, live_server.account("residents"))
-    expect(phone.get_by_text(re.compile("現在地を取得しました"))).to_be_visible()
+    expect(phone.locator(".geo-status", has_text=re.compile("現在地を取得しました"))).to_be_visible()
 
     device.clear_permissions()  # no new fix to be had (indoors, the GPS not back yet)
     phone.clock.fast_forward("03:00")
@@ -226,7 +226,7 @@ def test_place_first_when_the_hq_asks_for_it(served, new_context):
     assert_accessible(phone)
     phone.get_by_role("button", name=re.compile("^外出先")).click()
     expect(phone.get_by_role("heading", name=re.compile("外出先（現在地）：何がありましたか？"))).to_be_visible()
-    expect(phone.get_by_text(re.compile("現在地を取得しました"))).to_be_visible()
+    expect(phone.locator(".geo-status", has_text=re.compile("現在地を取得しました"))).to_be_visible()
     assert_accessible(phone)
     phone.get_by_role("button", name=re.compile("^救急")).click()
     expect(phone.get_by_text("千歳市消防本部")).to_be_visible()

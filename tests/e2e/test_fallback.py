@@ -281,7 +281,7 @@ def test_on_a_phone_as_old_as_ios_9_the_current_location_goes_with_the_report(li
     phone = device.new_page()
     log_in(phone, live_server.base_url, live_server.account("residents"))
     phone.get_by_role("button", name=re.compile("^救急")).click()
-    expect(phone.get_by_text(re.compile(r"現在地を取得しました（誤差 約18 m）"))).to_be_visible()
+    expect(phone.locator(".geo-status", has_text=re.compile(r"現在地を取得しました（誤差 約18 m）"))).to_be_visible()
     phone.get_by_role("button", name=re.compile("^外出先")).click()
     case_number = phone.locator(".case-number strong").inner_text()
     console.locator("#queue").get_by_role("link", name=re.compile(case_number)).click()

@@ -30,7 +30,7 @@ def test_report_reply_and_reply_back_with_javascript(live_server, new_context):
     expect(phone.get_by_role("button", name=re.compile("^火事"))).to_be_visible()
     assert_accessible(phone)
     phone.get_by_role("button", name=re.compile("^火事")).click()
-    expect(phone.get_by_text(re.compile("現在地を取得しました"))).to_be_visible()
+    expect(phone.locator(".geo-status", has_text=re.compile("現在地を取得しました"))).to_be_visible()
     assert_accessible(phone)
     phone.get_by_role("button", name=re.compile("^外出先")).click()
 

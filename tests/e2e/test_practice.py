@@ -26,7 +26,7 @@ def test_a_whole_practice_report_with_javascript(live_server, new_context):
 
     phone.get_by_role("button", name=re.compile("^救急")).click()
     expect_practice_screen(phone)
-    expect(phone.get_by_text(re.compile("現在地を取得しました"))).to_be_visible()
+    expect(phone.locator(".geo-status", has_text=re.compile("現在地を取得しました"))).to_be_visible()
     assert_accessible(phone)
     phone.get_by_role("button", name=re.compile("^外出先")).click()
 
