@@ -71,6 +71,11 @@ class Defaults:
     # show the other ways to call (SPEC §3.5, "HQ not reachable"): nobody may be at the console.
     UNSEEN_REPORT_SECONDS = 30
 
+    # The terms of use an applicant agrees to (SPEC §7): a file of HTML (the operator's own
+    # text, trusted as a template is) shown inside /register/terms. None shows the built-in
+    # text in templates/registration/terms.html, written for this service in plain Japanese.
+    TERMS_FILE = None
+
     # Mail (SPEC §7). MAIL_RELAY is "host:port" of the SMTP relay; None keeps every
     # mail in the outbox (the embedded default; the demo shows it at a mailbox page).
     MAIL_RELAY = None

@@ -1,5 +1,6 @@
 """Registration pages: the link by web, the application form, activation, the demo mailbox."""
 from flask import abort, current_app, redirect, request, url_for
+from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 from wtforms.fields.choices import SelectChoice
 
@@ -95,6 +96,23 @@ def link_sent():
 # The signed link is what lets one write this application, so the form's own token is checked
 # below, not by CSRFProtect before the view: a stale token (cookies cleared, another browser)
 # must not throw away the longest form of the service, only ask for one more press.
+@bp.route("/terms")
+def terms():
+    """The terms of use the application form asks the applicant to agree to."""
+    path = current_app.config.get("TERMS_FILE")
+    # Read on each request: an operator's new text shows without a restart, and a page
+    # read a few times a day costs nothing. A file that cannot be read is the operator's
+    # error, shown to them in the log; the applicant gets the built-in text, not a 500.
+    operator_terms = None
+    if path:
+        try:
+            with open(path, encoding="utf-8") as text:
+                operator_terms = Markup(text.read())
+        except (OSError, UnicodeDecodeError):
+            current_app.logger.exception("TERMS_FILE %s cannot be read; showing the built-in terms", path)
+    return render_page("registration/terms.html", operator_terms=operator_terms)
+
+
 @bp.route("/apply/<token>", methods=["GET", "POST"])
 @csrf.exempt
 def apply(token):

@@ -91,3 +91,16 @@ def test_review_activation_and_account_pages(live_server, new_context):
     assert_accessible(phone)
     admin.goto(live_server.base_url + "/admin/residents")
     assert_accessible(admin)
+
+
+def test_the_terms_page_is_accessible_and_opens_from_the_form_in_a_new_tab(live_server, new_context):
+    page = new_context().new_page()
+    request_link(page, live_server.base_url, "terms-reader@example.jp")
+    with page.context.expect_page() as opened:
+        page.get_by_role("link", name=re.compile("利用規約を読む")).click()
+    terms = opened.value
+    expect(terms.get_by_role("heading", level=1)).to_contain_text("利用規約")
+    assert_accessible(terms)
+    assert_accessible_without_js(terms, new_context)
+    # What was typed waits in the first tab.
+    expect(page.get_by_role("heading", name=re.compile("登録申請書"))).to_be_visible()
