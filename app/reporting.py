@@ -645,7 +645,9 @@ def transfer_report(report, to_hq, staff, reason=""):
         event, _ = report.append_event(
             kind="transfer", actor="staff", staff=staff,
             body=f"{from_hq.name}から{to_hq.name}に引き継ぎました。",
-            data={"from": from_hq.code, "to": to_hq.code, "reason": reason})
+            data={"from": from_hq.code, "to": to_hq.code, "reason": reason,
+                  # The line in the resident's chat, who may read English (_partials/_event.html).
+                  "body_en": f"Your report was handed over from {from_hq.name} to {to_hq.name}."})
     report.receiving_hq, report.claimed_by = to_hq, None
     report.handed_read_seq, report.staff_read_seq = report.read_seq_of("staff"), 0
     for channel in (f"hq:{from_hq.id}", f"hq:{to_hq.id}:new", f"report:{report.id}"):

@@ -224,3 +224,20 @@ def test_a_bad_or_foreign_gone_case_on_the_queue_is_ignored(case, gone):
     _, _, chitose, _, _ = case
     page = chitose.get(f"/dispatch/?gone={gone}")
     assert page.status_code == 200 and "引き継がれました" not in page.text
+
+
+def event_line(page, kind):
+    return page.split(f"event--{kind}")[1].split("</li>")[0]
+
+
+def test_a_resident_who_chose_english_reads_the_transfer_line_in_english(case):
+    resident, chat_url, chitose, eniwa, case_url = case
+    resident.set_cookie("net119_lang", "en")
+    assert transfer(chitose, case_url, "eniwa").status_code == 303
+    for page in (resident.get(chat_url).text, resident.get(f"{chat_url}/log").text):
+        line = event_line(page, "transfer")
+        assert "Your report was handed over from 千歳市消防本部 to 恵庭市消防本部." in line
+        assert "引き継ぎました" not in line
+    resident.set_cookie("net119_lang", "ja")
+    assert "千歳市消防本部から恵庭市消防本部に引き継ぎました" in event_line(resident.get(chat_url).text, "transfer")
+    assert "Your report" not in event_line(eniwa.get(case_url).text, "transfer")  # the console stays Japanese
