@@ -4,7 +4,8 @@ import logging
 import os
 import threading
 
-from playhouse.db_url import connect
+from playhouse.db_url import connect, register_database
+from playhouse.pool import PooledPostgresqlDatabase
 
 log = logging.getLogger(__name__)
 
@@ -41,10 +42,33 @@ def open_database(url):
                        stale_timeout=300)
     # Pooled too: a PostgreSQL connection is a server process of its own, and opening one per
     # request or socket step cost the server more CPU than the queries (bench/realtime --postgres).
-    # At most POSTGRES_POOL connections per app process; one more request waits for a free one.
+    # At most POSTGRES_POOL connections per app process (and the group commit's own, beyond
+    # them); one more request waits for a free one.
     # (peewee runs PostgreSQL in autocommit mode: a failed statement leaves no aborted transaction.)
-    scheme, rest = url.split("://", 1)
-    return connect(f"{scheme}+pool://{rest}", max_connections=POSTGRES_POOL, stale_timeout=300, timeout=10)
+    rest = url.split("://", 1)[1]
+    return connect(f"{POSTGRES_POOL_SCHEME}://{rest}", max_connections=POSTGRES_POOL, stale_timeout=300, timeout=10)
+
+
+class PostgresPool(PooledPostgresqlDatabase):
+    """PostgreSQL's bounded pool, with room beyond the bound for the thread the others wait on."""
+
+    def connect_beyond_limit(self):
+        """Connect this thread even when every pooled connection is taken.
+
+        For the group commit: its callers hold their connections while they
+        wait for it, so a connection it asked the pool for could come only
+        after the pool's timeout, and every caller would fail.
+        """
+        with self._pool_lock:
+            limit, self._max_connections = self._max_connections, None
+            try:
+                return self.connect()
+            finally:
+                self._max_connections = limit
+
+
+POSTGRES_POOL_SCHEME = "postgresql+net119pool"
+register_database(PostgresPool, POSTGRES_POOL_SCHEME)
 
 
 def is_sqlite(database):
@@ -117,10 +141,11 @@ class GroupCommit:
                 batch = [self._queue.popleft() for _ in range(min(len(self._queue), self._max_batch))]
             try:
                 # This thread keeps its connection. The callers waiting for it hold theirs,
-                # and PostgreSQL's pool is bounded: asking it for one here could wait behind
-                # them for ever.
+                # and PostgreSQL's pool is bounded: this one is taken beyond the bound, or it
+                # could wait behind them until the pool's timeout failed them all.
                 if self._database.is_closed():
-                    self._database.connect()
+                    target = getattr(self._database, "obj", self._database)
+                    getattr(target, "connect_beyond_limit", target.connect)()
                 results = self._commit([job.item for job in batch])
                 if any(isinstance(result, Exception) for result in results):
                     self._database.close()  # perhaps broken (a server restart): the next batch reconnects
