@@ -90,7 +90,7 @@ def _sender_mailbox(sender):
 
 
 def _sent_by_a_machine(envelope):
-    """True for bounces (null sender, which aiosmtpd keeps as "<>"), auto-replies and bulk mail (RFC 3834 §2): they get no link."""
+    """True for bounces (a null sender: aiosmtpd keeps it as "<>"), auto-replies and bulk mail."""
     sender = envelope.mail_from or ""
     if sender in ("", "<>") or sender.partition("@")[0].strip('"').lower() == "mailer-daemon":
         return True
