@@ -6,9 +6,11 @@ NOTIFY, and hands theirs to the local subscribers. A payload is the channel,
 the report id and the sequence number, never the message: the receiving
 socket reads what is new from the ledger, as after any notice without rows.
 
-A notification sent while a listener was disconnected is lost. So after
-every reconnect the listener wakes every local subscriber once, and each
-reads the ledger and the session as after any notice.
+A notification sent while a listener was not listening is lost: while it
+was disconnected, and before its first LISTEN (a process's first socket
+subscribes and reads the ledger before the listener it starts is in place).
+So every time its LISTEN is in place the listener wakes every local
+subscriber once, and each reads the ledger and the session as after any notice.
 """
 import json
 import logging
@@ -101,7 +103,7 @@ class PostgresBridge:
     def _listen(self):
         import psycopg2
 
-        delay, connected_before = 0.1, False
+        delay = 0.1
         while not self._closed:
             connection = None
             try:
@@ -109,9 +111,8 @@ class PostgresBridge:
                 connection.autocommit = True
                 with connection.cursor() as cursor:
                     cursor.execute(f"LISTEN {PG_CHANNEL}")
-                if connected_before:
-                    self._hub.wake_all()
-                connected_before, delay = True, 0.1
+                self._hub.wake_all()
+                delay = 0.1
                 while not self._closed:
                     # select() is gevent's under `net119 serve`: the loop goes on meanwhile.
                     if select.select([connection], [], [], IDLE_CHECK_S)[0]:
