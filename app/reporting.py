@@ -569,7 +569,7 @@ def routing_notice(report, events):
 MAX_REASON = 200
 
 
-def _still_as_read(report):
+def still_as_read(report):
     """The WHERE of a console's write: the case is still open and still at the HQ that read it.
 
     Checked by the UPDATE itself, not before it: another dispatcher's close or
@@ -580,7 +580,7 @@ def _still_as_read(report):
             & (Report.receiving_hq == report.receiving_hq_id))
 
 
-def _changed_meanwhile(report, field):
+def changed_meanwhile(report, field):
     """CaseChanged for a console write that found the case closed or handed away since it was read."""
     now = Report.get_by_id(report.id)
     if not now.is_open:
@@ -603,8 +603,8 @@ def set_status(report, status, staff, reason=""):
     now = utcnow()
     with write_transaction():
         if not (Report.update(status=status, closed_at=now if status == "closed" else None)
-                .where(_still_as_read(report)).execute()):
-            raise _changed_meanwhile(report, "status")
+                .where(still_as_read(report)).execute()):
+            raise changed_meanwhile(report, "status")
         event, _ = report.append_event(kind="status", actor="staff", staff=staff, body=reason,
                                        data={"status": status})
     report.status = status
@@ -640,8 +640,8 @@ def transfer_report(report, to_hq, staff, reason=""):
                               handed_read_seq=Case(None, [(Report.staff_read_seq > Report.handed_read_seq,
                                                            Report.staff_read_seq)], Report.handed_read_seq),
                               staff_read_seq=0)
-                .where(_still_as_read(report)).execute()):
-            raise _changed_meanwhile(report, "hq")
+                .where(still_as_read(report)).execute()):
+            raise changed_meanwhile(report, "hq")
         event, _ = report.append_event(
             kind="transfer", actor="staff", staff=staff,
             body=f"{from_hq.name}から{to_hq.name}に引き継ぎました。",

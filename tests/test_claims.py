@@ -7,6 +7,7 @@ from app.auth import hash_password
 from app.dispatch import claims
 from app.extensions import db
 from app.models import AuditEntry, Headquarters, Report, Staff
+from app.reporting import CaseChanged, set_status, transfer_report
 
 from .conftest import form_fields, login_as, start_report
 from .http_session import HttpSession
@@ -165,3 +166,30 @@ def test_a_claim_is_pushed_live_to_the_other_consoles_queue_and_case_sockets(liv
     other_queue.settimeout(1)
     with pytest.raises(Exception):  # nothing about another HQ's claim reaches Eniwa
         other_queue.recv()
+
+
+def test_a_claim_that_meets_the_transfer_is_refused_and_does_not_travel_to_the_new_hq(case):
+    """The page read the case at Chitose; Eniwa has it by the time 担当する arrives. Eniwa's queue
+    must not show a Chitose dispatcher as handling it: nobody at Eniwa would pick it up."""
+    _, _, _, report_id = case
+    with db.connection_context():
+        as_read = Report.get_by_id(report_id)
+        staff = Staff.get(Staff.login == "chitose-dispatcher")
+        transfer_report(Report.get_by_id(report_id), Headquarters.get(Headquarters.code == "eniwa"), staff)
+        with pytest.raises(CaseChanged) as refused:
+            claims.claim(as_read, staff)
+        assert "恵庭市消防本部" in refused.value.ja
+        assert Report.get_by_id(report_id).claimed_by is None
+        assert not AuditEntry.select().where(AuditEntry.action == "claim").exists()
+
+
+def test_a_claim_that_meets_the_close_is_refused(case):
+    _, _, _, report_id = case
+    with db.connection_context():
+        as_read = Report.get_by_id(report_id)
+        staff = Staff.get(Staff.login == "chitose-dispatcher")
+        set_status(Report.get_by_id(report_id), "closed", staff)
+        with pytest.raises(CaseChanged) as refused:
+            claims.claim(as_read, staff)
+        assert "終了" in refused.value.ja
+        assert Report.get_by_id(report_id).claimed_by is None

@@ -1,7 +1,7 @@
 """Claiming a case: which dispatcher of the HQ is handling it, shown to every console at once."""
 from ..models import AuditEntry, Report, Staff, utcnow, write_transaction
 from ..realtime import hub
-from ..reporting import InvalidInput
+from ..reporting import InvalidInput, changed_meanwhile, still_as_read
 
 
 def claim_channel(report_id):
@@ -19,7 +19,9 @@ def claim(report, staff, take_over_from=None):
 
     A case someone holds is taken only from the holder the console showed
     (``take_over_from``, a staff id): two dispatchers pressing 担当する at once
-    must not both believe the case is theirs.
+    must not both believe the case is theirs. Nor is a case taken that was closed or
+    handed to another HQ since the console read it (CaseChanged): the new HQ's queue
+    would show it handled by someone who is not there.
     """
     if not report.is_open:
         raise InvalidInput("claim", "この通報は終了しています。", "This report is closed.")
@@ -29,9 +31,12 @@ def claim(report, staff, take_over_from=None):
         holder_now = (Report.claimed_by == take_over_from if take_over_from
                       else Report.claimed_by.is_null())
         taken = (Report.update(claimed_by=staff, claimed_at=utcnow())
-                 .where((Report.id == report.id) & holder_now).execute())
+                 .where(still_as_read(report) & holder_now).execute())
         if not taken:
-            holder = Report.get_by_id(report.id).claimed_by
+            now = Report.get_by_id(report.id)
+            if not now.is_open or now.receiving_hq_id != report.receiving_hq_id:
+                raise changed_meanwhile(report, "claim")
+            holder = now.claimed_by
             name = holder.name if holder else "未担当"
             raise InvalidInput("claim", f"担当が変わりました（{name}）。画面を確認してください。",
                                f"The case was claimed meanwhile ({name}). Check the screen.")

@@ -207,6 +207,8 @@ def claim(report_id):
             else:
                 holder = form.holder.data if form.action.data == "take_over" else ""
                 claims.claim(report, current_staff(), take_over_from=int(holder) if holder else None)
+        except CaseChanged as error:
+            return _changed_case_page(report_id, error, form, claim_form=form)
         except InvalidInput as error:
             form.form_errors.append(bilingual(error.ja, error.en))
         else:
