@@ -116,10 +116,16 @@ def main():
 @main.command()
 def migrate():
     """Apply the schema migrations to DATABASE_URL."""
+    from peewee import OperationalError
+
     from .migrations_runner import apply_migrations
 
     configured_app()
-    applied = apply_migrations()
+    try:
+        applied = apply_migrations()
+    except OperationalError as error:  # not a bug to report: the server is down, or the URL is wrong
+        raise click.ClickException(f"the database cannot be reached ({str(error).strip()}); run "
+                                   "`net119 migrate` again once it can (what was applied is not applied twice)") from None
     click.echo(f"applied: {', '.join(applied)}" if applied else "the database is up to date")
 
 
