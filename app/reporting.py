@@ -396,9 +396,20 @@ def ask_question(report, *, staff, body, choices=(), client_id):
         raise InvalidInput("body", "この通報は終了しています。", "This report is closed.")
     always = dict(questions.ALWAYS_OFFERED)
     offered = list(dict.fromkeys([*own, *always]))
-    event, created = report.append_event(
-        kind="question", actor="staff", staff=staff, body=body, client_id=client_id,
-        data={"choices": offered, "choices_en": [always.get(c, "") for c in offered]})
+    with write_transaction():
+        changed = not is_still_as_read(report)
+        if not changed:
+            event, created = report.append_event(
+                kind="question", actor="staff", staff=staff, body=body, client_id=client_id,
+                data={"choices": offered, "choices_en": [always.get(c, "") for c in offered]})
+    if changed:
+        stored = ReportEvent.get_or_none(report=report.id, client_id=client_id)
+        if stored is not None:
+            return stored, False  # a retry of a question asked before: it was asked
+        now = Report.get_by_id(report.id)
+        if now.is_open:  # handed away: the words are kept, as a message's are (_unsent)
+            raise keep_unsent(report, staff, body, client_id, now.receiving_hq)
+        raise changed_meanwhile(report, "body")
     if created:
         hub.publish(f"report:{report.id}", report.id, event.seq)
     return event, created
@@ -578,6 +589,15 @@ def still_as_read(report):
     """
     return ((Report.id == report.id) & (Report.status != "closed")
             & (Report.receiving_hq == report.receiving_hq_id))
+
+
+def is_still_as_read(report):
+    """Whether the case is still open and at the HQ that read it; call in the write transaction.
+
+    On PostgreSQL the row stays locked until commit, so no close or transfer comes between.
+    """
+    query = Report.select(Report.id).where(still_as_read(report))
+    return (query if is_sqlite(db) else query.for_update()).first() is not None
 
 
 def changed_meanwhile(report, field):

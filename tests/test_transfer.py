@@ -8,7 +8,9 @@ from app.chat_socket import ReportFeed, frame_handler
 from app.extensions import db
 from app.realtime import AccessEnded
 from app.models import AuditEntry, Headquarters, Report, ReportEvent, Staff
-from app.reporting import CaseChanged, InvalidInput, mark_displayed, post_message, set_status, transfer_report
+from app.dispatch.locating import request_location
+from app.reporting import (CaseChanged, InvalidInput, ask_question, mark_displayed, post_message, set_status,
+                           transfer_report)
 
 from .conftest import form_fields, login_as, start_report
 from .http_session import HttpSession
@@ -241,3 +243,29 @@ def test_a_resident_who_chose_english_reads_the_transfer_line_in_english(case):
     resident.set_cookie("net119_lang", "ja")
     assert "千歳市消防本部から恵庭市消防本部に引き継ぎました" in event_line(resident.get(chat_url).text, "transfer")
     assert "Your report" not in event_line(eniwa.get(case_url).text, "transfer")  # the console stays Japanese
+
+
+def test_a_question_or_location_request_that_meets_the_transfer_is_refused_not_asked_in_the_new_hqs_name(app, case):
+    with db.connection_context():
+        chitose = staff_of(app, "chitose")
+        as_read = Report.get()
+        transfer_report(Report.get_by_id(as_read.id), Headquarters.get(Headquarters.code == "eniwa"), chitose)
+        with pytest.raises(CaseChanged) as refused:
+            ask_question(as_read, staff=chitose, body="けがをしていますか", choices=["頭", "足"],
+                         client_id="asked-as-handed-01")
+        assert "恵庭市消防本部" in refused.value.ja
+        with pytest.raises(CaseChanged):
+            request_location(as_read, chitose, "located-as-handed-01")
+        assert not ReportEvent.select().where(ReportEvent.kind.in_(("question", "position_request"))
+                                              & (ReportEvent.actor == "staff")).exists()
+        kept = AuditEntry.get(AuditEntry.action == "message_unsent")
+        assert kept.detail["body"] == "けがをしていますか"
+
+
+def test_a_question_that_meets_the_close_is_refused(app, case):
+    with db.connection_context():
+        as_read = Report.get()
+        set_status(Report.get_by_id(as_read.id), "closed", staff_of(app, "chitose"))
+        with pytest.raises(CaseChanged):
+            ask_question(as_read, staff=staff_of(app, "chitose"), body="まだいますか", client_id="asked-closed-01")
+        assert not ReportEvent.select().where(ReportEvent.body == "まだいますか").exists()

@@ -268,6 +268,8 @@ def ask(report_id):
         try:
             ask_question(report, staff=current_staff(), body=form.body.data, choices=form.choice_list(),
                          client_id=form.client_id.data)
+        except CaseChanged as error:
+            return _changed_case_page(report_id, error, form, question_form=form)
         except InvalidInput as error:
             (form.choices if error.field == "choices" else form.body).errors.append(bilingual(error.ja, error.en))
         else:
@@ -282,6 +284,9 @@ def locate(report_id):
     report, _ = own_case(report_id)
     try:
         request_location(report, current_staff(), request.form.get("client_id"))
+    except CaseChanged as error:
+        form = MessageForm(formdata=None)
+        return _changed_case_page(report_id, error, form, form=form)
     except InvalidInput as error:
         form = MessageForm(formdata=None)
         form.form_errors.append(bilingual(error.ja, error.en))
