@@ -467,9 +467,13 @@ def answer_question(report, question_seq, choice, client_id):
         raise InvalidInput("choice", "この通報は終了しています。", "This report is closed.")
     tree = {k: question.data[k] for k in ("tree", "node") if k in question.data}
     with write_transaction():
-        if not is_sqlite(db):
-            # PostgreSQL: one answer per question even when two taps race.
-            Report.select(Report.id).where(Report.id == report.id).for_update().get()
+        # The case as it is now, not as the page read it: an answer stored after the close
+        # would say 届きました with the case gone from every queue. (PostgreSQL: locked, so
+        # that also one answer per question is stored when two taps race.)
+        now = Report.select(Report.status).where(Report.id == report.id)
+        if (now if is_sqlite(db) else now.for_update()).get().status == "closed":
+            raise InvalidInput("choice", "この通報は終了しています。答えは送られていません。",
+                               "This report is closed. The answer was not sent.")
         if any(e.data.get("question_seq") == seq for e in ReportEvent.select().where(
                 (ReportEvent.report == report) & (ReportEvent.kind == "answer"))):
             raise InvalidInput("choice", "この質問にはもう答えています。", "This question has already been answered.")

@@ -9,7 +9,7 @@ from app.extensions import db
 from app.realtime import AccessEnded
 from app.models import AuditEntry, Headquarters, Report, ReportEvent, Staff
 from app.dispatch.locating import request_location
-from app.reporting import (CaseChanged, InvalidInput, ask_question, mark_displayed, post_message, set_status,
+from app.reporting import (CaseChanged, InvalidInput, answer_question, ask_question, mark_displayed, post_message, set_status,
                            transfer_report)
 
 from .conftest import form_fields, login_as, start_report
@@ -269,3 +269,14 @@ def test_a_question_that_meets_the_close_is_refused(app, case):
         with pytest.raises(CaseChanged):
             ask_question(as_read, staff=staff_of(app, "chitose"), body="まだいますか", client_id="asked-closed-01")
         assert not ReportEvent.select().where(ReportEvent.body == "まだいますか").exists()
+
+
+def test_a_residents_answer_that_meets_the_close_is_refused_not_left_where_nobody_reads_it(app, case):
+    with db.connection_context():
+        as_read = Report.get()  # the resident's page, read before the dispatcher closed the case
+        question = ReportEvent.get((ReportEvent.report == as_read.id) & (ReportEvent.kind == "question"))
+        set_status(Report.get_by_id(as_read.id), "closed", staff_of(app, "chitose"))
+        with pytest.raises(InvalidInput) as refused:
+            answer_question(as_read, question.seq, question.data["choices"][0], "answer-after-close-01")
+        assert "終了" in refused.value.ja
+        assert not ReportEvent.select().where(ReportEvent.kind == "answer").exists()
