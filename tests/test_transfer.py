@@ -280,3 +280,21 @@ def test_a_residents_answer_that_meets_the_close_is_refused_not_left_where_nobod
             answer_question(as_read, question.seq, question.data["choices"][0], "answer-after-close-01")
         assert "終了" in refused.value.ja
         assert not ReportEvent.select().where(ReportEvent.kind == "answer").exists()
+
+
+def outbox_of(page):
+    return page.split('data-outbox="')[1].split('"')[0]
+
+
+def test_a_case_handed_back_does_not_resend_what_waited_unsent_before_it_left(case):
+    """The console keeps unsent messages in the browser under the chat's outbox key and sends them
+    when the chat opens. A message left there when the case was handed away (kept as unsent) must not
+    reach the resident hours later because the case came back: the key changes with each transfer."""
+    _, _, chitose, eniwa, case_url = case
+    before = outbox_of(chitose.get(case_url).text)
+    assert transfer(chitose, case_url, "eniwa").status_code == 303
+    at_eniwa = outbox_of(eniwa.get(case_url).text)
+    assert transfer(eniwa, case_url, "chitose").status_code == 303
+    back = outbox_of(chitose.get(case_url).text)
+    assert len({before, at_eniwa, back}) == 3
+    assert back == outbox_of(chitose.get(case_url).text)  # a reload keeps it: nothing typed is lost

@@ -123,16 +123,28 @@ def asked_on_this_site():
     return request.headers.get("Sec-Fetch-Site", "none") in ("same-origin", "none")
 
 
+def _outbox_key(report, events):
+    """The key under which the case's chat keeps unsent messages in the browser (app.js).
+
+    A new one after each transfer: what waited unsent when the case left this HQ (its
+    words kept as unsent, access.unsent_messages) must not go to the resident when
+    the case comes back.
+    """
+    transfers = [event.seq for event in events if event.kind == "transfer"]
+    return f"case-{report.id}" + (f"-{transfers[-1]}" if transfers else "")
+
+
 def _case_page(report, form=None, transfer_form=None, status_form=None, claim_form=None,
                question_form=None, status=200, seen=True):
     if seen:
         seen_by_staff(report)
+    events = list(report.events_after(0))
     return render_page("dispatch/case.html", status=status, report=report, writable=True,
                        question_form=question_form or QuestionForm(prefix="ask"), answers=answers_of(report),
                        unsent=[e for e in unsent_messages(report) if e.hq_id != current_staff().hq_id],
                        latest_fix=latest_fix(report),
                        claim_form=claim_form, phrases=list(CannedPhrase.of(current_staff().hq)),
-                       events=list(report.events_after(0)), form=form or MessageForm(),
+                       events=events, outbox_key=_outbox_key(report, events), form=form or MessageForm(),
                        transfer_form=_transfer_form(report, transfer_form),
                        status_form=status_form or StatusForm(),
                        **queue_of(current_staff().hq),
