@@ -143,10 +143,19 @@ class GroupCommit:
                 # This thread keeps its connection. The callers waiting for it hold theirs,
                 # and PostgreSQL's pool is bounded: this one is taken beyond the bound, or it
                 # could wait behind them until the pool's timeout failed them all.
-                if self._database.is_closed():
-                    target = getattr(self._database, "obj", self._database)
-                    getattr(target, "connect_beyond_limit", target.connect)()
-                results = self._commit([job.item for job in batch])
+                self._connect()
+                items = [job.item for job in batch]
+                results = self._commit(items)
+                if any(isinstance(result, Exception) for result in results) and self._connection_lost():
+                    # The kept connection died since the last batch (a PostgreSQL restart, a
+                    # failover): once more on a new one. Nothing reached the database through
+                    # the dead one, or the writes are found again (store_one follows a batch
+                    # whose COMMIT may have gone through in any case).
+                    self._database.close()
+                    self._connect()
+                    failed = [index for index, result in enumerate(results) if isinstance(result, Exception)]
+                    for index, result in zip(failed, self._commit([items[index] for index in failed])):
+                        results[index] = result
                 if any(isinstance(result, Exception) for result in results):
                     self._database.close()  # perhaps broken (a server restart): the next batch reconnects
                 for job, result in zip(batch, results):
@@ -159,6 +168,15 @@ class GroupCommit:
                 self._choose_tellers(batch)
                 for job in batch:
                     job.done.set()
+
+    def _connect(self):
+        if self._database.is_closed():
+            target = getattr(self._database, "obj", self._database)
+            getattr(target, "connect_beyond_limit", target.connect)()
+
+    def _connection_lost(self):
+        """True when the kept connection is closed under us (psycopg2 says so; sqlite3 has no such state)."""
+        return bool(getattr(self._database.connection(), "closed", 0))
 
     def _choose_tellers(self, batch):
         """Mark the last stored job of each ``tell`` key in ``batch``: its caller tells."""
