@@ -243,7 +243,7 @@ def test_a_read_marker_in_hand_is_rendered_as_the_ledger_would_give_it_without_r
         post_message(report, actor="resident", body="見えますか", client_id="read-in-hand-01")
         live = ReportFeed(report.id, "resident", sent=report.last_seq)
         notices = []
-        subscription = hub.subscribe([f"report:{report.id}"], notices.append)
+        subscription = hub.subscribe([f"report:{report.id}"], _published_to(notices))
         try:
             mark_displayed(Report.get_by_id(report.id), "staff", report.last_seq)
         finally:
@@ -259,9 +259,17 @@ def test_a_read_marker_in_hand_is_rendered_as_the_ledger_would_give_it_without_r
     assert frames == from_ledger and f'data-read-seq="{report.last_seq}"' in frames[0]
 
 
+def _published_to(notices):
+    """A subscriber keeping what publishers sent, not the PostgreSQL listener's wake-ups (no report)."""
+    def keep(notice):
+        if notice.report_id is not None:
+            notices.append(notice)
+    return keep
+
+
 def _two_messages_and_their_notices(report):
     notices = []
-    subscription = hub.subscribe([f"report:{report.id}"], notices.append)
+    subscription = hub.subscribe([f"report:{report.id}"], _published_to(notices))
     try:
         for n in (1, 2):
             post_message(report, actor="resident", body=f"台所から火が出ています {n}", client_id=f"in-hand-000{n}")
