@@ -12,19 +12,27 @@ def _missing_as_empty(value):
     return "" if value is None else value
 
 
+def _without_nul(value):
+    # No keyboard types a NUL, and PostgreSQL refuses one in text: it could only turn a
+    # garbled paste or a forged request into a server error (and a report lost).
+    return value.replace("\x00", "") if isinstance(value, str) else value
+
+
 class Form(FlaskForm):
     """The base of every form here: a text field left out of a POST reads as "", as if sent empty.
 
     A browser sends every field, but a hand-made request or an old page's form need not;
     WTForms then leaves the field ``None``, which optional fields' validators let through
     to code that expects text (a profile without its phone number met a NOT NULL column).
+    Every field's text loses its NUL characters (_without_nul), select fields' too.
     """
 
     class Meta:
         def bind_field(self, form, unbound_field, options):
-            if issubclass(unbound_field.field_class, StringField):  # TextArea, Password, Hidden too
-                # First, so that a field's own filters never meet None either.
-                options["filters"] = (_missing_as_empty, *unbound_field.kwargs.get("filters", ()))
+            # First, so that a field's own filters never meet None or a NUL either.
+            first = (_without_nul, _missing_as_empty) if issubclass(unbound_field.field_class, StringField) \
+                else (_without_nul,)  # StringField: TextArea, Password, Hidden too
+            options["filters"] = (*first, *unbound_field.kwargs.get("filters", ()))
             return unbound_field.bind(form=form, **options)
 
 

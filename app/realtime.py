@@ -156,6 +156,10 @@ def parse_frame(raw, allowed_types):
     # Looked up in a set: a list or an object there must not get that far (unhashable).
     if not isinstance(kind, str) or kind not in allowed_types:
         raise FrameError("この操作は受け付けられません。", "This action is not accepted.")
+    if "\\u0000" in raw:
+        # A NUL, never typed: PostgreSQL refuses it in text, and the message would fail on
+        # every retry. Dropped, as forms drop it (app/forms.py). Frames are flat objects.
+        frame = {key: value.replace("\x00", "") if isinstance(value, str) else value for key, value in frame.items()}
     return frame
 
 
