@@ -7,15 +7,16 @@ import functools
 import logging
 import threading
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from . import mp3
-from .cache import AudioCache
+from .cache import AUDIO_DIR, SENTENCES_DIR, AudioCache, Pruned, remove_stale_parts
 from .config import SpeechConfig
 from .engines import ENGINES, Engine, EngineFailed, NoEngineAvailable
 
-__all__ = ["NoEngineAvailable", "Speech", "SpeechConfig", "load", "prepare", "speak_to_file", "synthesize",
-           "use_executor"]
+__all__ = ["NoEngineAvailable", "Pruned", "Speech", "SpeechConfig", "load", "prepare", "prune", "speak_to_file",
+           "synthesize", "use_executor"]
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +83,14 @@ def prepare(lang: str = "ja", *, config: SpeechConfig | None = None) -> None:
             engine.prepare()
 
 
+def prune(keep: timedelta, *, max_bytes: int | None = None, config: SpeechConfig | None = None) -> Pruned:
+    """Remove the card audio not used for keep (then the least recently used beyond max_bytes)
+    and the part files a crash left; the shared sentences stay, as they name nobody."""
+    config = config or SpeechConfig()
+    audio = AudioCache(config.cache_dir / AUDIO_DIR).prune(keep.total_seconds(), max_bytes)
+    return audio + remove_stale_parts(config.cache_dir / SENTENCES_DIR)
+
+
 def _speak(engine: Engine, cache: AudioCache, text: str, lang: str, config: SpeechConfig) -> Speech:
     voice = engine.voice(lang)
     audio_format = f"{config.bitrate_kbps} kbps, {config.sample_rate} Hz, LAME quality {mp3.QUALITY}"
@@ -118,4 +127,4 @@ def _build(config: SpeechConfig) -> tuple[dict[str, tuple[Engine, ...]], AudioCa
             if lang not in built[name].languages:
                 raise ValueError(f"speech engine {name!r} cannot speak {lang!r}")
     engines = {lang: tuple(built[name] for name in names) for lang, names in config.engines.items()}
-    return engines, AudioCache(config.cache_dir / "audio")
+    return engines, AudioCache(config.cache_dir / AUDIO_DIR)

@@ -3,8 +3,10 @@
 import hashlib
 import json
 import os
+import stat
 import tempfile
 import threading
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +15,28 @@ import miniaudio
 import numpy as np
 
 from . import mp3
+
+
+# Under the cache directory: each card's MP3 (personal, pruned), and the sentences every card
+# shares (voiced once and kept: they name nobody).
+AUDIO_DIR = "audio"
+SENTENCES_DIR = "sentences"
+# A write takes milliseconds: a part file this old was left by a crash, not by a writer at work.
+STALE_PART_SECONDS = 3600
+
+
+@dataclass(frozen=True)
+class Pruned:
+    """What a prune removed (files, bytes) and the card audio it kept."""
+
+    removed: int = 0
+    freed: int = 0
+    kept: int = 0
+    kept_bytes: int = 0
+
+    def __add__(self, other: "Pruned") -> "Pruned":
+        return Pruned(self.removed + other.removed, self.freed + other.freed,
+                      self.kept + other.kept, self.kept_bytes + other.kept_bytes)
 
 
 @dataclass
@@ -35,18 +59,49 @@ class AudioCache:
         return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode()).hexdigest()
 
     def get(self, key: str) -> bytes | None:
-        """The cached MP3 for key, or None."""
+        """The cached MP3 for key, or None; a hit counts as a use, which keeps the file from a prune."""
+        path = self.directory / f"{key}.mp3"
         try:
-            audio = (self.directory / f"{key}.mp3").read_bytes()
+            audio = path.read_bytes()
             mp3.duration(audio)
         except (OSError, miniaudio.DecodeError):
-            # Missing, unreadable or cut short by a crash: synthesise it again rather than fail.
+            # Missing (never made, or pruned a moment ago), unreadable or cut short by a crash:
+            # synthesise it again rather than fail.
             return None
+        try:
+            # The file's mtime is its last use (atime is not kept on many mounts): about 2 us.
+            os.utime(path)
+        except OSError:
+            pass  # pruned since the read, or a read-only disk: the audio in hand still plays
         return audio
 
     def put(self, key: str, audio: bytes) -> None:
         """Store audio under key; readers see no file or the whole file, never a part of one."""
         _write_whole(self.directory / f"{key}.mp3", audio)
+
+    def prune(self, unused_for: float, max_bytes: int | None = None) -> Pruned:
+        """Remove the MP3s not used for unused_for seconds, then the least recently used beyond max_bytes.
+
+        Safe beside readers and writers, here or in another process: a reader finds no file and
+        synthesises the card again (about 0.3 s); a writer replaces whole files only.
+        """
+        cutoff = time.time() - unused_for
+        removed = []
+        kept = []  # (mtime, size, path)
+        for path, status in _files(self.directory, ".mp3"):
+            if status.st_mtime < cutoff:
+                removed.append((status.st_size, path))
+            else:
+                kept.append((status.st_mtime, status.st_size, path))
+        total = sum(size for _, size, _ in kept)
+        if max_bytes is not None:
+            kept.sort(reverse=True)  # the least recently used last
+            while kept and total > max_bytes:
+                _, size, path = kept.pop()
+                removed.append((size, path))
+                total -= size
+        freed = [size for size, path in removed if _remove(path)]
+        return Pruned(len(freed), sum(freed), len(kept), total) + remove_stale_parts(self.directory)
 
     @contextmanager
     def only_one(self, key: str):
@@ -82,6 +137,42 @@ class SampleCache:
     def put(self, key: str, samples: np.ndarray) -> None:
         """Store samples under key, whole or not at all."""
         _write_whole(self.directory / f"{key}.pcm", samples.astype("<i2").tobytes())
+
+
+def remove_stale_parts(directory: Path) -> Pruned:
+    """Remove the part files a crash left in directory, never one still being written."""
+    cutoff = time.time() - STALE_PART_SECONDS
+    freed = [status.st_size for path, status in _files(directory, ".part")
+             if status.st_mtime < cutoff and _remove(path)]
+    return Pruned(len(freed), sum(freed))
+
+
+def _files(directory: Path, suffix: str) -> list[tuple[str, os.stat_result]]:
+    """The files in directory whose names end in suffix, with their status (none if no directory yet)."""
+    files = []
+    try:
+        with os.scandir(directory) as entries:
+            for entry in entries:
+                if not entry.name.endswith(suffix):
+                    continue
+                try:
+                    status = entry.stat(follow_symlinks=False)
+                except FileNotFoundError:
+                    continue  # renamed into place or removed meanwhile
+                if stat.S_ISREG(status.st_mode):
+                    files.append((entry.path, status))
+    except FileNotFoundError:
+        pass
+    return files
+
+
+def _remove(path: str) -> bool:
+    """Remove path; False if another prune removed it first."""
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        return False
+    return True
 
 
 def _write_whole(target: Path, data: bytes) -> None:

@@ -22,7 +22,7 @@ from pyopenjtalk.htsengine import HTSEngine
 from pyopenjtalk.openjtalk import OpenJTalk
 
 from . import mp3
-from .cache import AudioCache, SampleCache
+from .cache import SENTENCES_DIR, AudioCache, SampleCache
 from .dictionary import UserDictionary
 from .engines import EngineFailed
 
@@ -66,7 +66,7 @@ class OpenJTalkEngine:
                 userdic_reading_protection=[True] if userdic else None,
             )
         self._rate = _hts_engine().get_sampling_frequency()
-        self._kept = SampleCache(config.cache_dir / "sentences")
+        self._kept = SampleCache(config.cache_dir / SENTENCES_DIR)
 
     def available(self) -> bool:
         """Always: the voice and the system dictionary ship inside the wheel."""
