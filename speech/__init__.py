@@ -11,7 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from . import mp3
-from .cache import AUDIO_DIR, SENTENCES_DIR, AudioCache, Pruned, remove_stale_parts
+from .cache import AUDIO_DIR, SENTENCES_DIR, AudioCache, Pruned, prune_audio, remove_stale_parts
 from .config import SpeechConfig
 from .engines import ENGINES, Engine, EngineFailed, NoEngineAvailable
 
@@ -83,11 +83,13 @@ def prepare(lang: str = "ja", *, config: SpeechConfig | None = None) -> None:
             engine.prepare()
 
 
-def prune(keep: timedelta, *, max_bytes: int | None = None, config: SpeechConfig | None = None) -> Pruned:
-    """Remove the card audio not used for keep (then the least recently used beyond max_bytes)
-    and the part files a crash left; the shared sentences stay, as they name nobody."""
+def prune(keep: timedelta | None, *, max_bytes: int | None = None, config: SpeechConfig | None = None) -> Pruned:
+    """Remove the card audio not used for keep (then the least recently used beyond max_bytes;
+    None for either: no such limit) and the part files a crash left; the shared sentences stay,
+    as they name nobody."""
     config = config or SpeechConfig()
-    audio = AudioCache(config.cache_dir / AUDIO_DIR).prune(keep.total_seconds(), max_bytes)
+    unused_for = None if keep is None else keep.total_seconds()
+    audio = prune_audio(config.cache_dir / AUDIO_DIR, unused_for, max_bytes)
     return audio + remove_stale_parts(config.cache_dir / SENTENCES_DIR)
 
 

@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import math
 import os
 import stat
 import tempfile
@@ -79,30 +80,6 @@ class AudioCache:
         """Store audio under key; readers see no file or the whole file, never a part of one."""
         _write_whole(self.directory / f"{key}.mp3", audio)
 
-    def prune(self, unused_for: float, max_bytes: int | None = None) -> Pruned:
-        """Remove the MP3s not used for unused_for seconds, then the least recently used beyond max_bytes.
-
-        Safe beside readers and writers, here or in another process: a reader finds no file and
-        synthesises the card again (about 0.3 s); a writer replaces whole files only.
-        """
-        cutoff = time.time() - unused_for
-        removed = []
-        kept = []  # (mtime, size, path)
-        for path, status in _files(self.directory, ".mp3"):
-            if status.st_mtime < cutoff:
-                removed.append((status.st_size, path))
-            else:
-                kept.append((status.st_mtime, status.st_size, path))
-        total = sum(size for _, size, _ in kept)
-        if max_bytes is not None:
-            kept.sort(reverse=True)  # the least recently used last
-            while kept and total > max_bytes:
-                _, size, path = kept.pop()
-                removed.append((size, path))
-                total -= size
-        freed = [size for size, path in removed if _remove(path)]
-        return Pruned(len(freed), sum(freed), len(kept), total) + remove_stale_parts(self.directory)
-
     @contextmanager
     def only_one(self, key: str):
         """Hold the lock for key, so that concurrent requests for one text synthesise it once."""
@@ -137,6 +114,33 @@ class SampleCache:
     def put(self, key: str, samples: np.ndarray) -> None:
         """Store samples under key, whole or not at all."""
         _write_whole(self.directory / f"{key}.pcm", samples.astype("<i2").tobytes())
+
+
+def prune_audio(directory: Path, unused_for: float | None, max_bytes: int | None = None) -> Pruned:
+    """Remove the MP3s of an AudioCache's directory not used for unused_for seconds (None: any
+    time), then the least recently used beyond max_bytes (None: no limit).
+
+    Safe beside readers and writers, in this process or another, and without their locks (which
+    under gevent belong to the event loop, not to the native thread a prune may run in): a reader
+    finds no file and synthesises the card again (about 0.3 s); a writer replaces whole files only.
+    """
+    cutoff = -math.inf if unused_for is None else time.time() - unused_for
+    removed = []
+    kept = []  # (mtime, size, path)
+    for path, status in _files(directory, ".mp3"):
+        if status.st_mtime < cutoff:
+            removed.append((status.st_size, path))
+        else:
+            kept.append((status.st_mtime, status.st_size, path))
+    total = sum(size for _, size, _ in kept)
+    if max_bytes is not None:
+        kept.sort(reverse=True)  # the least recently used last
+        while kept and total > max_bytes:
+            _, size, path = kept.pop()
+            removed.append((size, path))
+            total -= size
+    freed = [size for size, path in removed if _remove(path)]
+    return Pruned(len(freed), sum(freed), len(kept), total) + remove_stale_parts(directory)
 
 
 def remove_stale_parts(directory: Path) -> Pruned:
