@@ -56,6 +56,15 @@ class Defaults:
     # Voice the sentences every card shares when the server starts (in the background), so the
     # first card after a restart is not the slow, truly cold one (bench/README.md, speech).
     SPEECH_PREPARE_ON_START = True
+    # A card's MP3 names a person, a disability and a place: the server removes it once no card
+    # has used it for this long (hourly; `net119 speech prune` at once). A month keeps the home
+    # card of anyone who opens the app monthly; a card voiced again costs about 0.3 s. As a
+    # NET119_* variable, seconds. None keeps them for ever. The shared sentences always stay.
+    SPEECH_CACHE_KEEP = timedelta(days=30)
+    # Beyond this many bytes of card audio, the least recently used go first: a guard against a
+    # full disk (which would stop the database too), well above a month of ordinary use
+    # (about 60 KB a card). None: no limit.
+    SPEECH_CACHE_MAX_BYTES = 2 * 1024**3
 
     # Practice reports (SPEC §6) live in their own database; None means
     # practice.sqlite3 next to the SQLite DATABASE_URL file (else in instance/).
