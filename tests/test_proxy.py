@@ -1,7 +1,10 @@
 """The proxy-call card (SPEC §5) over plain HTTP, with real speech from the offline engines."""
 import html
+import os
 import re
+import threading
 import time
+from datetime import timedelta
 
 import miniaudio
 import pytest
@@ -322,3 +325,83 @@ def test_a_case_number_with_a_nul_byte_is_not_found_on_either_database(app, clie
     response = client.get(path)
     assert response.status_code == 404
     assert "ページが見つかりません。" in response.text and "This page does not exist." in response.text
+
+
+def _aged_card_audio(directory, name, days):
+    """A card MP3 in the speech cache's audio directory, last used ``days`` ago."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{name}.mp3"
+    path.write_bytes(b"\xff\xf3" + bytes(4000))
+    then = time.time() - days * 24 * 3600
+    os.utime(path, (then, then))
+    return path
+
+
+def test_card_audio_the_resident_has_not_asked_for_in_a_month_is_pruned_and_their_home_card_stays(
+        app, client, tmp_path):
+    app.config["SPEECH_CACHE_DIR"] = tmp_path / "speech"
+    login_as(client, app.accounts["residents"][0])
+    assert client.get("/proxy?place=home").status_code == 200
+    audio = tmp_path / "speech" / "audio"
+    home = sorted(audio.glob("*.mp3"))
+    for path in home:
+        then = time.time() - 31 * 24 * 3600
+        os.utime(path, (then, then))
+    stale = _aged_card_audio(audio, "a-case-closed-long-ago", days=31)
+    sentences = sorted((tmp_path / "speech" / "sentences").glob("*.pcm"))
+
+    assert client.get("/proxy?place=home").status_code == 200  # asked for again: a use
+    pruned = speaking.prune_cache(app)
+
+    assert not stale.exists()
+    assert home and all(path.exists() for path in home)
+    assert sentences and all(path.exists() for path in sentences)
+    assert pruned.removed == 1
+
+
+@pytest.mark.parametrize("keep", [3600, timedelta(hours=1)])
+def test_the_keep_time_is_set_as_a_timedelta_or_in_seconds(app, tmp_path, keep):
+    """NET119_SPEECH_CACHE_KEEP=3600 arrives as a number of seconds."""
+    app.config.update(SPEECH_CACHE_DIR=tmp_path / "speech", SPEECH_CACHE_KEEP=keep)
+    audio = tmp_path / "speech" / "audio"
+    old = _aged_card_audio(audio, "two-hours", days=2 / 24)
+    recent = _aged_card_audio(audio, "half-an-hour", days=0.5 / 24)
+
+    speaking.prune_cache(app)
+
+    assert not old.exists() and recent.exists()
+
+
+def test_the_size_cap_removes_the_least_recently_used_card_audio(app, tmp_path):
+    audio = tmp_path / "speech" / "audio"
+    older = _aged_card_audio(audio, "older", days=2)
+    newer = _aged_card_audio(audio, "newer", days=1)
+    app.config.update(SPEECH_CACHE_DIR=tmp_path / "speech", SPEECH_CACHE_MAX_BYTES=newer.stat().st_size)
+
+    speaking.prune_cache(app)
+
+    assert not older.exists() and newer.exists()
+
+
+def test_the_server_prunes_at_start_and_then_again_and_again(app, tmp_path):
+    app.config["SPEECH_CACHE_DIR"] = tmp_path / "speech"
+    audio = tmp_path / "speech" / "audio"
+    at_start = _aged_card_audio(audio, "at-start", days=31)
+    stop = threading.Event()
+
+    thread = speaking.prune_in_background(app, every=0.1, stop=stop)
+    try:
+        _wait_until(lambda: not at_start.exists())
+        later = _aged_card_audio(audio, "later", days=31)
+        _wait_until(lambda: not later.exists())
+    finally:
+        stop.set()
+        thread.join(5)
+    assert not thread.is_alive()
+
+
+def _wait_until(condition, seconds=10):
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "not within the time allowed"
+        time.sleep(0.05)

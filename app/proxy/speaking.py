@@ -1,6 +1,7 @@
 """The card's server speech: the ``speech`` library, configured from the app's config."""
 import logging
 import threading
+from datetime import timedelta
 from pathlib import Path
 
 from flask import current_app
@@ -10,6 +11,10 @@ import speech
 from ..offload import native_executor
 
 log = logging.getLogger(__name__)
+
+# How often the server prunes the card audio: SPEECH_CACHE_MAX_BYTES is a cap only as often as
+# this, and a round over thousands of files takes milliseconds beside the event loop.
+PRUNE_EVERY = 3600
 
 
 def speech_config():
@@ -66,5 +71,48 @@ def prepare_in_background(app):
                 log.exception("could not voice the shared card sentences ahead of time")
 
     thread = threading.Thread(target=prepare, name="speech-prepare", daemon=True)
+    thread.start()
+    return thread
+
+
+def prunes(app):
+    """True when the app's config limits how long or how much card audio is kept."""
+    return any(app.config.get(name) is not None for name in ("SPEECH_CACHE_KEEP", "SPEECH_CACHE_MAX_BYTES"))
+
+
+def prune_cache(app):
+    """Remove the card audio unused for SPEECH_CACHE_KEEP or beyond SPEECH_CACHE_MAX_BYTES; a speech.Pruned."""
+    with app.app_context():
+        config = speech_config()
+    keep = app.config.get("SPEECH_CACHE_KEEP")
+    if keep is not None and not isinstance(keep, timedelta):
+        keep = timedelta(seconds=keep)  # NET119_SPEECH_CACHE_KEEP is in seconds
+    options = {"max_bytes": app.config.get("SPEECH_CACHE_MAX_BYTES"), "config": config}
+    executor = native_executor()
+    if executor is None:
+        return speech.prune(keep, **options)
+    # A stat per file, and a disk that may be slow: beside the event loop, which waits by yielding.
+    return executor.submit(speech.prune, keep, **options).result()
+
+
+def prune_in_background(app, every=PRUNE_EVERY, stop=None):
+    """Prune the card audio now and then every ``every`` seconds until ``stop`` is set; the thread."""
+    stop = stop or threading.Event()
+
+    def prune():
+        while True:
+            try:
+                pruned = prune_cache(app)
+            except Exception:
+                # The next round tries again; meanwhile the cache only grows, as it always did.
+                log.exception("could not prune the speech cache")
+            else:
+                if pruned.removed:
+                    log.info("speech cache: removed %d files (%d bytes); kept %d cards (%d bytes)",
+                             pruned.removed, pruned.freed, pruned.kept, pruned.kept_bytes)
+            if stop.wait(every):
+                return
+
+    thread = threading.Thread(target=prune, name="speech-prune", daemon=True)
     thread.start()
     return thread
