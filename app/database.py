@@ -4,8 +4,9 @@ import logging
 import os
 import threading
 
+from peewee import OperationalError
 from playhouse.db_url import connect, register_database
-from playhouse.pool import PooledPostgresqlDatabase
+from playhouse.pool import MaxConnectionsExceeded, PooledPostgresqlDatabase
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +22,8 @@ SQLITE_PRAGMAS = {
 
 # Connections one app process keeps to PostgreSQL (the server's default max_connections is 100).
 POSTGRES_POOL = 20
+# How long a request or socket step waits for one of them to be free.
+POSTGRES_POOL_WAIT_S = 10
 
 
 def open_database(url):
@@ -46,11 +49,25 @@ def open_database(url):
     # them); one more request waits for a free one.
     # (peewee runs PostgreSQL in autocommit mode: a failed statement leaves no aborted transaction.)
     rest = url.split("://", 1)[1]
-    return connect(f"{POSTGRES_POOL_SCHEME}://{rest}", max_connections=POSTGRES_POOL, stale_timeout=300, timeout=10)
+    return connect(f"{POSTGRES_POOL_SCHEME}://{rest}", max_connections=POSTGRES_POOL, stale_timeout=300,
+                   timeout=POSTGRES_POOL_WAIT_S)
 
 
 class PostgresPool(PooledPostgresqlDatabase):
     """PostgreSQL's bounded pool, with room beyond the bound for the thread the others wait on."""
+
+    def connect(self, reuse_if_open=False):
+        """Take a pooled connection; OperationalError when none came free in time.
+
+        Every connection busy for the whole wait (a long transaction, a slow
+        server) is the database being unavailable to this request, answered
+        as any outage is (503, the other ways to call), not a bug in it
+        (the pool's own MaxConnectionsExceeded is a ValueError).
+        """
+        try:
+            return super().connect(reuse_if_open)
+        except MaxConnectionsExceeded as error:
+            raise OperationalError(f"every pooled connection is busy: {error}") from error
 
     def connect_beyond_limit(self):
         """Connect this thread even when every pooled connection is taken.

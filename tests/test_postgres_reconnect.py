@@ -4,6 +4,7 @@ import psycopg2
 from app import create_app
 from app.database import GroupCommit
 from app.extensions import db
+from app.realtime import hub
 
 
 def _cut_every_connection_but_ours(url):
@@ -35,3 +36,4 @@ def test_the_first_write_after_the_database_restarted_is_stored(postgres_databas
         assert writes.run("after") == "after"
     finally:
         db.close_all()
+        hub.bridge_to(None)  # the app's, before its database is dropped
