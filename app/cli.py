@@ -58,7 +58,8 @@ def serve_app(app, host, port, connections):
     from gunicorn.app.base import BaseApplication
     from gunicorn.workers.ggevent import GeventWorker
 
-    from .proxy.speaking import load_engines, prepare_in_background, voice_beside_the_loop
+    from .proxy.speaking import (load_engines, prepare_in_background, prune_in_background, prunes,
+                                 voice_beside_the_loop)
 
     # SQLite connections must not cross fork(): a pooled one that the master opened (migrating,
     # seeding the demo) would be shared by the worker, giving "disk I/O error" and worse.
@@ -99,6 +100,9 @@ def serve_app(app, host, port, connections):
                 voice_beside_the_loop()
                 if prepare_speech:
                     prepare_in_background(app)
+                if prunes(app):
+                    # Card audio unused for SPEECH_CACHE_KEEP goes now, then hourly.
+                    prune_in_background(app)
 
             self.cfg.set("post_worker_init", worker_ready)
 
@@ -384,6 +388,21 @@ def speak(text, output, lang):
     except NoEngineAvailable as error:
         raise click.ClickException(f"no speech engine for {lang}: {error}") from None
     click.echo(f"{output}: {result.duration:.1f} s, {len(result.mp3):,} bytes, {result.engine} ({result.voice})")
+
+
+@main.group()
+def speech():
+    """The proxy-call card's server speech."""
+
+
+@speech.command("prune")
+def speech_prune():
+    """Remove the card audio unused for SPEECH_CACHE_KEEP (the server also does it hourly)."""
+    from .proxy.speaking import prune_cache
+
+    pruned = prune_cache(configured_app())
+    click.echo(f"removed {pruned.removed} file(s), {pruned.freed:,} bytes; "
+               f"kept {pruned.kept} card(s), {pruned.kept_bytes:,} bytes")
 
 
 def _print_welcome(accounts, data_dir):

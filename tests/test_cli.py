@@ -1,7 +1,8 @@
-"""The net119 command: migrate, HQ import/export, speak."""
+"""The net119 command: migrate, HQ import/export, speak, speech prune."""
 import os
 import subprocess
 import sys
+import time
 
 import miniaudio
 import pytest
@@ -80,6 +81,26 @@ def test_speak_writes_a_playable_mp3(cli, tmp_path):
     decoded = miniaudio.decode(out.read_bytes())
     seconds = decoded.num_frames / decoded.sample_rate
     assert 2.0 < seconds < 15.0
+
+
+def test_speech_prune_removes_card_audio_unused_for_the_keep_time_and_keeps_the_shared_sentences(
+        cli, tmp_path, monkeypatch):
+    cache = tmp_path / "speech-cache"
+    monkeypatch.setenv("NET119_SPEECH_CACHE_DIR", str(cache))
+    monkeypatch.setenv("NET119_SPEECH_CACHE_KEEP", str(7 * 24 * 3600))
+    (cache / "audio").mkdir(parents=True)
+    (cache / "sentences").mkdir()
+    old, recent, sentence = cache / "audio" / "old.mp3", cache / "audio" / "recent.mp3", cache / "sentences" / "s.pcm"
+    for path, days in ((old, 8), (recent, 6), (sentence, 400)):
+        path.write_bytes(bytes(2000))
+        then = time.time() - days * 24 * 3600
+        os.utime(path, (then, then))
+
+    result = cli("speech", "prune")
+
+    assert result.exit_code == 0, result.output
+    assert not old.exists() and recent.exists() and sentence.exists()
+    assert "removed 1 file" in result.output and "kept 1 card" in result.output
 
 
 def _write(tmp_path, text):
