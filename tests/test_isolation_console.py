@@ -54,6 +54,8 @@ def payloads(ids):
         "admin.application": [{"action": "approve"}, {"action": "reject", "reason": "B が却下"}],
         # A's resident has open cases here: even A may not suspend them until those are closed.
         "admin.resident_status": [{"status": "suspended", EXPECT: 409}],
+        # A's resident is active: even A is told the activation mail cannot be sent again.
+        "admin.activation_mail_again": [{EXPECT: 409}],
         "admin.phrase_change": [{"action": "delete"}, {"action": "up"},
                                 {"phrase-{id}-text": "B が書き換え", "action": "save"}],
         "admin.staff_active": [{"active": "0"}],

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__)
 
-from . import questions, settings, views  # noqa: E402,F401  (routes register on import)
+from . import questions, resident, settings, views  # noqa: E402,F401  (routes register on import)

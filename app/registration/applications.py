@@ -111,12 +111,23 @@ def used_by(token):
     return activation.resident if activation is not None and activation.used_at is not None else None
 
 
+def replaced(token):
+    """Whether ``token`` is an unused link of a resident not yet activated, replaced by a newer link."""
+    activation = ActivationToken.get_or_none(ActivationToken.token_hash == _digest(token))
+    return (activation is not None and activation.used_at is None and activation.resident.status == "pending"
+            and ActivationToken.select().where((ActivationToken.resident == activation.resident_id)
+                                               & (ActivationToken.id > activation.id)).exists())
+
+
 def activate(token, password):
     """Set the password, make the account active and spend the token; return the resident."""
     with write_transaction():
         activation = activation_for(token)
-        used = (ActivationToken.update(used_at=utcnow())
-                .where((ActivationToken.id == activation.id) & ActivationToken.used_at.is_null())
+        now = utcnow()
+        # Checked again in the write: a link replaced by a resend a moment ago no longer works.
+        used = (ActivationToken.update(used_at=now)
+                .where((ActivationToken.id == activation.id) & ActivationToken.used_at.is_null()
+                       & (ActivationToken.expires_at > now))
                 .execute())
         if not used:
             raise ActivationFailed

@@ -175,7 +175,8 @@ def _activation_failed(token):
         # A second tap of the button, or the mail's link opened again: the password is set
         # and this phone is logged in, so "this link cannot be used" would only alarm.
         return redirect(url_for("report.start"), 303)
-    return render_page("registration/link_problem.html", activation=True, status=410)
+    return render_page("registration/link_problem.html", activation=True,
+                       replaced=applications.replaced(token), status=410)
 
 
 @bp.get("/mailbox")

@@ -1,0 +1,73 @@
+"""One resident's page: the account, and for one not yet activated, its activation mail sent again."""
+from flask import abort, current_app, redirect, request, url_for
+
+from ..auth import current_staff, staff_required
+from ..core.templating import jst
+from ..forms import bilingual
+from ..mail.outbox import sender_address
+from ..models import Resident, utcnow
+from ..pages import render_page
+from ..registration import activation_mail
+from . import bp
+
+# Why the activation mail cannot be sent again, by the resident's status.
+NOT_PENDING = {
+    "active": ("{name}さんは、すでにパスワードを設定して使い始めています。有効化のメールは送り直せません。"
+               "別のスマートフォンでは、ログインIDとパスワードでログインしてもらってください。"
+               "パスワードの変更やほかの端末のログアウトは、本人が「登録内容と設定」の画面でできます。",
+               "{name} has set a password and is using the service: the activation mail cannot be sent again. "
+               "On another phone they log in with their login ID and password; they change the password "
+               "or log out other devices themselves on their account page."),
+    "suspended": ("{name}さんは、すでにパスワードを設定しています（いまは停止中）。有効化のメールは送り直せません。",
+                  "{name} has set a password (and is suspended now): the activation mail cannot be sent again."),
+    "cancelled": ("{name}さんの登録は取り消されています。有効化のメールは送り直せません。",
+                  "{name}'s registration is cancelled: the activation mail cannot be sent again."),
+}
+
+
+def _own_resident(resident_id):
+    """The HQ's resident with this id; another HQ's is as unknown as an id that does not exist."""
+    resident = Resident.get_or_none((Resident.id == resident_id) & (Resident.hq == current_staff().hq))
+    if resident is None:
+        abort(404)
+    return resident
+
+
+def _resident_page(resident, error=None, status=200):
+    pending = resident.status == "pending"
+    return render_page("admin/resident.html", resident=resident, error=error, status=status,
+                       done=request.args.get("done"), now=utcnow(),
+                       mail=activation_mail.latest_mail(resident) if pending else None,
+                       link=activation_mail.current_link(resident) if pending else None,
+                       error_in_words=activation_mail.error_in_words, sender=sender_address(),
+                       relay=bool(current_app.config["MAIL_RELAY"]))
+
+
+@bp.get("/residents/<int:resident_id>")
+@staff_required("admin")
+def resident(resident_id):
+    """The resident's account; while not activated, how its activation mail went."""
+    return _resident_page(_own_resident(resident_id))
+
+
+@bp.post("/residents/<int:resident_id>/activation-mail")
+@staff_required("admin")
+def activation_mail_again(resident_id):
+    """Mail a new activation link (the old one stops working), at most once a minute."""
+    resident = _own_resident(resident_id)
+    # CSRFProtect has checked the token already; the button is the form's only input.
+    try:
+        activation_mail.resend(current_staff(), resident)
+    except activation_mail.AlreadyActivated:
+        resident = Resident.get_by_id(resident.id)
+        ja, en = NOT_PENDING.get(resident.status, NOT_PENDING["active"])
+        return _resident_page(resident, error=bilingual(ja.format(name=resident.name), en.format(name=resident.name)),
+                              status=409)
+    except activation_mail.SentJustNow as sent:
+        when = jst(sent.mail.created_at, "%H:%M:%S")
+        return _resident_page(resident, status=429, error=bilingual(
+            f"{resident.name}さんへの有効化のメールは、{when}に送ったばかりです。"
+            "同じメールが二重に届かないよう、1分たってからもう一度押してください。",
+            f"An activation mail went to {resident.name} at {when}. So that no mail arrives twice, "
+            "press again after a minute."))
+    return redirect(url_for(".resident", resident_id=resident.id, done="resent"), 303)
