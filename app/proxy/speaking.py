@@ -13,7 +13,7 @@ from ..offload import native_executor
 log = logging.getLogger(__name__)
 
 # How often the server prunes the card audio: SPEECH_CACHE_MAX_BYTES is a cap only as often as
-# this, and a round over thousands of files takes milliseconds beside the event loop.
+# this. A round costs about 5 us a file (0.1 s for 20,000), in a native thread beside the loop.
 PRUNE_EVERY = 3600
 
 
