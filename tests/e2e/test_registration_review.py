@@ -49,6 +49,44 @@ def test_suspending_a_resident_is_confirmed(live_server, new_context):
     expect(admin.get_by_role("status")).to_contain_text("停止を解除しました。")
 
 
+def resident_not_activated(live_server):
+    """A resident of the admin's HQ approved an hour ago whose activation mail has failed twice."""
+    login, email = "review-activation", "review.activation.@docomo.ne.jp"
+    with sqlite3.connect(live_server.data_dir / "net119.sqlite3", timeout=10) as database:
+        database.execute(
+            "INSERT OR IGNORE INTO resident (login, password_hash, hq_id, status, name, name_kana, sex, address,"
+            " phone, fax, email, disability_type, disability_proof, medical_history, medication,"
+            " emergency_contacts, created_at) SELECT ?, '!', id, 'pending', '有効化 試験', '', '', '', '', '', ?,"
+            " '', '', '', '', '[]', datetime('now', '-1 hour') FROM headquarters WHERE code = ?",
+            (login, email, live_server.account("admins")["hq"]))
+        resident_id = database.execute("SELECT id FROM resident WHERE login = ?", (login,)).fetchone()[0]
+        database.execute(
+            "INSERT INTO outgoing_mail (to_address, subject, body, created_at, sent_at, attempts, next_attempt_at,"
+            " last_error) VALUES (?, '【NET119】登録が承認されました', ?, datetime('now', '-50 minutes'), NULL, 2,"
+            " datetime('now', '+1 hour'), 'ConnectionRefusedError: [Errno 111] Connection refused')",
+            (email, f"ログインID：\n{login}\n"))
+    database.close()
+    return resident_id
+
+
+def test_sending_the_activation_mail_again_is_confirmed(live_server, new_context):
+    """The admin sees why the mail did not arrive, sends it again, and a second click sends nothing."""
+    resident_id = resident_not_activated(live_server)
+    admin = new_context().new_page()
+    log_in(admin, live_server.base_url, live_server.account("admins"), path="/dispatch/login")
+    expect(admin.get_by_role("button", name="ログアウト")).to_be_visible()
+    admin.goto(f"{live_server.base_url}/admin/residents/{resident_id}")
+    expect(admin.get_by_text("メールサーバーにつながりません。", exact=False)).to_be_visible()
+    assert_accessible(admin)
+    admin.get_by_role("button", name="有効化のメールを送り直す").click()
+    expect(admin.get_by_role("status")).to_contain_text("有効化のメールを送り直しました。")
+    assert_accessible(admin)
+    admin.get_by_role("button", name="有効化のメールを送り直す").click()
+    expect(admin).to_have_title(re.compile("^エラー："))
+    expect(admin.get_by_role("alert")).to_contain_text("送ったばかりです")
+    assert_accessible(admin)
+
+
 def test_choosing_the_hq_from_here_says_so_when_the_network_is_gone(live_server, new_context):
     """The request for the HQ of this position can fail: the page says so and the button works again."""
     context = new_context(geolocation={"latitude": 42.82102, "longitude": 141.65088}, permissions=["geolocation"])
