@@ -238,3 +238,17 @@ def test_dispatchers_and_residents_cannot_resend(app, client):
     answer = dispatcher.post(f"/admin/residents/{resident_id}/activation-mail", data={"csrf_token": token})
     assert answer.status_code in (302, 303, 403, 404)
     assert mails_to() == before
+
+
+def test_a_resident_without_a_mail_address_is_told_so_and_nothing_is_stored(app, admin):
+    """A resident entered by hand with no address: no mail to nowhere, and the page says why."""
+    with db.connection_context():
+        resident_id = Resident.create(login="chitose-noaddress", password_hash="!", name="住所 なし",
+                                      hq=Headquarters.get(Headquarters.code == "chitose"), status="pending").id
+        before = OutgoingMail.select().count()
+    assert "メールアドレスが登録されていないため" in admin.get(f"/admin/residents/{resident_id}").text
+    refused = resend(admin, resident_id)
+    assert refused.status_code == 409 and "メールアドレスが登録されていないため" in refused.text
+    with db.connection_context():
+        assert OutgoingMail.select().count() == before
+        assert ActivationToken.select().where(ActivationToken.resident == resident_id).count() == 0

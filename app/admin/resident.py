@@ -63,6 +63,10 @@ def activation_mail_again(resident_id):
         ja, en = NOT_PENDING.get(resident.status, NOT_PENDING["active"])
         return _resident_page(resident, error=bilingual(ja.format(name=resident.name), en.format(name=resident.name)),
                               status=409)
+    except activation_mail.NoAddress:
+        return _resident_page(resident, status=409, error=bilingual(
+            f"{resident.name}さんのメールアドレスが登録されていないため、有効化のメールを送れません。",
+            f"{resident.name} has no mail address on record: the activation mail cannot be sent."))
     except activation_mail.SentJustNow as sent:
         when = jst(sent.mail.created_at, "%H:%M:%S")
         return _resident_page(resident, status=429, error=bilingual(

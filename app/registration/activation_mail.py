@@ -15,6 +15,10 @@ class AlreadyActivated(Exception):
     """The resident has set their password: the activation link is spent for good."""
 
 
+class NoAddress(Exception):
+    """The resident has no mail address to send the link to."""
+
+
 class SentJustNow(Exception):
     """An activation mail went to this resident less than RESEND_INTERVAL ago."""
 
@@ -47,8 +51,8 @@ def current_link(resident):
 def resend(admin, resident):
     """Mail ``resident`` a new activation link; every older link stops working. Returns the mail.
 
-    Raises AlreadyActivated once the password is set, and SentJustNow within RESEND_INTERVAL
-    of the last activation mail.
+    Raises AlreadyActivated once the password is set, NoAddress when there is nowhere to send
+    it, and SentJustNow within RESEND_INTERVAL of the last activation mail.
     """
     with write_transaction():
         # Taking the resident's row (a no-op write) orders this against an activation and against
@@ -57,6 +61,8 @@ def resend(admin, resident):
                          .where((Resident.id == resident.id) & (Resident.status == "pending")).execute())
         if not still_pending:
             raise AlreadyActivated
+        if not resident.email:
+            raise NoAddress
         last = latest_mail(resident)
         now = utcnow()
         if last is not None and last.created_at > now - RESEND_INTERVAL:
