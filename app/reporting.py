@@ -314,11 +314,27 @@ def post_message(report, *, actor, body, client_id, staff=None, max_chars=1000):
 
 def unseen_notice_in(report, limit_seconds):
     """Milliseconds until the resident is told that no dispatcher has opened ``report``
-    (0: tell them now), or None once one has, or when it is closed (SPEC §3.5)."""
-    if report.read_seq_of("staff") or not report.is_open:
+    (0: tell them now), or None once one has, or when it is closed (SPEC §3.5).
+
+    After a transfer, "opened" means by the HQ that has it now: the old HQ's reading
+    stays 既読 on the resident's messages, but nobody at the new HQ may be at the console.
+    """
+    if report.staff_read_seq or not report.is_open:  # staff_read_seq: the HQ that has it now
         return None
-    waited = (utcnow() - report.created_at).total_seconds()
+    waited = (utcnow() - unseen_since(report)[1]).total_seconds()
     return max(0, math.ceil((limit_seconds - waited) * 1000))
+
+
+def unseen_since(report):
+    """``(seq, time)``: the HQ that has ``report`` has opened it once its dispatcher has read
+    up to ``seq``, and it has had it since ``time`` (the report's opening, or its last transfer)."""
+    if report.routing_outcome == "transferred":
+        handed = (ReportEvent.select(ReportEvent.seq, ReportEvent.created_at)
+                  .where((ReportEvent.report == report.id) & (ReportEvent.kind == "transfer"))
+                  .order_by(ReportEvent.seq.desc()).first())
+        if handed is not None:
+            return handed.seq, handed.created_at
+    return 1, report.created_at
 
 
 def mark_displayed(report, side, seq):
@@ -672,7 +688,7 @@ def transfer_report(report, to_hq, staff, reason=""):
             data={"from": from_hq.code, "to": to_hq.code, "reason": reason,
                   # The line in the resident's chat, who may read English (_partials/_event.html).
                   "body_en": f"Your report was handed over from {from_hq.name} to {to_hq.name}."})
-    report.receiving_hq, report.claimed_by = to_hq, None
+    report.receiving_hq, report.claimed_by, report.routing_outcome = to_hq, None, "transferred"
     report.handed_read_seq, report.staff_read_seq = report.read_seq_of("staff"), 0
     for channel in (f"hq:{from_hq.id}", f"hq:{to_hq.id}:new", f"report:{report.id}"):
         hub.publish(channel, report.id, event.seq)

@@ -7,7 +7,8 @@ from datetime import timedelta
 import pytest
 
 from app.extensions import db
-from app.models import Report, utcnow
+from app.models import Headquarters, Report, ReportEvent, Staff, utcnow
+from app.reporting import transfer_report
 
 from .conftest import login_as, start_report
 
@@ -100,3 +101,32 @@ def test_a_closed_report_has_no_notice(resident):
         Report.update(status="closed").execute()
     age(60)
     assert unseen(resident.get(chat_url)) is None
+
+
+def test_after_a_transfer_the_new_hq_must_open_it_again(app, resident, dispatcher):
+    """The old HQ's reading stays 既読 on what it read, but nobody at the new HQ may be at the
+    console: the notice comes UNSEEN_REPORT_SECONDS after the transfer, until the new HQ opens it."""
+    chat_url = start_report(resident, kind="fire", place="home").headers["Location"]
+    with db.connection_context():
+        report = Report.get()
+    assert dispatcher.get(f"/dispatch/cases/{report.id}").status_code == 200  # Chitose opens it
+    assert unseen(resident.get(chat_url)) is None
+    with app.app_context(), db.connection_context():
+        transfer_report(Report.get(), Headquarters.get(Headquarters.code == "eniwa"),
+                        Staff.get(Staff.login == next(a["login"] for a in app.accounts["dispatchers"]
+                                                         if a["hq"] == "chitose")))
+        handed = ReportEvent.get(ReportEvent.kind == "transfer")
+    age(3600)  # the report is old; the wait counts from the transfer
+    tag = unseen(resident.get(chat_url))
+    assert tag and " hidden" in tag and 25_000 < int(re.search(r'data-unseen-in="(\d+)"', tag).group(1)) <= 30_000
+    assert f'data-read-past="{handed.seq}"' in tag  # the page removes it once the new HQ has read past it
+    assert re.search(r'class="event event--opened".*?data-state="read">既読', resident.get(chat_url).text, re.S)
+    with db.connection_context():
+        ReportEvent.update(created_at=utcnow() - timedelta(seconds=31)).where(ReportEvent.id == handed.id).execute()
+    assert NOTICE in resident.get(f"{chat_url}/log").text  # due: the message frame shows it too
+
+    eniwa = app.test_client()
+    login_as(eniwa, next(a for a in app.accounts["dispatchers"] if a["hq"] == "eniwa"), path="/dispatch/login")
+    assert eniwa.get(f"/dispatch/cases/{report.id}").status_code == 200
+    assert unseen(resident.get(chat_url)) is None
+    assert NOTICE not in resident.get(f"{chat_url}/log").text

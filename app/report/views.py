@@ -111,7 +111,7 @@ def _chat_page(report, form=None, status=200, error=None):
     mark_displayed(report, "resident", report.last_seq)
     events = list(report.events_after(0))
     return render_page("report/chat.html", status=status, report=report,
-                       events=events, routing_notice=routing_notice(report, events), form=form or MessageForm(),
+                       events=events, case_note=routing_notice(report, events), form=form or MessageForm(),
                        questions=open_questions(report), notice_kind="error" if error else None,
                        notice_ja=error.ja if error else None, notice_en=error.en if error else None)
 

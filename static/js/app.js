@@ -407,7 +407,8 @@
     var upTo = marker ? parseInt(marker.getAttribute("data-read-seq"), 10) || 0 : 0;
     var unseen = document.getElementById("unseen");
     var marked = 0;
-    if (upTo > 0 && unseen) unseen.remove();  // a dispatcher has opened the report
+    // A dispatcher of the HQ that has the report has opened it (after a transfer: read past it).
+    if (unseen && upTo >= (parseInt(unseen.getAttribute("data-read-past"), 10) || 1)) unseen.remove();
     each(chat.querySelectorAll(".event--mine[data-seq], .event--opened[data-seq]"), function (li) {
       var state = li.querySelector(".event__state");
       if (state && parseInt(li.getAttribute("data-seq"), 10) <= upTo && state.getAttribute("data-state") !== "read") {
