@@ -22,6 +22,20 @@ def init_app(app):
         return response
 
 
+def never_stored(view):
+    """``no-store`` for a view whose pages are personal before anyone logs in (the application form).
+
+    The after_request hook above knows a personal page by its session; the application form is
+    opened from a mailed link, with no login, yet holds a disability, illnesses and an address.
+    """
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        response = make_response(view(*args, **kwargs))
+        response.cache_control.no_store = True
+        return response
+    return wrapped
+
+
 def kept_on_the_phone(view):
     """Let the resident's own browser keep the page (``private, no-cache``) instead of ``no-store``.
 

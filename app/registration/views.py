@@ -5,6 +5,7 @@ from werkzeug.datastructures import MultiDict
 from wtforms.fields.choices import SelectChoice
 
 from ..auth import current_resident, log_in
+from ..caching import never_stored
 from ..extensions import csrf
 from ..forms import bilingual
 from ..login_limits import address_network, client_address
@@ -115,6 +116,7 @@ def terms():
 
 @bp.route("/apply/<token>", methods=["GET", "POST"])
 @csrf.exempt
+@never_stored
 def apply(token):
     """The application form; every post saves the draft, valid or not."""
     try:
