@@ -107,16 +107,18 @@ class DatabaseSessionInterface(SessionInterface):
         renew = session.row is None or session.row.expires_at - now < lifetime - renew_after(lifetime)
         if not (session.modified or renew):
             return
-        if session.row is None:
-            session.token = secrets.token_urlsafe(32)
+        values = dict(data=dict(session), expires_at=now + lifetime,
+                      resident=session.get("resident_id"), staff=session.get("staff_id"))
         try:
-            (WebSession.insert(
-                id=session.id, data=dict(session), expires_at=now + lifetime,
-                resident=session.get("resident_id"), staff=session.get("staff_id"))
-             .on_conflict(conflict_target=[WebSession.id],
-                          preserve=[WebSession.data, WebSession.expires_at,
-                                    WebSession.resident, WebSession.staff])
-             .execute())
+            if session.row is None:
+                session.token = secrets.token_urlsafe(32)
+                WebSession.insert(id=session.id, **values).execute()
+            # Updated, never written anew: a session ended while this request was answered (a
+            # logout elsewhere, a password change, a suspension; a socket is one long request,
+            # closed by that very end) stays ended, rather than coming back when its answer is saved.
+            elif not WebSession.update(**values).where(WebSession.id == session.id).execute():
+                response.delete_cookie(name, domain=domain, path=path)
+                return
         except PeeweeException:
             # Keep the page that explains the outage; the session is simply not kept.
             log.exception("session not saved")
