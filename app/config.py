@@ -25,7 +25,9 @@ class Defaults:
     SESSION_COOKIE_NAME = "net119_session"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    SESSION_COOKIE_SECURE = False
+    # None: Secure when PUBLIC_URL is https (TLS ends at the proxy, so the request cannot tell);
+    # true or false as the operator sets it.
+    SESSION_COOKIE_SECURE = None
 
     # A page may stay open for hours during an incident; an expiring CSRF token
     # would turn a message into an error at the worst moment. The token is bound
