@@ -7,6 +7,7 @@ from .. import login_limits
 from ..auth import (current_resident, end_session, end_sessions_of, hash_password, log_in,
                     resident_required, verify_password)
 from ..forms import wait_to_check_password
+from ..models import Resident
 from ..pages import render_page
 from ..registration.applications import place_form_data, save_frequent_places
 from ..registration.forms import FrequentPlacesForm
@@ -40,7 +41,7 @@ def profile():
         return _page(400, profile=form)
     resident = current_resident()
     form.populate_obj(resident)
-    resident.save()
+    _save_only(resident, [name for name in form.data if name != "csrf_token"])
     return redirect(url_for(".index", done="profile", _anchor="profile"), 303)
 
 
@@ -67,7 +68,7 @@ def password():
     if wait is not None:
         return _refused(wait, password=form)
     resident.password_hash = hash_password(form.password.data)
-    resident.save()
+    _save_only(resident, ["password_hash"])
     _keep_only_this_device(resident)
     return redirect(url_for(".index", done="password", _anchor="password-change"), 303)
 
@@ -92,7 +93,7 @@ def cancel():
     if wait is not None:
         return _refused(wait, cancel=form)
     resident.status = "cancelled"
-    resident.save()
+    _save_only(resident, ["status"])
     end_sessions_of(resident)
     end_session()
     return redirect(url_for(".cancelled"), 303)
@@ -131,6 +132,15 @@ def _refused(wait, **forms):
     response = _page(429, **forms)
     response.headers["Retry-After"] = str(wait)
     return response
+
+
+def _save_only(resident, names):
+    """Write only these fields of the account as read at the start of the request.
+
+    The whole row would write back what the HQ changed meanwhile: a suspension made while
+    the new password was being hashed was undone, and the suspended phone logged in again.
+    """
+    resident.save(only=[getattr(Resident, name) for name in names])
 
 
 def _keep_only_this_device(resident):
