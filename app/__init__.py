@@ -12,11 +12,14 @@ if os.environ.get("NET119_GEVENT") == "1":
     try:
         # On PostgreSQL (several processes, SPEC §9), psycopg2 would block the whole
         # loop, every socket, for each query's round trip: let it wait in the loop.
-        from psycogreen.gevent import patch_psycopg
+        import psycogreen  # noqa: F401
+        from psycopg2 import extensions
     except ImportError:  # SQLite only: the postgres extra is not installed
         pass
     else:
-        patch_psycopg()
+        from .database import wait_in_the_gevent_loop
+
+        extensions.set_wait_callback(wait_in_the_gevent_loop)
 
 import secrets  # noqa: E402 (after the patch, on purpose)
 from pathlib import Path

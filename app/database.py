@@ -24,6 +24,8 @@ SQLITE_PRAGMAS = {
 POSTGRES_POOL = 20
 # How long a request or socket step waits for one of them to be free.
 POSTGRES_POOL_WAIT_S = 10
+# How long opening a connection may take (libpq waits for ever by default).
+POSTGRES_CONNECT_TIMEOUT_S = 5
 
 
 def open_database(url):
@@ -50,7 +52,17 @@ def open_database(url):
     # (peewee runs PostgreSQL in autocommit mode: a failed statement leaves no aborted transaction.)
     rest = url.split("://", 1)[1]
     return connect(f"{POSTGRES_POOL_SCHEME}://{rest}", max_connections=POSTGRES_POOL, stale_timeout=300,
-                   timeout=POSTGRES_POOL_WAIT_S)
+                   timeout=POSTGRES_POOL_WAIT_S, **postgres_connect_options(url))
+
+
+def postgres_connect_options(url):
+    """psycopg2.connect's options for every connection to ``url``: a bounded wait to connect.
+
+    A server that accepts and never answers (hung, or a proxy whose database is gone) would
+    otherwise hold the caller for ever: the pool opens connections under its lock, so every
+    request of the process with it. A connect_timeout in the URL wins.
+    """
+    return {} if "connect_timeout=" in url else {"connect_timeout": POSTGRES_CONNECT_TIMEOUT_S}
 
 
 class PostgresPool(PooledPostgresqlDatabase):
@@ -86,6 +98,24 @@ class PostgresPool(PooledPostgresqlDatabase):
 
 POSTGRES_POOL_SCHEME = "postgresql+net119pool"
 register_database(PostgresPool, POSTGRES_POOL_SCHEME)
+
+
+def wait_in_the_gevent_loop(connection, timeout=None):
+    """psycogreen's wait for psycopg2 in the gevent loop, with connect_timeout kept.
+
+    Made in the loop, a connection is libpq's asynchronous kind, for which libpq
+    ignores connect_timeout: here the wait for a new connection ends after it.
+    """
+    import psycopg2
+    from gevent import Timeout
+    from psycogreen.gevent import gevent_wait_callback
+
+    if connection.status != psycopg2.extensions.STATUS_SETUP:
+        return gevent_wait_callback(connection, timeout)
+    seconds = psycopg2.extensions.parse_dsn(connection.dsn).get("connect_timeout")
+    expired = psycopg2.OperationalError("timeout expired (connecting)")
+    with Timeout(float(seconds) if seconds else None, expired):
+        return gevent_wait_callback(connection, timeout)
 
 
 def is_sqlite(database):

@@ -21,6 +21,7 @@ import threading
 import time
 import weakref
 
+from .database import postgres_connect_options
 from .realtime import Notice
 
 log = logging.getLogger(__name__)
@@ -86,7 +87,7 @@ class PostgresBridge:
                     if self._closed:
                         return
                     if self._sender is None or self._sender.closed:
-                        self._sender = psycopg2.connect(self._url)
+                        self._sender = psycopg2.connect(self._url, **postgres_connect_options(self._url))
                         self._sender.autocommit = True
                     with self._sender.cursor() as cursor:
                         cursor.execute("SELECT pg_notify(%s, %s)", (PG_CHANNEL, payload))
@@ -107,7 +108,7 @@ class PostgresBridge:
         while not self._closed:
             connection = None
             try:
-                connection = psycopg2.connect(self._url)
+                connection = psycopg2.connect(self._url, **postgres_connect_options(self._url))
                 connection.autocommit = True
                 with connection.cursor() as cursor:
                     cursor.execute(f"LISTEN {PG_CHANNEL}")
