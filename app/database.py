@@ -81,6 +81,8 @@ class PostgresPool(PooledPostgresqlDatabase):
         except MaxConnectionsExceeded as error:
             raise OperationalError(f"every pooled connection is busy: {error}") from error
 
+    _beyond_limit = threading.local()
+
     def connect_beyond_limit(self):
         """Connect this thread even when every pooled connection is taken.
 
@@ -88,10 +90,20 @@ class PostgresPool(PooledPostgresqlDatabase):
         wait for it, so a connection it asked the pool for could come only
         after the pool's timeout, and every caller would fail.
         """
+        self._beyond_limit.active = True
+        try:
+            return self.connect()
+        finally:
+            self._beyond_limit.active = False
+
+    def _connect(self):
+        # The pool's lock is taken inside the database's own, as peewee does: never the other way round.
+        if not getattr(self._beyond_limit, "active", False):
+            return super()._connect()
         with self._pool_lock:
             limit, self._max_connections = self._max_connections, None
             try:
-                return self.connect()
+                return super()._connect()
             finally:
                 self._max_connections = limit
 
