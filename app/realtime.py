@@ -111,7 +111,12 @@ class LocalHub:
         with self._lock:
             subscribers = list(self._subscribers.get(notice.channel, ()))
         for subscription in subscribers:
-            subscription.callback(notice)
+            try:
+                subscription.callback(notice)
+            except Exception:  # noqa: BLE001 (logged; the others are still told)
+                # One subscriber's bug must not keep the notice from the others, nor end the thread
+                # delivering it: the PostgreSQL listener is one thread for every socket of the process.
+                log.exception("a hub subscriber failed on a notice of %s", notice.channel)
 
     def wake_all(self):
         """A notice without news on every subscribed channel: each reads what it may have missed."""
