@@ -135,6 +135,16 @@ def console_with_a_case(app):
 
 # ---- A live server, started the way `net119 demo` starts it --------------------
 
+def wait_for(condition, timeout=10):
+    """True once ``condition()`` is, polled every 50 ms; False after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
 def free_port():
     """A TCP port on 127.0.0.1 that is free right now."""
     with socket.socket() as probe:

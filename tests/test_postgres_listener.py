@@ -1,17 +1,8 @@
 """The LISTEN side of the PostgreSQL bridge: nothing sent before a process listened stays unseen (SPEC §9)."""
-import time
-
 from app.realtime import LocalHub, Notice
 from app.realtime_postgres import PostgresBridge
 
-
-def _wait_for(condition, timeout=10):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
+from .conftest import wait_for
 
 
 def test_sockets_subscribed_before_the_first_listen_read_the_ledger_once_it_listens(postgres_database):
@@ -25,7 +16,7 @@ def test_sockets_subscribed_before_the_first_listen_read_the_ledger_once_it_list
     seen = []
     try:
         hub.subscribe(["hq:1:new"], seen.append)
-        assert _wait_for(lambda: Notice("hq:1:new") in seen)
+        assert wait_for(lambda: Notice("hq:1:new") in seen)
     finally:
         hub.bridge_to(None)
     assert seen.count(Notice("hq:1:new")) == 1
@@ -46,8 +37,8 @@ def test_one_subscriber_that_fails_does_not_stop_the_listener_for_the_others(pos
     try:
         there.subscribe(["report:7"], broken)
         there.subscribe(["report:7"], seen.append)
-        assert _wait_for(lambda: (here.publish("report:7", 7, 42), any(n.seq == 42 for n in seen))[1])
-        assert _wait_for(lambda: (here.publish("report:7", 7, 43), any(n.seq == 43 for n in seen))[1])
+        assert wait_for(lambda: (here.publish("report:7", 7, 42), any(n.seq == 42 for n in seen))[1])
+        assert wait_for(lambda: (here.publish("report:7", 7, 43), any(n.seq == 43 for n in seen))[1])
     finally:
         here.bridge_to(None)
         there.bridge_to(None)

@@ -10,19 +10,9 @@ import websocket
 from app.realtime import LocalHub, Notice
 from app.realtime_postgres import PostgresBridge
 
-from .conftest import ROOT, LiveServer
+from .conftest import ROOT, LiveServer, wait_for
 from .http_session import HttpSession
 from .test_sockets import receive_until
-
-
-def _wait_for(condition, timeout=10):
-    """True once ``condition()`` is, polled every 50 ms; False after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
 
 
 def test_a_notice_reaches_the_other_process_hub_once_without_the_rows(postgres_database):
@@ -35,9 +25,9 @@ def test_a_notice_reaches_the_other_process_hub_once_without_the_rows(postgres_d
         here.subscribe(["report:7"], seen_here.append)
         there.subscribe(["report:7"], seen_there.append)
         # The listener is up once a notice sent after subscribing arrives (seq 0: warm-up).
-        assert _wait_for(lambda: (here.publish("report:7", 7, 0), seen_there)[1])
+        assert wait_for(lambda: (here.publish("report:7", 7, 0), seen_there)[1])
         here.publish("report:7", 7, 42, in_hand=("rows", "in", "hand"))
-        assert _wait_for(lambda: any(n.seq == 42 for n in seen_there))
+        assert wait_for(lambda: any(n.seq == 42 for n in seen_there))
     finally:
         here.bridge_to(None)
         there.bridge_to(None)
@@ -57,14 +47,14 @@ def test_a_listener_that_lost_its_connection_reconnects_and_wakes_every_socket(p
     seen = []
     try:
         there.subscribe(["report:7"], seen.append)
-        assert _wait_for(lambda: (here.publish("report:7", 7, 0), seen)[1])
+        assert wait_for(lambda: (here.publish("report:7", 7, 0), seen)[1])
         seen.clear()
         # What a server restart or a network cut does to the listening connection.
         postgres_server.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                                 "WHERE query LIKE 'LISTEN%' OR query = 'SELECT 1'")
         # Whatever was sent meanwhile is lost to it: every subscriber is told to read the ledger.
-        assert _wait_for(lambda: Notice("report:7") in seen)
-        assert _wait_for(lambda: (here.publish("report:7", 7, 9), any(n.seq == 9 for n in seen))[1])
+        assert wait_for(lambda: Notice("report:7") in seen)
+        assert wait_for(lambda: (here.publish("report:7", 7, 9), any(n.seq == 9 for n in seen))[1])
     finally:
         here.bridge_to(None)
         there.bridge_to(None)

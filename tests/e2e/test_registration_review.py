@@ -22,16 +22,22 @@ def test_an_error_low_on_the_account_page_is_in_view_without_javascript(live_ser
     assert_accessible_without_js(phone, new_context)
 
 
+def add_resident(database, live_server, login, status, name, email="", created="CURRENT_TIMESTAMP"):
+    """A resident of the admin's HQ, written straight into the live server's database; its id."""
+    database.execute(
+        "INSERT OR IGNORE INTO resident (login, password_hash, hq_id, status, name, name_kana, sex, address,"
+        " phone, fax, email, disability_type, disability_proof, medical_history, medication,"
+        f" emergency_contacts, created_at) SELECT ?, '!', id, ?, ?, '', '', '', '', '', ?,"
+        f" '', '', '', '', '[]', {created} FROM headquarters WHERE code = ?",
+        (login, status, name, email, live_server.account("admins")["hq"]))
+    return database.execute("SELECT id FROM resident WHERE login = ?", (login,)).fetchone()[0]
+
+
 def resident_to_suspend(live_server):
     """A resident of the admin's HQ of this test's own: the demo resident's sessions serve other tests."""
     login = "review-suspend"
     with sqlite3.connect(live_server.data_dir / "net119.sqlite3", timeout=10) as database:
-        database.execute(
-            "INSERT OR IGNORE INTO resident (login, password_hash, hq_id, status, name, name_kana, sex, address,"
-            " phone, fax, email, disability_type, disability_proof, medical_history, medication,"
-            " emergency_contacts, created_at) SELECT ?, '!', id, 'active', '停止 試験', '', '', '', '', '', '',"
-            " '', '', '', '', '[]', CURRENT_TIMESTAMP FROM headquarters WHERE code = ?",
-            (login, live_server.account("admins")["hq"]))
+        add_resident(database, live_server, login, "active", "停止 試験")
     database.close()
     return login
 
@@ -53,13 +59,8 @@ def resident_not_activated(live_server):
     """A resident of the admin's HQ approved an hour ago whose activation mail has failed twice."""
     login, email = "review-activation", "review.activation.@docomo.ne.jp"
     with sqlite3.connect(live_server.data_dir / "net119.sqlite3", timeout=10) as database:
-        database.execute(
-            "INSERT OR IGNORE INTO resident (login, password_hash, hq_id, status, name, name_kana, sex, address,"
-            " phone, fax, email, disability_type, disability_proof, medical_history, medication,"
-            " emergency_contacts, created_at) SELECT ?, '!', id, 'pending', '有効化 試験', '', '', '', '', '', ?,"
-            " '', '', '', '', '[]', datetime('now', '-1 hour') FROM headquarters WHERE code = ?",
-            (login, email, live_server.account("admins")["hq"]))
-        resident_id = database.execute("SELECT id FROM resident WHERE login = ?", (login,)).fetchone()[0]
+        resident_id = add_resident(database, live_server, login, "pending", "有効化 試験", email,
+                                   created="datetime('now', '-1 hour')")
         database.execute(
             "INSERT INTO outgoing_mail (to_address, subject, body, created_at, sent_at, attempts, next_attempt_at,"
             " last_error) VALUES (?, '【NET119】登録が承認されました', ?, datetime('now', '-50 minutes'), NULL, 2,"
