@@ -33,6 +33,15 @@ def add_resident(database, live_server, login, status, name, email="", created="
     return database.execute("SELECT id FROM resident WHERE login = ?", (login,)).fetchone()[0]
 
 
+def admin_at(live_server, new_context, path):
+    """The HQ administrator logged in, at ``path``."""
+    admin = new_context().new_page()
+    log_in(admin, live_server.base_url, live_server.account("admins"), path="/dispatch/login")
+    expect(admin.get_by_role("button", name="ログアウト")).to_be_visible()
+    admin.goto(live_server.base_url + path)
+    return admin
+
+
 def resident_to_suspend(live_server):
     """A resident of the admin's HQ of this test's own: the demo resident's sessions serve other tests."""
     login = "review-suspend"
@@ -44,10 +53,7 @@ def resident_to_suspend(live_server):
 
 def test_suspending_a_resident_is_confirmed(live_server, new_context):
     login = resident_to_suspend(live_server)
-    admin = new_context().new_page()
-    log_in(admin, live_server.base_url, live_server.account("admins"), path="/dispatch/login")
-    expect(admin.get_by_role("button", name="ログアウト")).to_be_visible()
-    admin.goto(live_server.base_url + "/admin/residents")
+    admin = admin_at(live_server, new_context, "/admin/residents")
     admin.get_by_role("row").filter(has_text=login).get_by_role("button", name=re.compile("停止する$")).click()
     expect(admin.get_by_role("status")).to_contain_text("停止しました。")
     assert_accessible(admin)
@@ -73,10 +79,7 @@ def resident_not_activated(live_server):
 def test_sending_the_activation_mail_again_is_confirmed(live_server, new_context):
     """The admin sees why the mail did not arrive, sends it again, and a second click sends nothing."""
     resident_id = resident_not_activated(live_server)
-    admin = new_context().new_page()
-    log_in(admin, live_server.base_url, live_server.account("admins"), path="/dispatch/login")
-    expect(admin.get_by_role("button", name="ログアウト")).to_be_visible()
-    admin.goto(f"{live_server.base_url}/admin/residents/{resident_id}")
+    admin = admin_at(live_server, new_context, f"/admin/residents/{resident_id}")
     expect(admin.get_by_text("メールサーバーにつながりません。", exact=False)).to_be_visible()
     assert_accessible(admin)
     admin.get_by_role("button", name="有効化のメールを送り直す").click()
