@@ -26,6 +26,11 @@ POSTGRES_POOL = 20
 POSTGRES_POOL_WAIT_S = 10
 # How long opening a connection may take (libpq waits for ever by default).
 POSTGRES_CONNECT_TIMEOUT_S = 5
+# A connection the network dropped without a word (a failover, a firewall or NAT that forgot
+# it) is found dead after about a minute of silence, not the hours an idle TCP connection can
+# wait: above all the listener's (app/realtime_postgres.py), idle by design, whose process
+# would otherwise hear nothing from the other processes, and so show no message of theirs.
+POSTGRES_KEEPALIVES = {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3}
 
 
 def open_database(url):
@@ -56,13 +61,15 @@ def open_database(url):
 
 
 def postgres_connect_options(url):
-    """psycopg2.connect's options for every connection to ``url``: a bounded wait to connect.
+    """psycopg2.connect's options for every connection to ``url``: a bounded wait to connect,
+    and TCP keepalives (POSTGRES_KEEPALIVES).
 
     A server that accepts and never answers (hung, or a proxy whose database is gone) would
     otherwise hold the caller for ever: the pool opens connections under its lock, so every
-    request of the process with it. A connect_timeout in the URL wins.
+    request of the process with it. An option given in the URL wins.
     """
-    return {} if "connect_timeout=" in url else {"connect_timeout": POSTGRES_CONNECT_TIMEOUT_S}
+    options = {"connect_timeout": POSTGRES_CONNECT_TIMEOUT_S, **POSTGRES_KEEPALIVES}
+    return {name: value for name, value in options.items() if f"{name}=" not in url}
 
 
 class PostgresPool(PooledPostgresqlDatabase):
