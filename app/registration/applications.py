@@ -20,19 +20,35 @@ class ActivationFailed(Exception):
 
 
 def save_draft(application, fields):
-    """Keep what the applicant typed, valid or not."""
-    application.draft = fields
-    application.updated_at = utcnow()
-    application.save()
+    """Keep what the applicant typed, valid or not; False if it was sent meanwhile (kept as sent)."""
+    return _while_a_draft(application, draft=fields, updated_at=utcnow())
 
 
 def submit(application, fields):
-    """Send the application to the HQ for review and tell the applicant it arrived."""
-    application.draft = fields
-    application.status = "submitted"
-    application.submitted_at = application.updated_at = utcnow()
-    application.save()
+    """Send the application to the HQ for review and tell the applicant it arrived.
+
+    False if it was sent meanwhile (a second tab, a double press): one application, one mail.
+    """
+    now = utcnow()
+    if not _while_a_draft(application, draft=fields, status="submitted", submitted_at=now, updated_at=now):
+        return False
     send_mail(application.email, "application_received", hq=application.hq)
+    return True
+
+
+def _while_a_draft(application, **values):
+    """Write ``values`` if the application is still a draft, in the database as it is now.
+
+    Not a whole-row save of the copy read when the request began: a save from another tab,
+    posted as the application is sent, would put it back to a draft, out of the HQ's list
+    (and after a decision, undo it).
+    """
+    if not (Application.update(**values)
+            .where((Application.id == application.id) & (Application.status == "draft")).execute()):
+        return False
+    for name, value in values.items():
+        setattr(application, name, value)
+    return True
 
 
 def pending(hq):

@@ -141,13 +141,15 @@ def apply(token):
         form.form_errors.append(STALE_FORM)
         return render_page("registration/apply.html", form=form, application=application, status=400)
     fields = {name: value for name, value in request.form.items() if name in form and name != "csrf_token"}
-    if request.form.get("action") == "save":
-        applications.save_draft(application, fields)
-        return redirect(url_for(".apply", token=token, saved=1, _anchor="saved"), 303)
-    if not valid:
-        applications.save_draft(application, fields)
+    saving = request.form.get("action") == "save"
+    if saving or not valid:
+        if not applications.save_draft(application, fields):
+            # Sent meanwhile (another tab, a double press): what was sent stands, and says so.
+            return redirect(url_for(".apply", token=token), 303)
+        if saving:
+            return redirect(url_for(".apply", token=token, saved=1, _anchor="saved"), 303)
         return render_page("registration/apply.html", form=form, application=application, status=400)
-    applications.submit(application, fields)
+    applications.submit(application, fields)  # sent now, or already: the page shows it sent
     return redirect(url_for(".apply", token=token), 303)
 
 
