@@ -55,7 +55,8 @@
 
   function fillLocationFields(root) {
     var fix = freshFix();
-    if (!fix && lastFix && geoMessage === lastFix.said) sayGeo("locating");
+    // A fix gone stale: locating again, or failed if the last try did (a permission taken back).
+    if (!fix && lastFix && geoMessage === lastFix.said) sayGeo(lastFix.failedSince ? "geoFailed" : "locating");
     each(root.querySelectorAll("[data-geo]"), function (el) {
       var key = el.getAttribute("data-geo");
       if (key === "status") {
@@ -84,12 +85,22 @@
     fillLocationFields(document);
   }
 
+  // A phone that stays put may time out between fixes, and a browser may report an error
+  // while it switches sources: the fix it gave still holds while it is fresh, and "cannot get
+  // your location" would be untrue (and read out) while the fields have one. Once it is stale,
+  // the line says the last try failed (a permission taken back, no signal), not "locating".
+  function geoError() {
+    if (lastFix) lastFix.failedSince = lastFix.failedSince || Date.now();
+    if (!freshFix()) sayGeo("geoFailed");
+    fillLocationFields(document);
+  }
+
   function refreshFix() {
     if (!geoStarted || !("geolocation" in navigator) || document.visibilityState === "hidden") return;
     navigator.geolocation.getCurrentPosition(function (pos) {
       takeFix(pos);
       sendLocation(false);
-    }, function () { fillLocationFields(document); },
+    }, geoError,
     { enableHighAccuracy: true, maximumAge: REFRESH_FIX_MS, timeout: 20000 });
   }
 
@@ -168,13 +179,7 @@
     geoWatch = navigator.geolocation.watchPosition(function (pos) {
       takeFix(pos);
       sendLocation(false);
-    }, function () {
-      // A phone that stays put may time out between fixes, and a browser may report an
-      // error while it switches sources: the fix it gave still holds while it is fresh, and
-      // "cannot get your location" would be untrue (and read out) while the fields have one.
-      if (!freshFix()) sayGeo("geoFailed");
-      fillLocationFields(document);
-    }, { enableHighAccuracy: true, maximumAge: 30000, timeout: 20000 });
+    }, geoError, { enableHighAccuracy: true, maximumAge: 30000, timeout: 20000 });
   }
 
   // ---- Chat over the socket ------------------------------------------------
