@@ -312,20 +312,22 @@ def post_message(report, *, actor, body, client_id, staff=None, max_chars=1000):
     return event, created
 
 
-def unseen_notice_in(report, limit_seconds):
-    """Milliseconds until the resident is told that no dispatcher has opened ``report``
-    (0: tell them now), or None once one has, or when it is closed (SPEC §3.5).
+def unseen_notice(report, limit_seconds):
+    """``(ms, seq)``: milliseconds until the resident is told that no dispatcher has opened
+    ``report`` (0: tell them now), and how far a dispatcher must read for it to count as
+    opened; None once one has, or when it is closed (SPEC §3.5).
 
     After a transfer, "opened" means by the HQ that has it now: the old HQ's reading
     stays 既読 on the resident's messages, but nobody at the new HQ may be at the console.
     """
     if report.staff_read_seq or not report.is_open:  # staff_read_seq: the HQ that has it now
         return None
-    waited = (utcnow() - unseen_since(report)[1]).total_seconds()
-    return max(0, math.ceil((limit_seconds - waited) * 1000))
+    seq, since = _unseen_since(report)
+    waited = (utcnow() - since).total_seconds()
+    return max(0, math.ceil((limit_seconds - waited) * 1000)), seq
 
 
-def unseen_since(report):
+def _unseen_since(report):
     """``(seq, time)``: the HQ that has ``report`` has opened it once its dispatcher has read
     up to ``seq``, and it has had it since ``time`` (the report's opening, or its last transfer)."""
     if report.routing_outcome == "transferred":

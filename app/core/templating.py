@@ -7,7 +7,7 @@ from flask import current_app
 from ..auth import current_resident, current_staff
 from ..models import JST
 from ..routing import Outcome
-from ..reporting import KIND_LABELS, PLACE_LABELS, STATUS_LABELS, routing_notice, unseen_notice_in, unseen_since
+from ..reporting import KIND_LABELS, PLACE_LABELS, STATUS_LABELS, routing_notice, unseen_notice
 
 
 def jst(moment, fmt="%m/%d %H:%M:%S"):
@@ -35,8 +35,7 @@ def register(app):
     app.add_template_global(PLACE_LABELS, "PLACE_LABELS")
     app.add_template_global(STATUS_LABELS, "STATUS_LABELS")
     app.add_template_global(
-        lambda report: unseen_notice_in(report, current_app.config["UNSEEN_REPORT_SECONDS"]), "unseen_notice_in")
-    app.add_template_global(unseen_since)
+        lambda report: unseen_notice(report, current_app.config["UNSEEN_REPORT_SECONDS"]), "unseen_notice")
     app.add_template_global(routing_notice)
     app.add_template_global(current_resident)
     app.add_template_global(current_staff)
