@@ -10,6 +10,7 @@ from ..extensions import csrf
 from ..forms import bilingual
 from ..login_limits import address_network, client_address
 from ..mail.addresses import InvalidAddress, normalise
+from ..mail.addresses import mailbox as mailbox_of  # beside the demo's mailbox() view
 from ..mail.limits import RateLimit
 from ..mail.outbox import sender_address
 from ..models import Application, Headquarters, OutgoingMail
@@ -34,12 +35,6 @@ def _link_limits():
     """This app's two counts (kept in memory: the embedded default is one process)."""
     return current_app.extensions.setdefault("net119.link_requests", (
         RateLimit(LINKS_PER_MAILBOX, 3600), RateLimit(LINKS_PER_NETWORK, 3600)))
-
-
-def _mailbox(email):
-    """The mailbox an address reaches: ``taro+x@example.jp`` and ``taro@example.jp`` are one."""
-    local, _, domain = email.lower().rpartition("@")
-    return f"{local.split('+', 1)[0]}@{domain}"
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -79,7 +74,7 @@ def request_link():
                     return render_page("registration/request.html", "registration/_hq_field.html", form=form,
                                        suggestion=suggestion, status=429)
                 # The same answer whatever the address: the page never tells who is registered.
-                if per_mailbox.allow(_mailbox(email)):
+                if per_mailbox.allow(mailbox_of(email)):
                     send_application_link(hq, email)
                 return redirect(url_for(".link_sent"), 303)
     if request.method == "POST":
