@@ -272,7 +272,11 @@ def intake(host, port):
 @click.option("--every", default=30, show_default=True, type=click.IntRange(1),
               help="Seconds between rounds.")
 def outbox(once, every):
-    """Send the outbox's due mail through MAIL_RELAY, retrying failures with backoff."""
+    """Send the outbox's due mail through MAIL_RELAY, retrying with backoff what it cannot take yet.
+
+    A mail the relay refuses for good (a 5xx reply), or cannot take for three days, is given up:
+    marked failed, never tried again, and shown to the HQ's administrators.
+    """
     from .mail.outbox import deliver_due, settings_warnings
 
     app = configured_app()
@@ -282,15 +286,18 @@ def outbox(once, every):
         click.echo(f"Warning: {warning}", err=True)
     while True:
         try:
+            given_up = []
             with app.app_context(), db.connection_context():
-                sent = deliver_due()
+                sent = deliver_due(given_up=given_up)
         except Exception as error:  # noqa: BLE001 (the next round tries again; only --once ends)
             if once:
                 raise click.ClickException(f"outbox round failed: {type(error).__name__}: {error}") from None
             click.echo(f"outbox round failed, trying again in {every} s: {type(error).__name__}: {error}", err=True)
         else:
-            if sent:
-                click.echo(f"sent {sent}")
+            if sent or given_up:
+                # Each given-up mail is named in the log (stderr) with the relay's reply.
+                click.echo(f"sent {sent}, failed {len(given_up)} (not delivered, not tried again)"
+                           if given_up else f"sent {sent}")
             if once:
                 return
         time.sleep(every)

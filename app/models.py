@@ -518,7 +518,8 @@ class Application(BaseModel):
 class OutgoingMail(BaseModel):
     """A mail in the outbox: stored before any attempt to send it, kept after."""
 
-    to_address = CharField()
+    # Indexed: an administrator's page finds a resident's activation mail by it.
+    to_address = CharField(index=True)
     subject = CharField()
     body = TextField()
     created_at = DateTimeField(default=utcnow)
@@ -526,6 +527,11 @@ class OutgoingMail(BaseModel):
     attempts = IntegerField(default=0)
     next_attempt_at = DateTimeField(default=utcnow)
     last_error = TextField(default="")
+    # Set once the outbox gives the mail up; it is never tried again. ``failure`` says why:
+    # "refused" (the relay refused it for good: a 5xx reply) or "gave_up" (it could not be
+    # handed over for mail.outbox.GIVE_UP_AFTER); ``last_error`` holds the relay's last words.
+    failed_at = DateTimeField(null=True)
+    failure = CharField(max_length=16, default="")
 
 
 class ActivationToken(BaseModel):

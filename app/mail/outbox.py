@@ -1,6 +1,7 @@
-"""Outgoing mail: stored in the outbox first, then handed to the SMTP relay, retried until it takes it."""
+"""Outgoing mail: stored in the outbox first, then handed to the SMTP relay, retried until it takes it or gives it up."""
 import ipaddress
 import logging
+import re
 import smtplib
 from datetime import timedelta, timezone
 from email.message import EmailMessage
@@ -15,6 +16,13 @@ from .addresses import on_the_wire
 # After the n-th failed attempt, wait RETRY_DELAYS[n-1] (the last one repeats).
 RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15),
                 timedelta(hours=1), timedelta(hours=6))
+# A mail the relay could not take (down, or answering 4xx) this long after it was written is given
+# up. MTAs bounce after days (RFC 5321 §4.5.4.1 asks for at least 4-5 for the whole internet); ours
+# are shorter because someone is waiting on each: the resident's activation link lasts
+# ACTIVATION_LINK_MAX_AGE (7 days), and an administrator told on day 3 that the mail did not go still
+# has most of that week to reach the resident and send it again. Three days also outlast a relay
+# down over a long weekend, so an outage of our own does not fail every mail written in it.
+GIVE_UP_AFTER = timedelta(days=3)
 SMTP_TIMEOUT_SECONDS = 10
 log = logging.getLogger(__name__)
 # An attempt owns its mail this long (its next_attempt_at moves on), so another sender (a second
@@ -22,6 +30,8 @@ log = logging.getLogger(__name__)
 # handful of SMTP steps of SMTP_TIMEOUT_SECONDS each; a process that dies mid-attempt has its
 # mail tried again when the lease ends.
 ATTEMPT_LEASE = timedelta(minutes=5)
+# An address in a relay's reply, up to its @: the records and logs keep the domain only.
+_ADDRESS_PART = re.compile(r"[^\s<>()\[\],;:]+@")
 
 
 def send_mail(to, template, **context):
@@ -53,11 +63,16 @@ def send_now(mail):
         _attempt(mail, utcnow())
 
 
-def deliver_due(now=None):
-    """Try every unsent mail whose retry time has come; return how many were sent."""
+def deliver_due(now=None, given_up=None):
+    """Try every waiting mail whose retry time has come; return how many were sent.
+
+    The mails given up in this round (refused for good, or past GIVE_UP_AFTER) are appended to
+    the list ``given_up``, when one is passed.
+    """
     now = now or utcnow()
     due = list(OutgoingMail.select()
-               .where(OutgoingMail.sent_at.is_null() & (OutgoingMail.next_attempt_at <= now))
+               .where(OutgoingMail.sent_at.is_null() & OutgoingMail.failed_at.is_null()
+                      & (OutgoingMail.next_attempt_at <= now))
                .order_by(OutgoingMail.id))
     sent = 0
     for mail in due:
@@ -65,6 +80,8 @@ def deliver_due(now=None):
         if mail is None:
             continue
         error = _attempt(mail, now)
+        if error is not None and mail.failed_at and given_up is not None:
+            given_up.append(mail)
         if isinstance(error, OSError):
             # The relay cannot be reached: the rest stay due for the next round, rather than each
             # waiting out its own timeout now (a hung relay would make the round last hours).
@@ -74,19 +91,19 @@ def deliver_due(now=None):
 
 
 def deliver(mail, now=None):
-    """Hand one due mail to the relay, unless it is sent or another attempt owns it. True if sent."""
+    """Hand one due mail to the relay, unless it is sent, given up or owned by another attempt. True if sent."""
     now = now or utcnow()
     mail = _claim(mail, now)
     return mail is not None and _attempt(mail, now) is None
 
 
 def _claim(mail, now):
-    """The mail, fresh, now owned by this attempt; None if it is sent or another attempt owns it."""
+    """The mail, fresh, now owned by this attempt; None if it is sent, given up, or another attempt owns it."""
     # The lease runs from the real time: a long round's last mails are owned as long as its first.
     lease_end = max(now, utcnow()) + ATTEMPT_LEASE
     claimed = (OutgoingMail.update(next_attempt_at=lease_end)
                .where((OutgoingMail.id == mail.id) & OutgoingMail.sent_at.is_null()
-                      & (OutgoingMail.next_attempt_at <= now))
+                      & OutgoingMail.failed_at.is_null() & (OutgoingMail.next_attempt_at <= now))
                .execute())
     return OutgoingMail.get_by_id(mail.id) if claimed else None
 
@@ -96,21 +113,71 @@ def _attempt(mail, now):
     try:
         _relay(_message(mail), on_the_wire(mail.to_address))
     except (OSError, smtplib.SMTPException) as error:
-        delay = RETRY_DELAYS[min(mail.attempts, len(RETRY_DELAYS) - 1)]
-        mail.attempts += 1
-        mail.last_error = f"{type(error).__name__}: {error}"[:1000]
-        mail.next_attempt_at = max(now, utcnow()) + delay
-        mail.save(only=[OutgoingMail.attempts, OutgoingMail.last_error, OutgoingMail.next_attempt_at])
-        # The operator's only sign that a resident is waiting for a mail; the domain, not the person.
-        log.warning("outbox: mail #%s to an address at %s not sent (attempt %d): %s; next try at %s UTC",
-                    mail.id, mail.to_address.rpartition("@")[2], mail.attempts, mail.last_error,
-                    mail.next_attempt_at.isoformat(timespec="seconds"))
+        _record_failure(mail, error, max(now, utcnow()))
         return error
     mail.attempts += 1
     mail.sent_at = now
     mail.last_error = ""
     mail.save(only=[OutgoingMail.attempts, OutgoingMail.sent_at, OutgoingMail.last_error])
     return None
+
+
+def _record_failure(mail, error, now):
+    """Note a failed attempt: the mail is tried again on the schedule, or given up for good."""
+    mail.attempts += 1
+    mail.last_error = describe(error)[:1000]
+    deadline = mail.created_at + GIVE_UP_AFTER
+    if refused_for_good(error):
+        mail.failed_at, mail.failure = now, "refused"
+    elif now >= deadline:
+        mail.failed_at, mail.failure = now, "gave_up"
+    else:
+        # The last try falls on the deadline, not up to a 6-hour step past it.
+        mail.next_attempt_at = min(now + RETRY_DELAYS[min(mail.attempts - 1, len(RETRY_DELAYS) - 1)], deadline)
+    mail.save(only=[OutgoingMail.attempts, OutgoingMail.last_error, OutgoingMail.next_attempt_at,
+                    OutgoingMail.failed_at, OutgoingMail.failure])
+    # The operator's only sign that a resident is waiting for a mail; the domain, not the person.
+    domain = mail.to_address.rpartition("@")[2]
+    if mail.failed_at:
+        why = "refused by the relay" if mail.failure == "refused" else f"given up after {GIVE_UP_AFTER.days} days"
+        log.error("outbox: mail #%s to an address at %s not delivered, not tried again (%s, attempt %d): %s",
+                  mail.id, domain, why, mail.attempts, mail.last_error)
+    else:
+        log.warning("outbox: mail #%s to an address at %s not sent (attempt %d): %s; next try at %s UTC",
+                    mail.id, domain, mail.attempts, mail.last_error,
+                    mail.next_attempt_at.isoformat(timespec="seconds"))
+
+
+def refused_for_good(error):
+    """Whether the relay refused the mail itself with a permanent (5xx) reply: trying again cannot help.
+
+    Only the replies about this mail count: to MAIL (its sender), RCPT (its address) and DATA
+    (its content). A 5xx to the greeting, HELO or a login is the relay refusing us, every mail
+    alike: the operator mends that, and the mail goes then (or is given up after GIVE_UP_AFTER).
+    """
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return bool(error.recipients) and all(code >= 500 for code, _ in error.recipients.values())
+    if isinstance(error, (smtplib.SMTPSenderRefused, smtplib.SMTPDataError)):
+        return error.smtp_code >= 500
+    return False
+
+
+def describe(error):
+    """The error for the record: its kind and the relay's reply ("SMTPDataError: 554 5.7.1 ..."), no address."""
+    kind = type(error).__name__
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        # One recipient a mail; the dict's repr would repeat the resident's address into the logs.
+        code, reply = next(iter(error.recipients.values()), (0, b""))
+        return f"{kind}: {code} {_text(reply)}"
+    if isinstance(error, smtplib.SMTPResponseException):
+        return f"{kind}: {error.smtp_code} {_text(error.smtp_error)}"
+    return f"{kind}: {error}"
+
+
+def _text(reply):
+    text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+    # Relays often quote the address back ("<hanako@...>: User unknown").
+    return _ADDRESS_PART.sub("...@", " ".join(text.split()))
 
 
 def settings_warnings(config):

@@ -1,0 +1,20 @@
+"""009: a mail the outbox gave up on (refused for good, or not taken for days): when, and why.
+
+Also an index on the address: the administrator's pages find a resident's activation mail by it.
+"""
+
+import peewee as pw
+from peewee_migrate import Migrator
+
+
+def migrate(migrator: Migrator, database: pw.Database, *, fake=False):
+    """Add the failure's time and kind, and the address index."""
+    migrator.add_fields('outgoing_mail', failed_at=pw.DateTimeField(null=True),
+                        failure=pw.CharField(max_length=16, default=""))
+    migrator.add_index('outgoing_mail', 'to_address')
+
+
+def rollback(migrator: Migrator, database: pw.Database, *, fake=False):
+    """Remove them."""
+    migrator.drop_index('outgoing_mail', 'to_address')
+    migrator.remove_fields('outgoing_mail', 'failed_at', 'failure')
