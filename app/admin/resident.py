@@ -39,7 +39,8 @@ def _resident_page(resident, error=None, status=200):
                        done=request.args.get("done"), now=utcnow(),
                        mail=activation_mail.latest_mail(resident) if pending else None,
                        link=activation_mail.current_link(resident) if pending else None,
-                       error_in_words=activation_mail.error_in_words, sender=sender_address(),
+                       error_in_words=activation_mail.error_in_words,
+                       failure_in_words=activation_mail.failure_in_words, sender=sender_address(),
                        relay=bool(current_app.config["MAIL_RELAY"]))
 
 

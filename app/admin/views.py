@@ -9,7 +9,7 @@ from ..forms import bilingual
 from ..models import Application, CannedPhrase, Jurisdiction, Resident, Staff, utcnow
 from ..pages import render_page
 from ..practice.stats import practised_counts
-from ..registration import applications
+from ..registration import activation_mail, applications
 from ..registration.forms import ApplicationForm
 from ..reporting import InvalidInput
 from . import bp, staffing, suspension
@@ -51,12 +51,18 @@ def application(application_id):
     form = DecisionForm()
     if item.status == "submitted" and form.validate_on_submit():
         if request.form.get("action") == "approve":
-            decided = applications.approve(item, by=current_staff()) is not None
+            resident = applications.approve(item, by=current_staff())
+            decided = resident is not None
         else:
-            decided = applications.reject(item, form.reason.data.strip(), by=current_staff())
+            resident, decided = None, applications.reject(item, form.reason.data.strip(), by=current_staff())
         if not decided:
             # Another administrator was a moment faster: their decision stands, and is shown.
             return redirect(url_for(".application", application_id=item.id), 303)
+        mail = resident and activation_mail.latest_mail(resident)
+        if mail and mail.last_error:
+            # The relay did not take the activation mail: the list's "mailed" would not be true.
+            # The resident's page says what happened and offers to send it again.
+            return redirect(url_for(".resident", resident_id=resident.id, done="approved"), 303)
         return redirect(url_for(".application_list", done=item.status), 303)
     status = 400 if request.method == "POST" and item.status == "submitted" else 200
     return render_page("admin/application.html", item=item, form=form,
@@ -65,7 +71,9 @@ def application(application_id):
 
 
 def _residents_page(error=None, status=200):
-    residents = Resident.select().where(Resident.hq == current_staff().hq).order_by(Resident.login)
+    # Each resident not yet activated comes with its activation mail, all in the one query.
+    residents = activation_mail.with_latest_mail(
+        Resident.select().where(Resident.hq == current_staff().hq).order_by(Resident.login))
     return render_page("admin/residents.html", residents=list(residents), error=error, status=status,
                        done=request.args.get("done"))
 

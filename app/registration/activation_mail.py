@@ -1,9 +1,12 @@
 """The activation mail of a resident not yet activated (SPEC §7.5): how it went, and sending it again."""
+import re
 from datetime import timedelta
 
 from flask import current_app
+from peewee import JOIN, fn
 
-from ..mail.outbox import send_now, store_mail
+from ..forms import bilingual
+from ..mail.outbox import GIVE_UP_AFTER, send_now, store_mail
 from ..models import ActivationToken, AuditEntry, OutgoingMail, Resident, utcnow, write_transaction
 from .applications import activation_link
 
@@ -20,7 +23,7 @@ class NoAddress(Exception):
 
 
 class SentJustNow(Exception):
-    """An activation mail went to this resident less than RESEND_INTERVAL ago."""
+    """An activation mail went to this resident less than RESEND_INTERVAL ago (and was not refused)."""
 
     def __init__(self, mail):
         super().__init__(mail.id)
@@ -35,11 +38,26 @@ def latest_mail(resident):
     same address from before the approval (the application link) come before the resident.
     """
     return (OutgoingMail.select()
-            .where((OutgoingMail.to_address == resident.email)
-                   & (OutgoingMail.created_at >= resident.created_at)
-                   & OutgoingMail.body.contains(resident.login))
+            .where(_activation_mail_of(resident.email, resident.created_at, resident.login))
             .order_by(OutgoingMail.id.desc())
             .first())
+
+
+def with_latest_mail(residents):
+    """``residents`` (a Resident query), each with ``latest_mail``: as latest_mail() gives it, for
+    those not yet activated, else None. One query for the whole list, not one a resident."""
+    Mail = OutgoingMail.alias("latest")
+    newest = (OutgoingMail.select(fn.MAX(OutgoingMail.id))
+              .where(_activation_mail_of(Resident.email, Resident.created_at, Resident.login)))
+    return (residents.select_extend(Mail)
+            .join(Mail, JOIN.LEFT_OUTER, on=(Resident.status == "pending") & (Mail.id == newest),
+                  attr="latest_mail"))
+
+
+def _activation_mail_of(email, created_at, login):
+    """The activation mails of the resident with these (values, or Resident's columns in a query)."""
+    return ((OutgoingMail.to_address == email) & (OutgoingMail.created_at >= created_at)
+            & OutgoingMail.body.contains(login))
 
 
 def current_link(resident):
@@ -65,7 +83,9 @@ def resend(admin, resident):
             raise NoAddress
         last = latest_mail(resident)
         now = utcnow()
-        if last is not None and last.created_at > now - RESEND_INTERVAL:
+        # A mail given up never arrived: nothing can come twice, and the administrator who has just
+        # had the resident mend their mail filter need not wait.
+        if last is not None and last.failed_at is None and last.created_at > now - RESEND_INTERVAL:
             raise SentJustNow(last)
         # Two valid links are never around: the one in the lost (or late) mail stops here.
         (ActivationToken.update(expires_at=now)
@@ -78,6 +98,51 @@ def resend(admin, resident):
         AuditEntry.record("activation_mail_resend", staff=admin, resident=resident.login, mail=mail.id)
     send_now(mail)
     return OutgoingMail.get_by_id(mail.id)
+
+
+# The relay's reply in a mail's last_error ("SMTPRecipientsRefused: 550 5.1.1 ..."): the
+# code, and the enhanced status code (RFC 3463) that says what was wrong, when the relay gave one.
+REPLY = re.compile(r": (?P<code>[2-5]\d\d)(?: (?P<status>[245])\.(?P<subject>\d{1,3})\.(?P<detail>\d{1,3}))?")
+
+
+def failure_in_words(mail):
+    """Why a given-up mail was not delivered, in plain words for the administrator (Japanese, then English)."""
+    if mail.failure == "gave_up":
+        return bilingual(f"{GIVE_UP_AFTER.days}日間送り直しても、メールサーバーに渡せませんでした。"
+                         f"最後は：{error_in_words(mail.last_error)}",
+                         f"The mail server could not be given the mail in {GIVE_UP_AFTER.days} days of trying.")
+    kind = mail.last_error.partition(":")[0]
+    reply = REPLY.search(mail.last_error)
+    subject, detail = (reply["subject"], reply["detail"]) if reply and reply["status"] else (None, None)
+    if subject == "7":
+        return bilingual("相手の携帯電話会社（メール会社）が、迷惑メール対策などの設定でこのメールの受け取りを断りました。"
+                         "本人に、送信元のドメインからのメールの受信を許可してもらってから、送り直してください。",
+                         "The recipient's mail provider refused the mail (a spam filter or a similar setting). "
+                         "Ask the resident to allow mail from our domain, then send it again.")
+    if kind == "SMTPSenderRefused":
+        return bilingual("このシステムの送信元のアドレスが、メールサーバーに断られました。システム担当者に連絡してください。",
+                         "The mail server refused this system's sender address: tell whoever looks after the system.")
+    if kind == "SMTPDataError":
+        return bilingual("メールの中身が、メールサーバーに受け付けられませんでした。システム担当者に連絡してください。",
+                         "The mail server refused the mail's content: tell whoever looks after the system.")
+    if (subject, detail) == ("1", "1"):
+        return bilingual("このメールアドレスは存在しません（相手のメール会社がそう答えました）。"
+                         "アドレスに誤りがないか、本人に確かめてください。",
+                         "The address does not exist (the recipient's mail provider said so). "
+                         "Check the address with the resident.")
+    if (subject, detail) == ("1", "2"):
+        return bilingual("メールアドレスの@より後ろ（ドメイン）が存在しません。アドレスに誤りがないか、本人に確かめてください。",
+                         "The part of the address after the @ (the domain) does not exist. "
+                         "Check the address with the resident.")
+    if (subject, detail) == ("2", "1"):
+        return bilingual("このメールアドレスは、受け取りが止められています（使われていないアドレスです）。",
+                         "The address no longer takes mail (it is not in use).")
+    if (subject, detail) == ("2", "2") or (reply and reply["code"] == "552"):
+        return bilingual("相手のメールボックスがいっぱいで、受け取れませんでした。"
+                         "本人にメールを整理してもらってから、送り直してください。",
+                         "The resident's mailbox is full. Ask them to make room, then send it again.")
+    return bilingual("宛先のメールアドレスが受け付けられませんでした。アドレスの誤りか、相手のメール会社が受け取りを断っています。",
+                     "The address was refused: it is wrong, or the recipient's mail provider refuses the mail.")
 
 
 def error_in_words(last_error):

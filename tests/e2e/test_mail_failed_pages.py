@@ -1,0 +1,49 @@
+"""An activation mail the outbox gave up on, as the administrator sees it: in words, axe-clean, JS on and off."""
+import sqlite3
+
+import pytest
+from playwright.sync_api import expect
+
+from .conftest import assert_accessible, assert_accessible_without_js, log_in
+from .test_registration_review import add_resident
+
+pytestmark = pytest.mark.e2e
+
+
+def resident_whose_mail_failed(live_server, suffix):
+    """A resident of the admin's HQ approved yesterday whose activation mail the carrier refused (no such user)."""
+    login, email = f"review-mail-failed-{suffix}", f"no.such.user.{suffix}@docomo.ne.jp"
+    with sqlite3.connect(live_server.data_dir / "net119.sqlite3", timeout=10) as database:
+        add_resident(database, live_server, login, "pending", f"不達 試験{suffix}", email,
+                     created="datetime('now', '-1 day')")
+        database.execute(
+            "INSERT INTO outgoing_mail (to_address, subject, body, created_at, sent_at, attempts, next_attempt_at,"
+            " last_error, failed_at, failure) VALUES (?, '【NET119】登録が承認されました', ?,"
+            " datetime('now', '-1 day'), NULL, 1, datetime('now', '-1 day'),"
+            " 'SMTPRecipientsRefused: 550 5.1.1 <...@docomo.ne.jp>: User unknown', datetime('now', '-1 day'),"
+            " 'refused')",
+            (email, f"ログインID：\n{login}\n"))
+    database.close()
+    return login
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_a_mail_not_delivered_is_shown_in_the_list_and_on_the_residents_page(live_server, new_context, javascript):
+    suffix = "js" if javascript else "nojs"
+    login = resident_whose_mail_failed(live_server, suffix)
+    admin = new_context(java_script_enabled=javascript).new_page()
+    log_in(admin, live_server.base_url, live_server.account("admins"), path="/dispatch/login")
+    expect(admin.get_by_role("button", name="ログアウト")).to_be_visible()
+    admin.goto(live_server.base_url + "/admin/residents")
+    row = admin.get_by_role("row").filter(has_text=login)
+    expect(row.get_by_role("cell", name="届けられませんでした", exact=False)).to_be_visible()
+    check = assert_accessible if javascript else (lambda page: assert_accessible_without_js(page, new_context))
+    check(admin)
+    row.get_by_role("link", name=f"不達 試験{suffix}", exact=True).click()
+    expect(admin.get_by_text("届けられませんでした。", exact=False)).to_be_visible()
+    expect(admin.get_by_text("このメールアドレスは存在しません", exact=False)).to_be_visible()
+    check(admin)
+    # A mail that never arrived can be sent again at once: no minute's wait.
+    admin.get_by_role("button", name="有効化のメールを送り直す").click()
+    expect(admin.get_by_role("status")).to_contain_text("有効化のメールを送り直しました。")
+    check(admin)
