@@ -116,3 +116,14 @@ def test_the_approval_does_not_say_mailed_when_the_mail_was_refused(app, admin, 
     page = text_of(admin.get(decided.headers["Location"]).text)
     assert "承認しました" in page
     assert "メールで送りました" not in page and "届けられませんでした" in page
+
+
+def test_the_rejection_does_not_say_mailed_when_the_mail_was_refused(app, admin, refusing):  # noqa: F811
+    """The reason's mail refused at once: the confirmation says it did not reach the applicant."""
+    refusing(rcpt="550 5.1.1 User unknown")
+    path = f"/admin/applications/{submitted()}"
+    decided = post(admin, path, page=path, action="reject", reason="管轄外です")
+    assert decided.status_code == 303
+    page = text_of(admin.get(decided.headers["Location"]).text)
+    assert "却下しました" in page
+    assert "メールで送りました" not in page and "届けられませんでした" in page

@@ -6,6 +6,7 @@ from flask import abort, redirect, request, url_for
 from ..auth import current_staff, staff_required
 from ..dispatch import phrases
 from ..forms import bilingual
+from ..mail.outbox import first_to
 from ..models import Application, CannedPhrase, Jurisdiction, Resident, Staff, utcnow
 from ..pages import render_page
 from ..practice.stats import practised_counts
@@ -58,16 +59,24 @@ def application(application_id):
         if not decided:
             # Another administrator was a moment faster: their decision stands, and is shown.
             return redirect(url_for(".application", application_id=item.id), 303)
-        mail = resident and activation_mail.latest_mail(resident)
-        if mail and mail.last_error:
-            # The relay did not take the activation mail: the list's "mailed" would not be true.
-            # The resident's page says what happened and offers to send it again.
-            return redirect(url_for(".resident", resident_id=resident.id, done="approved"), 303)
+        # When the relay did not take the decision's mail, the list's "mailed" would not be true:
+        # the resident's page (for an approval, with the resend) or the application's says so.
+        if resident is not None:
+            if _not_taken(activation_mail.latest_mail(resident)):
+                return redirect(url_for(".resident", resident_id=resident.id, done="approved"), 303)
+        elif _not_taken(first_to(item.email, item.decided_at)):
+            return redirect(url_for(".application", application_id=item.id, done="rejected"), 303)
         return redirect(url_for(".application_list", done=item.status), 303)
     status = 400 if request.method == "POST" and item.status == "submitted" else 200
-    return render_page("admin/application.html", item=item, form=form,
+    return render_page("admin/application.html", item=item, form=form, done=request.args.get("done"),
+                       rejection_mail=first_to(item.email, item.decided_at) if item.status == "rejected" else None,
                        labels={f.name: f.label.text for f in ApplicationForm(formdata=None, meta={"csrf": False})},
                        status=status)
+
+
+def _not_taken(mail):
+    """Whether the relay has been tried with ``mail`` and has not taken it (yet, or ever)."""
+    return mail is not None and mail.sent_at is None and bool(mail.last_error)
 
 
 def _residents_page(error=None, status=200):

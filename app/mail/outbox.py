@@ -1,4 +1,4 @@
-"""Outgoing mail: stored in the outbox first, then handed to the SMTP relay, retried until it takes it or gives it up."""
+"""Outgoing mail: stored in the outbox first, then handed to the SMTP relay, retried until it is taken or given up."""
 import ipaddress
 import logging
 import re
@@ -88,6 +88,12 @@ def deliver_due(now=None, given_up=None):
             break
         sent += error is None
     return sent
+
+
+def first_to(address, since):
+    """The first mail stored for ``address`` at or after ``since`` (the one a decision made then wrote), or None."""
+    return (OutgoingMail.select().where((OutgoingMail.to_address == address) & (OutgoingMail.created_at >= since))
+            .order_by(OutgoingMail.id).first())
 
 
 def deliver(mail, now=None):

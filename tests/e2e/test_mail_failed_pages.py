@@ -47,3 +47,32 @@ def test_a_mail_not_delivered_is_shown_in_the_list_and_on_the_residents_page(liv
     admin.get_by_role("button", name="有効化のメールを送り直す").click()
     expect(admin.get_by_role("status")).to_contain_text("有効化のメールを送り直しました。")
     check(admin)
+
+
+def rejected_application_whose_mail_failed(live_server):
+    """An application of the admin's HQ rejected an hour ago; the mail with the reason was refused."""
+    email = "rejected.no.such.user@docomo.ne.jp"
+    with sqlite3.connect(live_server.data_dir / "net119.sqlite3", timeout=10) as database:
+        database.execute(
+            "INSERT INTO application (hq_id, email, status, draft, reason, created_at, updated_at, submitted_at,"
+            " decided_at) SELECT id, ?, 'rejected', '{\"name\": \"却下 試験\"}', '管轄外です', datetime('now', '-1 day'),"
+            " datetime('now', '-1 hour'), datetime('now', '-1 day'), datetime('now', '-1 hour')"
+            " FROM headquarters WHERE code = ?", (email, live_server.account("admins")["hq"]))
+        application_id = database.execute("SELECT max(id) FROM application").fetchone()[0]
+        database.execute(
+            "INSERT INTO outgoing_mail (to_address, subject, body, created_at, attempts, next_attempt_at,"
+            " last_error, failed_at, failure) VALUES (?, '【NET119】登録申請について', '管轄外です',"
+            " datetime('now', '-1 hour'), 1, datetime('now', '-1 hour'),"
+            " 'SMTPRecipientsRefused: 550 5.1.1 User unknown', datetime('now', '-1 hour'), 'refused')", (email,))
+    database.close()
+    return application_id
+
+
+def test_a_rejection_whose_mail_was_not_delivered_says_so(live_server, new_context):
+    application_id = rejected_application_whose_mail_failed(live_server)
+    admin = new_context().new_page()
+    log_in(admin, live_server.base_url, live_server.account("admins"), path="/dispatch/login")
+    expect(admin.get_by_role("button", name="ログアウト")).to_be_visible()
+    admin.goto(f"{live_server.base_url}/admin/applications/{application_id}")
+    expect(admin.get_by_text("理由を知らせるメールは届けられませんでした", exact=False)).to_be_visible()
+    assert_accessible(admin)
