@@ -1,6 +1,7 @@
 """An activation mail that could not be delivered is shown to the administrators: resident page, list, approval."""
 import logging
 import re
+from datetime import timedelta
 
 import pytest
 
@@ -127,3 +128,15 @@ def test_the_rejection_does_not_say_mailed_when_the_mail_was_refused(app, admin,
     page = text_of(admin.get(decided.headers["Location"]).text)
     assert "却下しました" in page
     assert "メールで送りました" not in page and "届けられませんでした" in page
+
+
+def test_a_mail_still_being_retried_says_until_when(app, admin, refusing):  # noqa: F811
+    """A temporary refusal: retried automatically, and the page says when the retrying stops."""
+    refusing(rcpt="451 4.7.1 Greylisted")
+    resident_id, _ = approved(app)
+    with db.connection_context():
+        created = OutgoingMail.select().order_by(OutgoingMail.id.desc()).get().created_at
+    page = text_of(admin.get(f"/admin/residents/{resident_id}").text)
+    assert "自動でもう一度送ります" in page and "届けられませんでした" not in page
+    give_up = (created + timedelta(days=3, hours=9)).strftime("%Y/%m/%d %H:%M")  # JST
+    assert f"{give_up}までに届けられなければ、送るのをやめます" in page

@@ -4,7 +4,7 @@ from flask import abort, current_app, redirect, request, url_for
 from ..auth import current_staff, staff_required
 from ..core.templating import jst
 from ..forms import bilingual
-from ..mail.outbox import sender_address
+from ..mail.outbox import GIVE_UP_AFTER, sender_address
 from ..models import Resident, utcnow
 from ..pages import render_page
 from ..registration import activation_mail
@@ -40,7 +40,8 @@ def _resident_page(resident, error=None, status=200):
                        mail=activation_mail.latest_mail(resident) if pending else None,
                        link=activation_mail.current_link(resident) if pending else None,
                        error_in_words=activation_mail.error_in_words,
-                       failure_in_words=activation_mail.failure_in_words, sender=sender_address(),
+                       failure_in_words=activation_mail.failure_in_words, give_up_after=GIVE_UP_AFTER,
+                       sender=sender_address(),
                        relay=bool(current_app.config["MAIL_RELAY"]))
 
 
