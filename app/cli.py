@@ -25,10 +25,21 @@ PORT = click.IntRange(1, 65535)
 
 
 def configured_app():
-    """The app on the NET119_* settings; a setting it cannot use ends the command with the reason."""
+    """The app on the NET119_* settings; settings it cannot use end the command, each with the reason."""
+    from flask import Flask
+
+    from .config import check_settings, operator_settings
+
+    instance_path = Flask(__package__).instance_path
     try:
-        return create_app()
-    except ValueError as error:  # app/database.py explains a DATABASE_URL it cannot open
+        settings = operator_settings(instance_path)
+    except Exception as error:  # noqa: BLE001 (net119.cfg is the operator's Python: any error in it is theirs)
+        raise click.ClickException(
+            f"{instance_path}/net119.cfg を読めません。 / {instance_path}/net119.cfg cannot be read: "
+            f"{type(error).__name__}: {error}") from None
+    try:
+        return create_app(check_settings(settings, os.environ))
+    except ValueError as error:  # app/config.py and app/database.py explain what they cannot use
         raise click.ClickException(str(error)) from None
 
 

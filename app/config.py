@@ -3,8 +3,15 @@
 Order of precedence (later wins): these defaults, ``instance/net119.cfg``,
 ``NET119_*`` environment variables (``NET119_DATABASE_URL=...``; values are
 parsed as JSON where they can be), and the mapping passed to ``create_app``.
+The ``net119`` command checks the operator's settings first (``check_settings``):
+one that cannot work stops it at start, not at the first report that needs it.
 """
+import difflib
+import re
 from datetime import timedelta
+from email.utils import parseaddr
+from pathlib import Path
+from urllib.parse import urlsplit
 
 
 class Defaults:
@@ -106,3 +113,238 @@ class Defaults:
     # behind a proxy). 0 trusts no header; failed logins are then limited per socket address,
     # which behind an unconfigured proxy is the proxy's, shared by everyone.
     TRUSTED_PROXY_HOPS = 0
+
+
+# Read by the command itself, not settings of the app.
+ENVIRONMENT_ONLY = {"GEVENT", "ACCESS_LOG", "BENCH_STAGES"}
+SECONDS = ("RESIDENT_SESSION_LIFETIME", "STAFF_SESSION_LIFETIME", "APPLICATION_LINK_MAX_AGE",
+           "ACTIVATION_LINK_MAX_AGE")
+WHOLE_NUMBERS = {"MAX_MESSAGE_CHARS": 1, "NOSCRIPT_REFRESH_SECONDS": 1, "UNSEEN_REPORT_SECONDS": 1,
+                 "TRUSTED_PROXY_HOPS": 0}
+SWITCHES = ("MAILBOX_PAGE", "SPEECH_PREPARE_ON_START", "SESSION_COOKIE_SECURE")
+TRUE_WORDS, FALSE_WORDS = {"true", "yes", "on", "1"}, {"false", "no", "off", "0"}
+MAIL_DOMAIN_NAME = re.compile(r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?",
+                              re.IGNORECASE)
+
+
+class SettingsError(ValueError):
+    """Settings the service cannot run with: each named, what is wrong and what to write, in Japanese and English."""
+
+    def __init__(self, problems):
+        self.problems = problems
+        lines = [f"  NET119_{name}: {ja}\n  NET119_{name}: {en}" for name, ja, en in problems]
+        super().__init__("次の設定を直してから、もう一度実行してください。 / "
+                         "Fix these settings, then run the command again:\n" + "\n".join(lines))
+
+
+def operator_settings(instance_path):
+    """The settings as create_app reads them without overrides: defaults, instance/net119.cfg, NET119_*."""
+    from flask import Config
+
+    config = Config(instance_path)
+    config.from_object(Defaults)
+    config.from_pyfile("net119.cfg", silent=True)
+    config.from_prefixed_env("NET119")
+    return config
+
+
+def check_settings(config, environ):
+    """The values create_app should take instead of the operator's own (seconds as durations, ...).
+
+    SettingsError naming every setting that cannot work, so the command stops at
+    start rather than at the first report, mail or card that needs it.
+    """
+    problems, taken = [], {}
+
+    def problem(name, ja, en):
+        problems.append((name, ja, en))
+
+    for variable in sorted(environ):
+        name = variable.removeprefix("NET119_").split("__")[0]
+        if variable.startswith("NET119_") and name not in config_names() | ENVIRONMENT_ONLY:
+            close = difflib.get_close_matches(name, sorted(config_names()), n=1, cutoff=0.75)
+            hint_ja = f"NET119_{close[0]} のことですか。" if close else "綴りを確かめてください。"
+            hint_en = f"did you mean NET119_{close[0]}?" if close else "check its spelling."
+            problem(name, f"NET119 にこの名前の設定はありません。{hint_ja}",
+                    f"NET119 has no setting of this name: {hint_en}")
+    for name, minimum in WHOLE_NUMBERS.items():
+        if not _whole(config[name], minimum):
+            problem(name, f"{minimum} 以上の整数にしてください（今は {config[name]!r}）。",
+                    f"must be a whole number, at least {minimum} (found {config[name]!r}).")
+    for name in SECONDS:
+        duration = _duration(config[name])
+        if duration is None:
+            problem(name, f"0 より大きい秒数にしてください（今は {config[name]!r}）。例：14時間なら 50400。",
+                    f"must be a number of seconds above 0 (found {config[name]!r}), e.g. 50400 for 14 hours.")
+        else:
+            taken[name] = duration
+    keep = config["SPEECH_CACHE_KEEP"]
+    if keep is not None:
+        taken["SPEECH_CACHE_KEEP"] = _duration(keep)
+        if taken["SPEECH_CACHE_KEEP"] is None:
+            problem("SPEECH_CACHE_KEEP", f"0 より大きい秒数にしてください（今は {keep!r}）。ずっと残すなら null。",
+                    f"must be a number of seconds above 0 (found {keep!r}), e.g. 2592000 for 30 days, "
+                    "or null to keep the audio for ever.")
+    most = config["SPEECH_CACHE_MAX_BYTES"]
+    if most is not None and not _whole(most, 1):
+        problem("SPEECH_CACHE_MAX_BYTES", f"1 以上のバイト数にしてください（今は {most!r}）。上限なしなら null。",
+                f"must be a number of bytes above 0 (found {most!r}), e.g. 2147483648 for 2 GiB, "
+                "or null for no limit.")
+    for name, default in (("INTAKE_LIMIT_PER_SENDER", Defaults.INTAKE_LIMIT_PER_SENDER),
+                          ("INTAKE_LIMIT_PER_HQ", Defaults.INTAKE_LIMIT_PER_HQ)):
+        limit = config[name]
+        if isinstance(limit, (list, tuple)) and len(limit) == 2 and all(_whole(part, 1) for part in limit):
+            taken[name] = tuple(limit)
+        else:
+            problem(name, f"[件数, 秒数] の形で、どちらも 1 以上の整数にしてください。例：{list(default)}（今は {limit!r}）。",
+                    f"must be [count, seconds], two whole numbers above 0, e.g. {list(default)} (found {limit!r}).")
+    for name in SWITCHES:
+        value = config[name]
+        if name == "SESSION_COOKIE_SECURE" and value is None:
+            continue
+        switch = _switch(value)
+        if switch is None:
+            problem(name, f"true か false にしてください（今は {value!r}）。",
+                    f"must be true or false (found {value!r}).")
+        else:
+            taken[name] = switch
+    secret = config["SECRET_KEY"]
+    if secret is not None and not (isinstance(secret, (str, bytes)) and secret):
+        problem("SECRET_KEY", "長いランダムな文字列にしてください。例：python3 -c 'import secrets; "
+                              "print(secrets.token_hex(32))' の出力。",
+                f"must be a long random text (found {type(secret).__name__} {secret!r}), e.g. what "
+                "python3 -c 'import secrets; print(secrets.token_hex(32))' prints.")
+    problems += _address_problems(config, taken)
+    problems += _file_problems(config)
+    if problems:
+        raise SettingsError(problems)
+    return taken
+
+
+def config_names():
+    """Every setting the app reads: ours and Flask's."""
+    from flask import Flask
+
+    return {name for name in dir(Defaults) if name.isupper()} | set(Flask.default_config) | {
+        "WTF_CSRF_ENABLED", "WTF_CSRF_CHECK_DEFAULT", "WTF_CSRF_SSL_STRICT", "WTF_CSRF_FIELD_NAME",
+        "WTF_CSRF_HEADERS", "WTF_CSRF_METHODS", "COMPRESS_MIMETYPES", "COMPRESS_LEVEL", "COMPRESS_MIN_SIZE",
+        "COMPRESS_REGISTER", "COMPRESS_STREAMS"}
+
+
+def _address_problems(config, taken):
+    """PUBLIC_URL, the mail settings, ALLOWED_ORIGINS, TILE_URL, the database URLs and SPEECH_ENGINES."""
+    from .database import database_url_problem
+    problems = []
+    public = config["PUBLIC_URL"]
+    parts = urlsplit(public) if isinstance(public, str) else None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        problems.append(("PUBLIC_URL", f"このサイトの公開アドレスを https:// から書いてください（今は {public!r}）。"
+                                       "例：https://net119.example.jp",
+                         f"must be the site's public address starting with https:// (or http://), e.g. "
+                         f"https://net119.example.jp (found {public!r}): mailed links are made from it."))
+    relay = config["MAIL_RELAY"]
+    if relay:
+        host, _, port = str(relay).rpartition(":")
+        if not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+            problems.append(("MAIL_RELAY", f"SMTP 中継サーバーを「ホスト:ポート」で書いてください。例：smtp.example.jp:587"
+                                           f"（今は {relay!r}）。",
+                             f"must be host:port of the SMTP relay, e.g. smtp.example.jp:587 (found {relay!r})."))
+    domain = config["MAIL_DOMAIN"]
+    if not (isinstance(domain, str) and MAIL_DOMAIN_NAME.fullmatch(domain)):
+        problems.append(("MAIL_DOMAIN", f"メールのドメイン名にしてください。例：net119.example.jp（今は {domain!r}）。",
+                         f"must be a mail domain such as net119.example.jp (found {domain!r})."))
+    sender = config["MAIL_FROM"]
+    if sender is not None:
+        address = parseaddr(sender)[1] if isinstance(sender, str) else ""
+        if "@" not in address or " " in address:
+            problems.append(("MAIL_FROM", f"差出人のメールアドレスにしてください。例：NET119 <no-reply@net119.example.jp>"
+                                          f"（今は {sender!r}）。",
+                             f"must be a mail address, e.g. NET119 <no-reply@net119.example.jp> (found {sender!r})."))
+    origins = config["ALLOWED_ORIGINS"]
+    if isinstance(origins, str):
+        origins = origins.replace(",", " ").split()
+    if not isinstance(origins, (list, tuple)):
+        origins = [origins]
+    allowed = []
+    for origin in origins:
+        parts = urlsplit(origin.rstrip("/")) if isinstance(origin, str) else None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname \
+                or parts.path or parts.query or parts.fragment:
+            hint = f"{parts.scheme}://{parts.netloc}" if parts and parts.netloc else "https://net119.example.jp"
+            problems.append(("ALLOWED_ORIGINS", f"オリジンは「https://ホスト名」だけで、パスを付けずに書いてください。"
+                                                f"例：{hint}（今は {origin!r}）。",
+                             f"origins are scheme://host[:port] with no path, e.g. {hint} (found {origin!r})."))
+        else:
+            allowed.append(f"{parts.scheme}://{parts.netloc}")
+    taken["ALLOWED_ORIGINS"] = allowed
+    tiles = config["TILE_URL"]
+    if not (isinstance(tiles, str) and tiles.startswith(("https://", "http://"))
+            and all(part in tiles for part in ("{z}", "{x}", "{y}"))):
+        problems.append(("TILE_URL", f"地図タイルの URL に {{z}}/{{x}}/{{y}} を含めてください。例：{Defaults.TILE_URL}"
+                                     f"（今は {tiles!r}）。",
+                         f"must be a tile URL holding {{z}}/{{x}}/{{y}}, e.g. {Defaults.TILE_URL} (found {tiles!r})."))
+    for name in ("DATABASE_URL", "PRACTICE_DATABASE_URL"):
+        if config[name] is not None:
+            wrong = database_url_problem(config[name], name)
+            if wrong:
+                problems.append((name, *wrong))
+    problems += _engine_problems(config["SPEECH_ENGINES"])
+    return problems
+
+
+def _engine_problems(engines):
+    from speech.engines import ENGINES
+
+    example = '{"ja": ["openjtalk"], "en": ["espeak-ng"]}'
+    if engines is None:
+        return []
+    if not (isinstance(engines, dict) and all(isinstance(names, list) for names in engines.values())):
+        return [("SPEECH_ENGINES", f"言語ごとのエンジンの順を {example} の形で書いてください（今は {engines!r}）。",
+                 f"must name the engines of each language in order, like {example} (found {engines!r}).")]
+    unknown = sorted({str(name) for names in engines.values() for name in names} - ENGINES.keys())
+    if unknown:
+        return [("SPEECH_ENGINES", f"知らないエンジン {', '.join(unknown)} があります。使えるのは {', '.join(sorted(ENGINES))}。",
+                 f"unknown engine {', '.join(unknown)}; known: {', '.join(sorted(ENGINES))}.")]
+    return []
+
+
+def _file_problems(config):
+    """TERMS_FILE must be a UTF-8 file this process can read: applicants agree to what it says."""
+    path = config["TERMS_FILE"]
+    if not path:
+        return []
+    try:
+        Path(path).read_bytes().decode("utf-8")
+    except UnicodeDecodeError as error:
+        ja = f"{path} が UTF-8 ではありません（{error.start} バイト目）。UTF-8 で保存し直してください。"
+        en = f"{path} is not UTF-8 (at byte {error.start}): save it again as UTF-8."
+    except IsADirectoryError:
+        ja, en = f"{path} はフォルダーです。利用規約の HTML ファイルを指定してください。", \
+            f"{path} is a folder: name the HTML file of the terms of use."
+    except OSError as error:
+        ja = f"{path} を読めません（{error.strerror}）。ファイルの場所と読み取り権限を確かめてください。"
+        en = f"{path} cannot be read ({error.strerror}): check where the file is and that this user may read it."
+    else:
+        return []
+    return [("TERMS_FILE", ja, en)]
+
+
+def _whole(value, minimum):
+    return isinstance(value, int) and not isinstance(value, bool) and value >= minimum
+
+
+def _duration(value):
+    """``value`` (a timedelta, or seconds) as a timedelta above zero; None when it is neither."""
+    if isinstance(value, timedelta):
+        return value if value > timedelta(0) else None
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+        return timedelta(seconds=value)
+    return None
+
+
+def _switch(value):
+    """True or False from true/false, yes/no, on/off, 1/0; None for anything else."""
+    if isinstance(value, bool):
+        return value
+    word = str(value).strip().lower()
+    return True if word in TRUE_WORDS else False if word in FALSE_WORDS else None

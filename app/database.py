@@ -38,11 +38,9 @@ def open_database(url):
 
     ValueError, saying what is expected, for any other URL (SPEC §9 names only these two).
     """
-    scheme = url.split(":", 1)[0] if ":" in url else ""
-    if scheme not in ("sqlite", "postgresql", "postgres") or not url.startswith(f"{scheme}://"):
-        # Only the scheme is repeated: the rest of a URL may hold a password.
-        raise ValueError(f"a database URL (NET119_DATABASE_URL) must be sqlite:///path/to/file.sqlite3 "
-                         f"or postgresql://user@host/database, not {scheme or 'one without a scheme'!r}")
+    wrong = database_url_problem(url)
+    if wrong:
+        raise ValueError(" / ".join(wrong))
     if url.startswith("sqlite:"):
         # Pooled: every request and socket step "opens" and "closes" a
         # connection; without a pool each burst would reopen the file, rerun
@@ -58,6 +56,20 @@ def open_database(url):
     rest = url.split("://", 1)[1]
     return connect(f"{POSTGRES_POOL_SCHEME}://{rest}", max_connections=POSTGRES_POOL, stale_timeout=300,
                    timeout=POSTGRES_POOL_WAIT_S, **postgres_connect_options(url))
+
+
+def database_url_problem(url, setting="DATABASE_URL"):
+    """None for a URL open_database can use; else what is wrong with it, in Japanese and in English."""
+    url = url if isinstance(url, str) else ""
+    scheme = url.split(":", 1)[0] if ":" in url else ""
+    if scheme in ("sqlite", "postgresql", "postgres") and url.startswith(f"{scheme}://"):
+        return None
+    # Only the scheme is repeated: the rest of a URL may hold a password.
+    found = scheme or "one without a scheme"
+    return (f"データベースの URL（NET119_{setting}）は sqlite:///path/to/file.sqlite3 か "
+            f"postgresql://user@host/database の形にしてください（今は {found!r}）。",
+            f"a database URL (NET119_{setting}) must be sqlite:///path/to/file.sqlite3 "
+            f"or postgresql://user@host/database, not {found!r}")
 
 
 def postgres_connect_options(url):
