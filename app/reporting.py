@@ -108,7 +108,24 @@ def _unsent(item, now_at):
     """
     AuditEntry.record("message_unsent", staff=item["staff"], report=item["report"], body=item["body"],
                       client_id=item["client_id"], to=now_at.code)
-    return handed_away_refusal(now_at)
+    refusal = handed_away_refusal(now_at)
+    refusal.kept_unsent_of = item["report"].id
+    return refusal
+
+
+def unsent_channel(report_id):
+    """The hub channel on which the case views of the HQ that has the case hear of words kept unsent."""
+    return f"unsent:{report_id}"
+
+
+def _tell_unsent(report_id):
+    """Tell the case's open views that words were kept unsent; call after the write committed.
+
+    An audit entry, not a ledger event: the resident's chat and its sequence numbers must
+    never carry them. So they have their own channel, as claims do (dispatch/claims.py),
+    and the case view reads them again (dispatch/access.py, unsent_messages).
+    """
+    hub.publish(unsent_channel(report_id), report_id)
 
 
 def keep_unsent(report, staff, body, client_id, now_at=None, max_chars=1000):
@@ -125,6 +142,7 @@ def keep_unsent(report, staff, body, client_id, now_at=None, max_chars=1000):
         with write_transaction():
             _unsent(dict(staff=staff, report=report, body=body,
                          client_id=client_id if isinstance(client_id, str) else None), now_at)
+        _tell_unsent(report.id)
     return handed_away_refusal(now_at, message=bool(body))
 
 
@@ -177,6 +195,9 @@ class InvalidInput(ValueError):
 
 class CaseChanged(InvalidInput):
     """A console's write found the case closed or handed away since the console read it."""
+
+    # The report whose message this refusal kept as unsent (_unsent): told once the batch committed.
+    kept_unsent_of = None
 
 
 def parse_fix(lat, lon, accuracy=None):
@@ -299,8 +320,13 @@ def post_message(report, *, actor, body, client_id, staff=None, max_chars=1000):
                            f"Keep the message to {max_chars} characters or fewer.")
     if not report.is_open:
         raise InvalidInput("body", "この通報は終了しています。", "This report is closed.")
-    event, created = message_writes.run(dict(report=report, actor=actor, body=body, client_id=client_id,
-                                             staff=staff))
+    try:
+        event, created = message_writes.run(dict(report=report, actor=actor, body=body, client_id=client_id,
+                                                 staff=staff))
+    except CaseChanged as refused:
+        if refused.kept_unsent_of is not None:
+            _tell_unsent(refused.kept_unsent_of)  # kept in the batch that has committed by now
+        raise
     if not created and event.body != body:
         # Not a retry: another message under an id already used. Without JavaScript the
         # quick phrases share one form's id, and a second phrase tapped before the page

@@ -73,3 +73,8 @@ def unsent_messages(report, hq=None):
             seen.add(key)
             unsent.append(entry)
     return unsent
+
+
+def unsent_to_read(report, hq):
+    """What other HQs' dispatchers could not send after the case left them: for ``hq``, which has it now."""
+    return [entry for entry in unsent_messages(report) if entry.hq_id != hq.id]

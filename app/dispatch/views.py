@@ -12,7 +12,7 @@ from ..reporting import (CaseChanged, InvalidInput, ask_question, handed_away_re
                          set_status, transfer_report)
 from ..sessions import keep_alive_every, lifetime_of
 from . import bp, claims, phrases, records
-from .access import case_for, handed_away_by, handed_to, unsent_messages
+from .access import case_for, handed_away_by, handed_to, unsent_messages, unsent_to_read
 from .forms import ClaimForm, LoginForm, MessageForm, QuestionForm, StatusForm, TransferForm
 from .locating import request_location
 from .queue import queue_of, seen_by_staff
@@ -141,7 +141,7 @@ def _case_page(report, form=None, transfer_form=None, status_form=None, claim_fo
     events = list(report.events_after(0))
     return render_page("dispatch/case.html", status=status, report=report, writable=True,
                        question_form=question_form or QuestionForm(prefix="ask"), answers=answers_of(report),
-                       unsent=[e for e in unsent_messages(report) if e.hq_id != current_staff().hq_id],
+                       unsent=unsent_to_read(report, current_staff().hq),
                        latest_fix=latest_fix(report),
                        claim_form=claim_form, phrases=list(CannedPhrase.of(current_staff().hq)),
                        events=events, outbox_key=_outbox_key(report, events), form=form or MessageForm(),
@@ -200,8 +200,11 @@ def case_log(report_id):
         events = events.where(ReportEvent.seq <= upto)
     elif asked_on_this_site():
         seen_by_staff(report)  # shown to the dispatcher, as the live chat marks what it shows
+    # The old HQ's words kept unsent come in here too, as they are kept: without JavaScript
+    # this frame is the only part of the case page that reloads.
     return render_page("dispatch/case_log.html", report=report, events=list(events),
                        handed_away=upto is not None,
+                       unsent=unsent_to_read(report, current_staff().hq) if upto is None else [],
                        refresh=current_app.config["NOSCRIPT_REFRESH_SECONDS"],
                        refreshed_at=time.time_ns() // 1_000_000)
 

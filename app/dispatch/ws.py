@@ -1,4 +1,5 @@
 """Console sockets: the HQ's queue, and one case's chat."""
+import json
 import time
 from contextlib import nullcontext
 
@@ -8,9 +9,10 @@ from ..auth import current_staff
 from ..chat_socket import ReportFeed, frame_handler, render_refusal
 from ..extensions import db, sock
 from ..realtime import AccessEnded, parse_frame, serve_socket
+from ..reporting import unsent_channel
 from ..websockets import guard_handshake, is_websocket_request
 from . import bp
-from .access import case_for
+from .access import case_for, unsent_to_read
 from .claims import claim_channel
 from .queue import UnreadNews, queue_of
 from .summary import SUMMARY_MARKERS, answers_of
@@ -108,17 +110,39 @@ def case_socket(ws, report_id):
                 frames.append(render_template("dispatch/_answers.html", answers=answers_of(report_id), oob=True))
         return frames
 
+    # How many of the old HQ's unsent messages the page shows (case.html puts it in this URL).
+    # Words kept between the page's render and this socket, or while it reconnected, come with
+    # the resume; the list is sent only when it grew, not to announce it again on every resume.
+    unsent_shown = request.args.get("unsent", 0, type=int)
+
+    def unsent_frames(report):
+        nonlocal unsent_shown
+        unsent = unsent_to_read(report, staff.hq)
+        if len(unsent) == unsent_shown:
+            return []
+        unsent_shown = len(unsent)
+        return [render_template("dispatch/_unsent.html", unsent=unsent, oob=True)]
+
     def on_frame(raw):
-        return with_summary(handle_frame(raw))
+        frames = with_summary(handle_frame(raw))  # first: it ends the socket of a case no longer ours
+        if '"resume"' in raw and json.loads(raw).get("type") == "resume":  # handle_frame has parsed it
+            return unsent_frames(report_id) + frames
+        return frames
 
     def on_notice(notices):
         claimed = [n for n in notices if n.channel == claim_channel(report_id)]
+        unsent = [n for n in notices if n.channel == unsent_channel(report_id)]
         frames = []
-        if claimed:
+        if claimed or unsent:
             with db.connection_context():
-                frames = [render_template("dispatch/_claim.html", report=feed.load(), writable=True, oob=True)]
-        ledger = [n for n in notices if n not in claimed]
+                report = feed.load()
+                if claimed:
+                    frames.append(render_template("dispatch/_claim.html", report=report, writable=True, oob=True))
+                if unsent:  # words the old HQ could not send after the transfer (dispatch/_unsent.html)
+                    frames += unsent_frames(report)
+        ledger = [n for n in notices if n not in claimed and n not in unsent]
         return frames + with_summary(feed.catch_up(ledger) if ledger else [])
 
-    serve_socket(ws, session_id=session.id, channels=[f"report:{report_id}", claim_channel(report_id)],
+    serve_socket(ws, session_id=session.id,
+                 channels=[f"report:{report_id}", claim_channel(report_id), unsent_channel(report_id)],
                  on_notice=on_notice, on_frame=on_frame, on_error=render_refusal)
