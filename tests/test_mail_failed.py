@@ -1,8 +1,11 @@
 """A mail the relay refuses for good is failed at once; one it cannot take for days is given up; both are said."""
+import contextlib
 import logging
 import os
+import socket
 import subprocess
 import sys
+import threading
 from datetime import timedelta
 
 import pytest
@@ -181,3 +184,45 @@ def test_migration_009_rolls_back_and_applies_again_keeping_the_outbox(app):
         OutgoingMail.update(failed_at=utcnow(), failure="refused").where(OutgoingMail.id == mail_id).execute()
         mail = OutgoingMail.get_by_id(mail_id)
     assert mail.to_address == "kept@docomo.ne.jp" and mail.failure == "refused"
+
+
+class SenderRefusingRelay(Sink):
+    """A relay that will not take mail from our sender address (553 to MAIL FROM)."""
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        return "553 5.7.1 Sender address rejected: not owned by user"
+
+
+def test_a_sender_refused_for_good_is_failed_at_once(app):
+    relay = Controller(SenderRefusingRelay(), hostname="127.0.0.1", port=free_port())
+    relay.start()
+    app.config["MAIL_RELAY"] = f"127.0.0.1:{relay.port}"
+    try:
+        with app.app_context(), db.connection_context():
+            mail = OutgoingMail.get_by_id(mail_to("someone@docomo.ne.jp").id)
+    finally:
+        relay.stop()
+    assert mail.failure == "refused" and mail.last_error.startswith("SMTPSenderRefused: 553 5.7.1")
+
+
+def test_a_relay_that_refuses_us_at_the_greeting_is_not_a_refusal_of_the_mail(app):
+    """554 before any mail is named: the relay's fault (every mail alike), so the mail waits for it to be mended."""
+    greeter = socket.socket()
+    greeter.bind(("127.0.0.1", 0))
+    greeter.listen(4)
+
+    def refuse_everyone():
+        with contextlib.suppress(OSError):
+            while True:
+                connection, _ = greeter.accept()
+                with connection:
+                    connection.sendall(b"554 5.3.2 No SMTP service here\r\n")
+                    connection.recv(1024)
+    threading.Thread(target=refuse_everyone, daemon=True).start()
+    app.config["MAIL_RELAY"] = f"127.0.0.1:{greeter.getsockname()[1]}"
+    try:
+        with app.app_context(), db.connection_context():
+            mail = OutgoingMail.get_by_id(mail_to("someone@docomo.ne.jp").id)
+    finally:
+        greeter.close()
+    assert mail.failed_at is None and mail.failure == "" and mail.last_error.startswith("SMTPConnectError: 554")
