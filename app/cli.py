@@ -1,5 +1,6 @@
 """The ``net119`` command."""
 import ctypes
+import errno
 import gc
 import json
 import os
@@ -41,6 +42,44 @@ def configured_app():
         return create_app(check_settings(settings, os.environ))
     except ValueError as error:  # app/config.py and app/database.py explain what they cannot use
         raise click.ClickException(str(error)) from None
+
+
+def check_can_listen(host, port, option="--port"):
+    """End the command, saying what to do, when nothing could listen on ``host:port`` now.
+
+    The server, and the demo before it makes anything, ask first: gunicorn
+    retries a taken port for 5 s and ends in an English log line, and the
+    demo's intake check would take another program's answer for its own.
+    """
+    shown = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except (socket.gaierror, UnicodeError) as error:
+        raise click.ClickException(
+            f"--host {host} は、このマシンで待ち受けできるホスト名・アドレスではありません（{error}）。"
+            f"127.0.0.1 や 0.0.0.0 など、このマシンのアドレスを指定してください。 / --host {host} is not a host name or address this "
+            f"machine can listen on ({error}): give one of its addresses, such as 127.0.0.1 or 0.0.0.0.") from None
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn does: TIME_WAIT is no obstacle
+        try:
+            probe.bind(address)
+        except OSError as error:
+            raise click.ClickException(_cannot_listen(shown, option, error)) from None
+
+
+def _cannot_listen(shown, option, error):
+    if error.errno == errno.EADDRINUSE:
+        return (f"{shown} は別のプログラムが使用中です。止めるか、空いている {option} を指定してください。 / "
+                f"{shown} is in use by another program: stop it, or give a free {option}.")
+    if error.errno == errno.EACCES:
+        return (f"{shown} を開く権限がありません（1024 未満のポートは root か CAP_NET_BIND_SERVICE が必要です）。"
+                f"{option} 8119 などで起動し、前段のプロキシから転送してください。 / no permission to listen on "
+                f"{shown} (ports below 1024 need root or CAP_NET_BIND_SERVICE): use {option} 8119 or another "
+                f"above 1023 behind the proxy.")
+    if error.errno == errno.EADDRNOTAVAIL:
+        return (f"{shown} はこのマシンのアドレスではありません。--host を確かめてください。 / "
+                f"{shown} is not an address of this machine: check --host.")
+    return f"{shown} で待ち受けできません。 / cannot listen on {shown}: {error.strerror or error}"
 
 
 def become_gevent_server(arguments=None):
@@ -151,6 +190,7 @@ def migrate():
               help="Open pages and requests served at once.")
 def serve(host, port, connections):
     """Serve the configured deployment (NET119_* settings) with gunicorn."""
+    check_can_listen(host, port)
     become_gevent_server()
     app = configured_app()
     check_database()
@@ -199,6 +239,9 @@ def demo(host, port, data_dir, connections, mail_port):
     from .hq_csv import parse_csv
     from .migrations_runner import apply_migrations
 
+    check_can_listen(host, port)
+    if mail_port:
+        check_can_listen("127.0.0.1", mail_port, "--mail-port")
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
         database = data_dir / "net119.sqlite3"
@@ -266,6 +309,8 @@ def intake(host, port):
     """Run the mail intake alone: empty mails to r.<hq-code>@MAIL_DOMAIN get the application link."""
     from .mail.outbox import settings_warnings
 
+    if port:
+        check_can_listen(host, port)
     app = configured_app()
     for warning in settings_warnings(app.config):
         click.echo(f"Warning: {warning}", err=True)

@@ -1,5 +1,6 @@
 """The net119 command: migrate, HQ import/export, speak, speech prune."""
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -204,3 +205,55 @@ def test_hq_commands_on_a_database_never_migrated_say_so(tmp_path, monkeypatch, 
     assert result.exit_code == 1
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
     assert "net119 migrate" in result.output and "マイグレーション" in result.output
+
+
+def _listening_elsewhere():
+    """A socket of another program, listening on a port of 127.0.0.1."""
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", 0))
+    holder.listen()
+    return holder
+
+
+def _net119(*args, timeout=60):
+    """`net119 ARGS` as a process of its own, on this test's NET119_* settings; (exit code, stderr, seconds)."""
+    started = time.monotonic()
+    try:
+        answer = subprocess.run([sys.executable, "-m", "app", *args], cwd=ROOT, capture_output=True, text=True,
+                                timeout=timeout, env={**os.environ, "NET119_SPEECH_PREPARE_ON_START": "false"},
+                                preexec_fn=_die_with_parent)
+    except subprocess.TimeoutExpired as expired:
+        return None, expired.stderr.decode() if expired.stderr else "", time.monotonic() - started
+    return answer.returncode, answer.stderr, time.monotonic() - started
+
+
+@pytest.mark.parametrize("command", ["serve", "intake"])
+def test_a_port_in_use_is_refused_at_once_in_both_languages(cli, command):
+    # serve used to retry for 5 s and end in gunicorn's "Can't connect"; intake in an OSError traceback.
+    with _listening_elsewhere() as holder:
+        port = holder.getsockname()[1]
+        code, stderr, seconds = _net119(command, "--port", str(port))
+    assert code == 1, stderr
+    assert f"127.0.0.1:{port}" in stderr and "使用中" in stderr and "in use" in stderr and "--port" in stderr
+    assert "Traceback" not in stderr and seconds < 4
+
+
+def test_a_host_that_is_no_address_of_this_machine_is_refused_in_both_languages(cli):
+    code, stderr, _ = _net119("serve", "--host", "no-such-host.invalid", "--port", str(free_port()))
+    assert code == 1, stderr
+    assert "--host" in stderr and "no-such-host.invalid" in stderr and "Traceback" not in stderr
+    assert "ホスト" in stderr and "host" in stderr
+
+
+@pytest.mark.parametrize("option", ["--port", "--mail-port"])
+def test_the_demo_refuses_a_port_in_use_before_making_anything(tmp_path, option):
+    # With --port taken, the demo used to seed, start its intake and print its accounts, then fail;
+    # with --mail-port taken it served with no intake at all (the other program answered its check).
+    data = tmp_path / "demo"
+    with _listening_elsewhere() as holder:
+        port = holder.getsockname()[1]
+        ports = {"--port": str(free_port()), "--mail-port": str(free_port()), option: str(port)}
+        code, stderr, _ = _net119("demo", "--data", str(data), *(part for pair in ports.items() for part in pair))
+    assert code == 1, stderr
+    assert f":{port}" in stderr and "使用中" in stderr and option in stderr and "Traceback" not in stderr
+    assert not (data / "demo-accounts.json").exists()
