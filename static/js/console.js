@@ -394,6 +394,43 @@
   showSoundOff();
   keepAlarming();
 
+  // ---- The chat on a desk's monitor ---------------------------------------------
+  // There the log scrolls inside its own column (app.css). It opens at the newest message and
+  // stays there as messages come, unless the dispatcher has scrolled up to read an older one:
+  // then it stays put (a log that jumps loses their place), until they send something
+  // themselves. A log that scrolls is in the Tab order, for its keys.
+  function keepAtNewest(log) {
+    if (!log || log._net119Kept) return;
+    log._net119Kept = true;
+    var atNewest = true;
+    var scrolls = window.matchMedia ? window.matchMedia("(min-width: 90rem)") : null;
+    function toNewest() { log.scrollTop = log.scrollHeight; atNewest = true; }
+    function focusable() {
+      if (scrolls && scrolls.matches) log.setAttribute("tabindex", "0"); else log.removeAttribute("tabindex");
+    }
+    log.addEventListener("scroll", function () {
+      atNewest = log.scrollTop + log.clientHeight >= log.scrollHeight - 4;
+    });
+    new MutationObserver(function (changes) {
+      var mine = changes.some(function (change) {
+        return Array.prototype.some.call(change.addedNodes, function (node) {
+          return node.classList && node.classList.contains("event--mine");
+        });
+      });
+      if (atNewest || mine) toNewest();
+    }).observe(log, { childList: true });
+    if (scrolls) {
+      if (scrolls.addEventListener) scrolls.addEventListener("change", focusable); else scrolls.addListener(focusable);
+    }
+    focusable();
+    toNewest();
+  }
+  document.addEventListener("htmx:load", function (evt) {
+    var root = evt.target;
+    keepAtNewest(root.id === "chat-log" ? root : root.querySelector && root.querySelector("#chat-log"));
+  });
+  keepAtNewest(document.getElementById("chat-log"));
+
   // ---- The map's trail --------------------------------------------------------
   // Location updates arrive in the chat log as events carrying lat/lon/accuracy:
   // the map (drawn by app.js) gets the trail, the marker and circle move to the
