@@ -170,17 +170,49 @@ def main():
 @main.command()
 def migrate():
     """Apply the schema migrations to DATABASE_URL."""
-    from peewee import OperationalError
+    from peewee import PeeweeException
 
+    from .database import database_problem
     from .migrations_runner import apply_migrations
 
-    configured_app()
+    app = configured_app()
+    database_state(app)
     try:
         applied = apply_migrations()
-    except OperationalError as error:  # not a bug to report: the server is down, or the URL is wrong
-        raise click.ClickException(f"the database cannot be reached ({str(error).strip()}); run "
-                                   "`net119 migrate` again once it can (what was applied is not applied twice)") from None
+    except PeeweeException as error:  # not a bug to report: the server is down, the disk full, the URL wrong
+        raise click.ClickException(
+            f"{database_problem(error, app.config['DATABASE_URL'])}\n直してから、もう一度 `net119 migrate` を実行して"
+            "ください（適用済みのものは二度適用されません）。 / Run `net119 migrate` again once that is fixed "
+            "(what was applied is not applied twice).") from None
     click.echo(f"applied: {', '.join(applied)}" if applied else "the database is up to date")
+
+
+def database_state(app, outage_ends_the_command=True):
+    """``(problem, pending)`` of the database the command will use; ends the command where it cannot go on.
+
+    A damaged file, a refused login and a schema from a newer NET119 end it
+    always; a database that is down only when ``outage_ends_the_command``
+    (otherwise ``problem`` says what is wrong and ``pending`` is empty).
+    """
+    from peewee import PeeweeException
+
+    from .database import database_problem
+    from .migrations_runner import schema_state
+
+    try:
+        pending, newer = schema_state()
+    except PeeweeException as error:
+        problem = database_problem(error, app.config["DATABASE_URL"])
+        if problem.lasting or outage_ends_the_command:
+            raise click.ClickException(str(problem)) from None
+        return problem, []
+    if newer:
+        raise click.ClickException(
+            f"このデータベースは、より新しい NET119 で更新されています（このバージョンが知らないマイグレーション："
+            f"{', '.join(newer)}）。新しいバージョンで動かすか、このバージョンで作ったバックアップに戻してください。 / "
+            f"This database was migrated by a newer NET119 (migrations this version does not know: "
+            f"{', '.join(newer)}): run the newer version, or restore a backup made for this one.")
+    return None, pending
 
 
 @main.command()
@@ -193,30 +225,27 @@ def serve(host, port, connections):
     check_can_listen(host, port)
     become_gevent_server()
     app = configured_app()
-    check_database()
+    check_database(app)
     serve_app(app, host, port, connections)
 
 
-def check_database():
-    """Refuse to serve a database without its schema; serve one that is down, and say so.
+def check_database(app):
+    """Refuse to serve a database without its schema, or one that is damaged; serve one that is down, and say so.
 
     Pages on a database that cannot be reached answer 503 with the other ways to call
     119 (SPEC §3.5), and come back by themselves when it does: an outage at start is
-    no reason to refuse. A schema never migrated will not come back by itself.
+    no reason to refuse. A schema never migrated, a damaged file or a refused login
+    will not come back by themselves.
     """
-    from peewee import PeeweeException
-
-    from .migrations_runner import pending_migrations
-
-    try:
-        pending = pending_migrations()
-    except PeeweeException as error:
-        click.echo(f"warning: the database cannot be reached now ({error}); "
-                   "pages answer 503 until it can", err=True)
-        return
-    if pending:
-        raise click.ClickException(f"the database needs `net119 migrate` first ({len(pending)} "
-                                   f"migration(s) not applied: {', '.join(pending)})")
+    problem, pending = database_state(app, outage_ends_the_command=False)
+    if problem:
+        click.echo(f"警告：今はデータベースに接続できません。つながるまでページは 503 を返します。 / "
+                   f"warning: the database cannot be reached now; pages answer 503 until it can: {problem}", err=True)
+    elif pending:
+        raise click.ClickException(
+            f"先に `net119 migrate` でマイグレーションを適用してください（未適用 {len(pending)} 件）。 / "
+            f"the database needs `net119 migrate` first ({len(pending)} migration(s) not applied: "
+            f"{', '.join(pending)})")
 
 
 @main.command()
@@ -235,7 +264,10 @@ def demo(host, port, data_dir, connections, mail_port):
     its own (aiosmtpd is asyncio, which cannot share a gevent-patched
     process), then becomes ``net119 serve`` on the demo's settings.
     """
+    from peewee import PeeweeException
+
     from . import demo as demo_data
+    from .database import database_problem
     from .hq_csv import parse_csv
     from .migrations_runner import apply_migrations
 
@@ -248,7 +280,7 @@ def demo(host, port, data_dir, connections, mail_port):
         for stale in data_dir.glob("net119.sqlite3*"):
             stale.unlink()
     except OSError as error:
-        raise click.ClickException(f"cannot use {data_dir} for the demo's data: {error.strerror}") from None
+        raise click.ClickException(_demo_data_problem(data_dir, error.strerror, error.strerror)) from None
     shutil.rmtree(data_dir / "speech-cache", ignore_errors=True)
     shown_host = f"[{host}]" if ":" in host else host
     base_url = f"http://{shown_host}:{port}"
@@ -260,18 +292,32 @@ def demo(host, port, data_dir, connections, mail_port):
                 "PUBLIC_URL": base_url, "MAILBOX_PAGE": "true"}
     os.environ.update({f"NET119_{name}": value for name, value in settings.items()})
     app = configured_app()
-    apply_migrations()
     csv_text = (Path(__file__).parent / "data" / demo_data.DEMO_HQ_CSV).read_text(encoding="utf-8")
-    with db.connection_context():
-        accounts = demo_data.seed(parse_csv(csv_text))
-    db.close_all()
+    try:
+        apply_migrations()
+        with db.connection_context():
+            accounts = demo_data.seed(parse_csv(csv_text))
+    except PeeweeException as error:  # a full disk, a folder it may not write in
+        problem = database_problem(error, settings["DATABASE_URL"])
+        raise click.ClickException(_demo_data_problem(data_dir, problem.ja, problem.en)) from None
+    finally:
+        db.close_all()
     mail_port = mail_port or _free_port("127.0.0.1")
     _start_intake_process("127.0.0.1", mail_port)
     accounts = {"base_url": base_url, **accounts,
                 "mail_intake": {"host": "127.0.0.1", "port": mail_port, "domain": app.config["MAIL_DOMAIN"]}}
-    (data_dir / "demo-accounts.json").write_text(json.dumps(accounts, ensure_ascii=False, indent=2))
+    try:
+        (data_dir / "demo-accounts.json").write_text(json.dumps(accounts, ensure_ascii=False, indent=2))
+    except OSError as error:
+        raise click.ClickException(_demo_data_problem(data_dir, error.strerror, error.strerror)) from None
     _print_welcome(accounts, data_dir)
     become_gevent_server(["serve", "--host", host, "--port", str(port), "--connections", str(connections)])
+
+
+def _demo_data_problem(data_dir, ja, en):
+    return (f"デモのデータを {data_dir} に作れません：{ja} --data に、空きがあり書き込めるフォルダーを指定してください。 / "
+            f"cannot use {data_dir} for the demo's data: {en}; give --data a folder with free space that "
+            "this user may write in.")
 
 
 def _start_intake_process(host, port):
@@ -371,16 +417,9 @@ def hq():
     """Headquarters and the municipalities they cover."""
 
 
-def _hq_tables_ready():
-    """End an hq command with the reason when its tables cannot be read (not migrated, or down)."""
-    from peewee import PeeweeException
-
-    from .migrations_runner import pending_migrations
-
-    try:
-        pending = pending_migrations()
-    except PeeweeException as error:
-        raise click.ClickException(f"データベースに接続できません。 / the database cannot be reached ({error})")
+def _hq_tables_ready(app):
+    """End an hq command with the reason when its tables cannot be read (not migrated, damaged, newer, or down)."""
+    _, pending = database_state(app)
     if pending:
         raise click.ClickException(
             f"先に `net119 migrate` でマイグレーションを適用してください（未適用 {len(pending)} 件）。 / "
@@ -402,8 +441,7 @@ def hq_import(path):
         click.echo("何も取り込んでいません。 / Nothing was imported.", err=True)
         raise click.exceptions.Exit(1)
 
-    configured_app()
-    _hq_tables_ready()
+    _hq_tables_ready(configured_app())
     result = read_csv(path)
     if not result.ok:
         refuse(result.errors)
@@ -428,8 +466,7 @@ def hq_export(output):
     from .hq_csv import write_csv
     from .jurisdictions import export_rows
 
-    configured_app()
-    _hq_tables_ready()
+    _hq_tables_ready(configured_app())
     with db.connection_context():
         text = write_csv(export_rows())
     if output:

@@ -3,6 +3,7 @@ import collections
 import logging
 import os
 import threading
+from urllib.parse import urlsplit
 
 from peewee import OperationalError
 from playhouse.db_url import connect, register_database
@@ -70,6 +71,84 @@ def database_url_problem(url, setting="DATABASE_URL"):
             f"postgresql://user@host/database の形にしてください（今は {found!r}）。",
             f"a database URL (NET119_{setting}) must be sqlite:///path/to/file.sqlite3 "
             f"or postgresql://user@host/database, not {found!r}")
+
+
+class DatabaseProblem(collections.namedtuple("DatabaseProblem", "ja en lasting")):
+    """What an operator reads when the database failed, in Japanese and English.
+
+    ``lasting`` is true when waiting will not help (a damaged file, a refused
+    login): the server refuses to start on it rather than answer 503 for ever.
+    """
+
+    def __str__(self):
+        return f"{self.ja} / {self.en}"
+
+
+# sqlite3's and libpq's own words (they do not change between releases), most telling first.
+_SQLITE_PROBLEMS = (
+    (("file is not a database", "malformed"), True,
+     "{where} は SQLite のデータベースではないか、壊れています。バックアップから戻すか、NET119_DATABASE_URL で"
+     "正しいファイルを指定してください。",
+     "{where} is not a SQLite database, or it is damaged: restore it from a backup, or point "
+     "NET119_DATABASE_URL at the right file."),
+    (("database or disk is full", "disk i/o error"), False,
+     "{where} のディスクに書き込めません（いっぱいか、故障しています）。空きを作るか、ディスクを確かめてください。",
+     "cannot write to the disk of {where} (it is full, or failing): free some space, or check the disk."),
+    (("readonly database",), False,
+     "{where} は読み取り専用です。このユーザーがファイルとそのフォルダーに書き込めるようにしてください。",
+     "{where} is read-only: let this user write to the file and to its folder."),
+    (("database is locked",), False,
+     "{where} は別のプロセスが書き込み中でロックされています（別の net119 migrate やサーバーなど）。"
+     "それが終わってから、もう一度実行してください。",
+     "{where} is locked by another process writing to it (another net119 migrate, a server): "
+     "run this again once it is done."),
+    (("unable to open database file",), False,
+     "{where} を開けません。フォルダーがあり、このユーザーがそこに書き込めるか確かめてください。",
+     "cannot open {where}: check that its folder exists and that this user may write in it."),
+)
+_POSTGRES_REFUSALS = ("password authentication failed", "does not exist", "no pg_hba.conf entry",
+                      "permission denied")
+
+
+def database_problem(error, url):
+    """The operator's reading of ``error`` from the database at ``url`` (a DatabaseProblem).
+
+    The cause is looked for along the chain too: a failed COMMIT on a full disk
+    surfaces as "cannot rollback - no transaction is active".
+    """
+    words, cause = [], error
+    while cause is not None:
+        words.append(" ".join(str(cause).split()))
+        cause = cause.__context__
+    said = " ".join(words)
+    if url.startswith("sqlite:"):
+        where = url.split(":///", 1)[-1]
+        for needles, lasting, ja, en in _SQLITE_PROBLEMS:
+            if any(needle in said.lower() for needle in needles):
+                return DatabaseProblem(ja.format(where=where), en.format(where=where) + f" ({words[-1]})", lasting)
+        return DatabaseProblem(f"{where} を使えません（{words[0]}）。", f"cannot use {where} ({words[0]})", False)
+    where = _postgres_where(url)
+    if any(refusal in said for refusal in _POSTGRES_REFUSALS):
+        return DatabaseProblem(
+            f"PostgreSQL（{where}）が接続を断りました。NET119_DATABASE_URL のユーザー名・パスワード・データベース名を"
+            f"確かめてください（{words[0]}）。",
+            f"PostgreSQL at {where} refused the connection: check the user, password and database name in "
+            f"NET119_DATABASE_URL ({words[0]})", True)
+    return DatabaseProblem(
+        f"PostgreSQL（{where}）に接続できません。サーバーが動いているか、NET119_DATABASE_URL のホスト名とポートを"
+        f"確かめてください（{words[0]}）。",
+        f"the database cannot be reached at {where}: check that PostgreSQL runs there, and the host and port "
+        f"in NET119_DATABASE_URL ({words[0]})", False)
+
+
+def _postgres_where(url):
+    """host:port/database of a PostgreSQL URL, never its password."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return f"{parts.hostname or 'localhost'}:{port or 5432}{parts.path}"
 
 
 def postgres_connect_options(url):

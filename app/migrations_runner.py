@@ -22,3 +22,11 @@ def pending_migrations():
     """The names of the migrations not applied yet (all of them on an empty database)."""
     with db.connection_context():
         return list(router().diff)
+
+
+def schema_state():
+    """``(pending, newer)``: migrations not applied yet, and those applied by a newer NET119 than this one."""
+    with db.connection_context():
+        migrations = router()
+        known = set(migrations.todo)
+        return list(migrations.diff), [name for name in migrations.done if name not in known]

@@ -1,6 +1,8 @@
 """The net119 command: migrate, HQ import/export, speak, speech prune."""
 import os
+import resource
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -257,3 +259,76 @@ def test_the_demo_refuses_a_port_in_use_before_making_anything(tmp_path, option)
     assert code == 1, stderr
     assert f":{port}" in stderr and "使用中" in stderr and option in stderr and "Traceback" not in stderr
     assert not (data / "demo-accounts.json").exists()
+
+
+def _sqlite_settings(monkeypatch, path):
+    monkeypatch.setenv("NET119_DATABASE_URL", f"sqlite:///{path}")
+    monkeypatch.setenv("NET119_SECRET_KEY", "cli-test")
+
+
+def _plainly_refused(answer_code, output):
+    assert answer_code == 1, output
+    assert "Traceback" not in output
+
+
+def test_a_file_that_is_no_sqlite_database_is_refused_by_every_command(tmp_path, monkeypatch):
+    # migrate used to end in a DatabaseError traceback, serve to start and answer 503 for ever
+    # (as if the database were only down), hq export to say it "cannot be reached".
+    path = tmp_path / "net119.sqlite3"
+    path.write_bytes(os.urandom(20_000))
+    _sqlite_settings(monkeypatch, path)
+    for command in (["migrate"], ["hq", "export"]):
+        answer = CliRunner().invoke(main, command)
+        _plainly_refused(answer.exit_code, answer.output)
+        assert str(path) in answer.output and "壊れて" in answer.output and "damaged" in answer.output, answer.output
+    code, stderr, _ = _net119("serve", "--port", str(free_port()), timeout=30)
+    _plainly_refused(code, stderr)
+    assert "壊れて" in stderr and "damaged" in stderr
+    assert path.stat().st_size == 20_000  # nothing written into it
+
+
+def test_a_database_migrated_by_a_newer_version_is_refused(cli, tmp_path):
+    # It used to be served as it was ("the database is up to date"), by code that does not know its schema.
+    with db.connection_context():
+        db.execute_sql("INSERT INTO migratehistory (name, migrated_at) VALUES ('999_from_the_future', '2027-01-01')")
+    for command in (["migrate"], ["hq", "export"]):
+        answer = CliRunner().invoke(main, command)
+        _plainly_refused(answer.exit_code, answer.output)
+        assert "999_from_the_future" in answer.output and "新しい" in answer.output and "newer" in answer.output
+    code, stderr, _ = _net119("serve", "--port", str(free_port()), timeout=30)
+    _plainly_refused(code, stderr)
+    assert "999_from_the_future" in stderr and "newer" in stderr
+
+
+def test_migrate_names_the_file_whose_folder_does_not_exist_in_both_languages(tmp_path, monkeypatch):
+    path = tmp_path / "missing" / "net119.sqlite3"
+    _sqlite_settings(monkeypatch, path)
+    answer = CliRunner().invoke(main, ["migrate"])
+    _plainly_refused(answer.exit_code, answer.output)
+    assert str(path) in answer.output and "フォルダー" in answer.output and "folder" in answer.output
+
+
+def test_migrate_says_another_process_holds_the_database(tmp_path, monkeypatch):
+    path = tmp_path / "net119.sqlite3"
+    _sqlite_settings(monkeypatch, path)
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("PRAGMA journal_mode=wal")
+    holder.execute("BEGIN IMMEDIATE")  # as a migrate or a server writing would
+    try:
+        answer = CliRunner().invoke(main, ["migrate"])
+    finally:
+        holder.close()
+    _plainly_refused(answer.exit_code, answer.output)
+    assert "別のプロセス" in answer.output and "another process" in answer.output and str(path) in answer.output
+
+
+def test_the_demo_explains_a_full_disk(tmp_path):
+    # A file size limit makes the disk "full" for this process alone; it used to end in
+    # "cannot rollback - no transaction is active", a traceback hiding the cause.
+    data = tmp_path / "demo"
+    started = subprocess.run(
+        [sys.executable, "-m", "app", "demo", "--data", str(data), "--port", str(free_port())], cwd=ROOT,
+        capture_output=True, text=True, timeout=60, env={**os.environ, "NET119_SPEECH_PREPARE_ON_START": "false"},
+        preexec_fn=lambda: (_die_with_parent(), resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, 100_000))))
+    _plainly_refused(started.returncode, started.stderr)
+    assert "--data" in started.stderr and "いっぱい" in started.stderr and "full" in started.stderr
