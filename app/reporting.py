@@ -152,11 +152,12 @@ def handed_away_refusal(now_at, message=True):
             f"This case has already been handed over to {now_at.name}.")
     if not message:
         return CaseChanged("hq", gone[0] + "この操作は行われていません。", gone[1] + " Nothing was done.")
+    reach_ja, reach_en = phone_and_fax(now_at)
     return CaseChanged(
         "body", gone[0] + f"このメッセージは利用者に送られていません（送れなかったメッセージとして記録しました）。"
-                          f"伝えることがあれば{now_at.name}に電話などで連絡してください。",
+                          f"伝えることがあれば{now_at.name}に電話などで連絡してください（{reach_ja}）。",
         gone[1] + f" This message was not sent to the resident (it is recorded as unsent). "
-                  f"If they need to know, contact {now_at.name} by phone.")
+                  f"If they need to know, contact {now_at.name} by phone ({reach_en}).")
 
 
 def _store_checked(items):
@@ -681,6 +682,19 @@ def set_status(report, status, staff, reason=""):
     return event
 
 
+def phone_and_fax(hq):
+    """How to reach ``hq`` outside NET119, ``(ja, en)``: its phone and FAX numbers as registered.
+
+    Said in the refusal itself: the dispatcher about to phone should not have to look them up.
+    """
+    numbers = [(ja, en, number) for ja, en, number in (("電話", "phone", hq.phone), ("FAX", "FAX", hq.fax))
+               if number]
+    if not numbers:
+        return "番号は登録されていません", "no number is registered"
+    return ("・".join(f"{ja} {number}" for ja, _, number in numbers),
+            ", ".join(f"{en} {number}" for _, en, number in numbers))
+
+
 def transfer_report(report, to_hq, staff, reason=""):
     """Hand an open case to another HQ that uses the service (SPEC §8).
 
@@ -691,8 +705,9 @@ def transfer_report(report, to_hq, staff, reason=""):
     if to_hq is None or to_hq.id == report.receiving_hq_id:
         raise InvalidInput("hq", "引き継ぎ先の消防本部を選んでください。", "Choose the HQ to hand the case to.")
     if not to_hq.uses_service:
-        raise InvalidInput("hq", f"{to_hq.name}はNET119を使っていません。電話かFAXで連絡してください。",
-                           f"{to_hq.name} does not use NET119. Contact them by phone or FAX.")
+        ja, en = phone_and_fax(to_hq)
+        raise InvalidInput("hq", f"{to_hq.name}はNET119を使っていません。電話かFAXで連絡してください（{ja}）。",
+                           f"{to_hq.name} does not use NET119. Contact them by phone or FAX ({en}).")
     if len(reason) > MAX_REASON:
         raise InvalidInput("reason", f"理由は{MAX_REASON}文字以内にしてください。",
                            f"Keep the reason to {MAX_REASON} characters or fewer.")

@@ -12,6 +12,7 @@ from ..reporting import (CaseChanged, InvalidInput, ask_question, handed_away_re
                          set_status, transfer_report)
 from ..sessions import keep_alive_every, lifetime_of
 from . import bp, claims, phrases, records
+from .phoning import hqs_to_phone
 from .access import case_for, handed_away_by, handed_to, unsent_messages, unsent_to_read
 from .forms import ClaimForm, LoginForm, MessageForm, QuestionForm, StatusForm, TransferForm
 from .locating import request_location
@@ -146,6 +147,7 @@ def _case_page(report, form=None, transfer_form=None, status_form=None, claim_fo
                        claim_form=claim_form, phrases=list(CannedPhrase.of(current_staff().hq)),
                        events=events, outbox_key=_outbox_key(report, events), form=form or MessageForm(),
                        transfer_form=_transfer_form(report, transfer_form),
+                       phone_hqs=hqs_to_phone(report) if report.is_open else ([], []),
                        status_form=status_form or StatusForm(),
                        **queue_of(current_staff().hq),
                        today=date.today(), tile_url=current_app.config["TILE_URL"],

@@ -54,3 +54,18 @@ def test_without_javascript_the_chat_frame_shows_them(live_server, new_context):
     assert_accessible_without_js(console, new_context)
     # Once on the page: the frame's list, not also the page's own as it was loaded.
     expect(console.get_by_text("ベランダに出ています")).to_be_hidden()
+
+
+def test_the_hqs_outside_net119_are_listed_with_their_numbers_beside_the_transfer_form(live_server, new_context):
+    phone = new_context(geolocation=IN_CHITOSE, permissions=["geolocation"]).new_page()
+    case_number = report(phone, live_server, "救急", "自宅")
+    console = new_context().new_page()
+    log_in(console, live_server.base_url, live_server.account("dispatchers"), path="/dispatch/login")
+    console.locator("#queue").get_by_role("link", name=re.compile(case_number)).click()
+    listed = console.get_by_role("region", name=re.compile("NET119を使っていない消防本部"))
+    listed.get_by_text(re.compile("本部の一覧")).click()  # a <details>: the whole list, one click away
+    row = listed.get_by_role("row", name=re.compile("胆振東部消防組合消防本部"))
+    expect(row).to_contain_text("000-0000-0801")
+    expect(row).to_contain_text("000-0000-0802")
+    expect(row).to_contain_text("安平町")
+    assert_accessible(console)
