@@ -12,7 +12,7 @@ ENIWA = {"lat": "42.88260", "lon": "141.57750"}
 
 def selected(html):
     """The value of the selected HQ option, or None."""
-    found = re.search(r'<option selected value="([^"]*)"|<option value="([^"]*)" selected', html)
+    found = re.search(r'<option[^>]* selected value="([^"]*)"|<option[^>]* value="([^"]*)" selected', html)
     return found and (found.group(1) or found.group(2))
 
 

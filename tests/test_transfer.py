@@ -240,7 +240,9 @@ def test_a_resident_who_chose_english_reads_the_transfer_line_in_english(case):
     assert transfer(chitose, case_url, "eniwa").status_code == 303
     for page in (resident.get(chat_url).text, resident.get(f"{chat_url}/log").text):
         line = event_line(page, "transfer")
-        assert "Your report was handed over from 千歳市消防本部 to 恵庭市消防本部." in line
+        # The HQs' names are Japanese in the English line: marked so, for a screen reader.
+        assert ('Your report was handed over from <span lang="ja">千歳市消防本部</span> '
+                'to <span lang="ja">恵庭市消防本部</span>.') in line
         assert "引き継ぎました" not in line
     resident.set_cookie("net119_lang", "ja")
     assert "千歳市消防本部から恵庭市消防本部に引き継ぎました" in event_line(resident.get(chat_url).text, "transfer")

@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Opt
 
 from .. import routing
 from ..forms import Form, bilingual
+from ..i18n import mark as N_
 
 KATAKANA = re.compile(r"[\u30A0-\u30FF\u3000 ・ー]+")
 PHONE = re.compile(r"[0-9０-９\-－ー() ]{6,20}")
@@ -19,8 +20,11 @@ FREQUENT_PLACE_SLOTS = 3
 
 
 def same_labels(*values):
-    """Choices whose stored value is the label itself (the profile keeps the Japanese words)."""
-    return [SelectChoice(value, value) for value in values]
+    """Choices stored as their Japanese words (the profile keeps them), shown in the page's language.
+
+    ``values`` are marked ``N_("…")`` for the catalogue.
+    """
+    return [SelectChoice(value, _(value)) for value in values]
 
 
 def required(ja, en):
@@ -110,9 +114,9 @@ CHOOSE_HQ = bilingual("消防本部を選んでください。", "Choose the fir
 class LinkRequestForm(Form):
     """The web alternative to the empty mail."""
 
-    hq = SelectField("申請する消防本部", validate_choice=False,
+    hq = SelectField(_("申請する消防本部"), validate_choice=False,
                      validators=[DataRequired(message=CHOOSE_HQ)])
-    email = StringField("メールアドレス", validators=[
+    email = StringField(_("メールアドレス"), validators=[
         required("メールアドレスを入力してください。", "Enter your mail address."),
         max_chars(254, "メールアドレス", "Mail address")])
 
@@ -158,43 +162,44 @@ def _check_place(form, slot):
 class ApplicationForm(Form):
     """The application of SPEC §7.3."""
 
-    name = StringField("氏名", validators=[required("氏名を入力してください。", "Enter your name."),
+    name = StringField(_("氏名"), validators=[required("氏名を入力してください。", "Enter your name."),
                                          max_chars(60, "氏名", "Name")])
-    name_kana = StringField("氏名（フリガナ）", validators=[
+    name_kana = StringField(_("氏名（フリガナ）"), validators=[
         required("フリガナを入力してください。", "Enter your name in katakana."),
         Regexp(KATAKANA, message=bilingual("フリガナはカタカナで入力してください。", "Use katakana.")),
         max_chars(60, "フリガナ", "Katakana name")])
-    birth_date = TypedDateField("生年月日", format=list(BIRTH_DATE_FORMATS), invalid_value_message=bilingual(
+    birth_date = TypedDateField(_("生年月日"), format=list(BIRTH_DATE_FORMATS), invalid_value_message=bilingual(
         "生年月日は 1985-04-01 のように入力してください。", "Enter the date like 1985-04-01."), validators=[
         InputRequired(message=bilingual("生年月日を入力してください。", "Enter your date of birth."))])
-    sex = RadioField("性別", choices=same_labels("女性", "男性", "回答しない"),
+    sex = RadioField(_("性別"), choices=same_labels(N_("女性"), N_("男性"), N_("回答しない")),
                      validators=[InputRequired(message=bilingual("性別を選んでください。", "Choose one."))])
-    address = StringField("住所", validators=[required("住所を入力してください。", "Enter your address."),
+    address = StringField(_("住所"), validators=[required("住所を入力してください。", "Enter your address."),
                                             max_chars(200, "住所", "Address")])
-    phone = StringField("電話番号（任意）", validators=phone_number("電話番号", "Phone"))
-    fax = StringField("FAX番号（任意）", validators=phone_number("FAX番号", "FAX"))
-    disability_type = SelectField("障害の種類", choices=[
-        SelectChoice("", "選んでください"), *same_labels("聴覚障害", "言語機能障害", "音声機能障害", "その他")],
+    phone = StringField(_("電話番号（任意）"), validators=phone_number("電話番号", "Phone"))
+    fax = StringField(_("FAX番号（任意）"), validators=phone_number("FAX番号", "FAX"))
+    disability_type = SelectField(_("障害の種類"), choices=[
+        SelectChoice("", _("選んでください")),
+        *same_labels(N_("聴覚障害"), N_("言語機能障害"), N_("音声機能障害"), N_("その他"))],
         validators=[required("障害の種類を選んでください。", "Choose the type of disability.")])
-    disability_proof = RadioField("確認の方法", choices=[
-        SelectChoice("身体障害者手帳", "身体障害者手帳を持っている"),
-        SelectChoice("消防本部の確認", "手帳はないので消防本部に確認してもらう")],
+    disability_proof = RadioField(_("確認の方法"), choices=[
+        SelectChoice("身体障害者手帳", _("身体障害者手帳を持っている")),
+        SelectChoice("消防本部の確認", _("手帳はないので消防本部に確認してもらう"))],
         validators=[InputRequired(message=bilingual("確認の方法を選んでください。", "Choose one."))])
-    medical_history = TextAreaField("既往歴（任意）", validators=[max_chars(500, "既往歴", "Medical history")])
-    medication = TextAreaField("服用中の薬（任意）", validators=[max_chars(500, "服用中の薬", "Medication")])
-    contact_name = StringField("緊急連絡先の氏名（任意）", validators=[max_chars(60, "緊急連絡先の氏名", "Contact")])
-    contact_relation = StringField("続柄（任意）", validators=[max_chars(20, "続柄", "Relation")])
-    contact_phone = StringField("緊急連絡先の電話番号（任意）",
+    medical_history = TextAreaField(_("既往歴（任意）"), validators=[max_chars(500, "既往歴", "Medical history")])
+    medication = TextAreaField(_("服用中の薬（任意）"), validators=[max_chars(500, "服用中の薬", "Medication")])
+    contact_name = StringField(_("緊急連絡先の氏名（任意）"), validators=[max_chars(60, "緊急連絡先の氏名", "Contact")])
+    contact_relation = StringField(_("続柄（任意）"), validators=[max_chars(20, "続柄", "Relation")])
+    contact_phone = StringField(_("緊急連絡先の電話番号（任意）"),
                                 validators=phone_number("緊急連絡先の電話番号", "Contact phone"))
-    contact_consent = BooleanField("緊急時にこの連絡先へ連絡することに同意します")
+    contact_consent = BooleanField(_("緊急時にこの連絡先へ連絡することに同意します"))
     place1_label, place1_address, place1_lat, place1_lon = place_fields(1)
     place2_label, place2_address, place2_lat, place2_lon = place_fields(2)
     place3_label, place3_address, place3_lat, place3_lon = place_fields(3)
-    eligibility = RadioField("消防本部の管轄区域との関係", choices=same_labels(
-        "住んでいる", "働いている", "通学している"),
+    eligibility = RadioField(_("消防本部の管轄区域との関係"), choices=same_labels(
+        N_("住んでいる"), N_("働いている"), N_("通学している")),
         validators=[InputRequired(message=bilingual("管轄区域との関係を選んでください。",
                                                     "Choose how you are connected to the area."))])
-    terms = BooleanField("利用規約に同意します", validators=[
+    terms = BooleanField(_("利用規約に同意します"), validators=[
         required("利用規約への同意が必要です。", "You must agree to the terms of use.")])
 
     def validate_birth_date(self, field):
@@ -214,12 +219,12 @@ class ApplicationForm(Form):
 class ActivationForm(Form):
     """Choosing the password on activation."""
 
-    password = PasswordField("パスワード", validators=[
+    password = PasswordField(_("パスワード"), validators=[
         required("パスワードを入力してください。", "Enter a password."),
         Length(min=MIN_PASSWORD, max=256, message=bilingual(
             f"パスワードは{MIN_PASSWORD}文字以上にしてください。",
             f"Use at least {MIN_PASSWORD} characters."))])
-    confirm = PasswordField("パスワード（確認）", validators=[
+    confirm = PasswordField(_("パスワード（確認）"), validators=[
         required("確認のためもう一度入力してください。", "Enter the password again."),
         EqualTo("password", message=bilingual("2つのパスワードが違います。", "The passwords do not match."))])
 

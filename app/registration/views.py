@@ -1,5 +1,6 @@
 """Registration pages: the link by web, the application form, activation, the demo mailbox."""
 from flask import abort, current_app, redirect, request, url_for
+from flask_babel import gettext
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 from wtforms.fields.choices import SelectChoice
@@ -41,8 +42,9 @@ def _link_limits():
 def request_link():
     """Choose the HQ and enter a mail address; the application link is mailed."""
     form = LinkRequestForm()
-    form.hq.choices = [SelectChoice("", "選んでください")] + [
-        SelectChoice(hq.code, hq.name) for hq in
+    # An HQ's name is Japanese on an English page too: lang="ja" for a screen reader.
+    form.hq.choices = [SelectChoice("", gettext("選んでください"))] + [
+        SelectChoice(hq.code, hq.name, render_kw={"lang": "ja"}) for hq in
         Headquarters.select().where(Headquarters.uses_service == True).order_by(Headquarters.name)]  # noqa: E712
     suggestion, status = None, 200
     if request.method == "GET":

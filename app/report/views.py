@@ -6,7 +6,7 @@ from flask import abort, current_app, redirect, request, url_for
 from ..auth import current_resident, end_session, login_flow, resident_required
 from ..caching import kept_on_the_phone
 from ..forms import MessageForm, ReportForm, bilingual
-from ..models import REPORT_KINDS, FrequentPlace, Resident
+from ..models import REPORT_KINDS, FrequentPlace, ReportEvent, Resident
 from ..pages import render_page
 from ..practice.stats import last_practised
 from ..reporting import (PLACE_LABELS, InvalidInput, answer_question as record_answer, latest_open_report,
@@ -15,6 +15,23 @@ from ..reporting import (PLACE_LABELS, InvalidInput, answer_question as record_a
 from . import bp
 from .forms import AnswerForm, LoginForm
 from .phrases import QUICK_PHRASES
+
+
+@bp.app_template_global()
+def answer_words(report, answer):
+    """A tapped answer as ``(ja, en)`` where its question offered the choice in English, else None.
+
+    The answer is stored as its Japanese words (the dispatcher reads them); a resident who
+    chose English tapped, and is shown, the English.
+    """
+    if getattr(report, "is_practice", False):
+        return None
+    question = ReportEvent.get_or_none(report=report.id, seq=answer.data.get("question_seq"), kind="question")
+    choices = question.data.get("choices", []) if question else []
+    if answer.body not in choices:
+        return None
+    english = (question.data.get("choices_en") or [])[choices.index(answer.body):][:1]
+    return (answer.body, english[0]) if english and english[0] else None
 
 
 @bp.app_context_processor
