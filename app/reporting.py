@@ -109,7 +109,7 @@ def _unsent(item, now_at):
     AuditEntry.record("message_unsent", staff=item["staff"], report=item["report"], body=item["body"],
                       client_id=item["client_id"], to=now_at.code)
     refusal = handed_away_refusal(now_at)
-    refusal.kept_unsent_of = item["report"].id
+    refusal.kept_unsent_of = (item["report"].id, now_at.id)
     return refusal
 
 
@@ -118,14 +118,16 @@ def unsent_channel(report_id):
     return f"unsent:{report_id}"
 
 
-def _tell_unsent(report_id):
-    """Tell the case's open views that words were kept unsent; call after the write committed.
+def _tell_unsent(report_id, hq_id):
+    """Tell the case's open views, and the queue of the HQ that has it, that words were kept
+    unsent; call after the write committed.
 
     An audit entry, not a ledger event: the resident's chat and its sequence numbers must
     never carry them. So they have their own channel, as claims do (dispatch/claims.py),
     and the case view reads them again (dispatch/access.py, unsent_messages).
     """
     hub.publish(unsent_channel(report_id), report_id)
+    hub.publish(f"hq:{hq_id}", report_id)
 
 
 def keep_unsent(report, staff, body, client_id, now_at=None, max_chars=1000):
@@ -142,7 +144,7 @@ def keep_unsent(report, staff, body, client_id, now_at=None, max_chars=1000):
         with write_transaction():
             _unsent(dict(staff=staff, report=report, body=body,
                          client_id=client_id if isinstance(client_id, str) else None), now_at)
-        _tell_unsent(report.id)
+        _tell_unsent(report.id, now_at.id)
     return handed_away_refusal(now_at, message=bool(body))
 
 
@@ -197,7 +199,8 @@ class InvalidInput(ValueError):
 class CaseChanged(InvalidInput):
     """A console's write found the case closed or handed away since the console read it."""
 
-    # The report whose message this refusal kept as unsent (_unsent): told once the batch committed.
+    # (report id, id of the HQ that has it) when this refusal kept the message as unsent
+    # (_unsent): told once the batch committed.
     kept_unsent_of = None
 
 
@@ -326,7 +329,7 @@ def post_message(report, *, actor, body, client_id, staff=None, max_chars=1000):
                                                  staff=staff))
     except CaseChanged as refused:
         if refused.kept_unsent_of is not None:
-            _tell_unsent(refused.kept_unsent_of)  # kept in the batch that has committed by now
+            _tell_unsent(*refused.kept_unsent_of)  # kept in the batch that has committed by now
         raise
     if not created and event.body != body:
         # Not a retry: another message under an id already used. Without JavaScript the

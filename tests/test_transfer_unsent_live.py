@@ -104,3 +104,44 @@ def test_the_new_hqs_chat_frame_without_javascript_shows_the_old_hqs_unsent_word
     page = eniwa.get(case_url).text
     assert re.search(r'<[^>]+id="unsent"[^>]*class="[^"]*js-only', page) and "2階の奥の部屋です" in page
     assert "2階の奥の部屋です" not in chitose.get(f"{case_url}/log").text  # the old HQ's frame ends at the transfer
+
+
+def queue_row(page, case_url):
+    return page.split(f'href="{case_url}"')[1].split("</li>")[0]
+
+
+@pytest.mark.both_databases
+def test_the_new_hqs_queue_says_a_case_has_words_the_old_hq_could_not_send(app):
+    """A dispatcher of the new HQ who opened the case before the words came, and is back on the queue."""
+    resident, chitose, eniwa = app.test_client(), app.test_client(), app.test_client()
+    login_as(resident, app.accounts["residents"][0])
+    start_report(resident)
+    login_as(chitose, dispatcher_account(app), path="/dispatch/login")
+    login_as(eniwa, dispatcher_account(app, "eniwa"), path="/dispatch/login")
+    with db.connection_context():
+        case_url = f"/dispatch/cases/{Report.get().id}"
+    stale = form_fields(chitose.get(case_url))
+    chitose.post(f"{case_url}/transfer", data={"csrf_token": stale["csrf_token"], "hq": "eniwa"})
+    eniwa.get(case_url)
+    assert "送れなかった" not in queue_row(eniwa.get("/dispatch/").text, case_url)
+    for again in range(2):  # a retry refused again is the same message
+        chitose.post(f"{case_url}/messages", data={**stale, "body": "2階の奥の部屋です"})
+    for queue in ("/dispatch/", "/dispatch/queue"):  # the page, and the frame the no-JS console reloads
+        assert "引き継ぎ元の送れなかったメッセージ 1件" in queue_row(eniwa.get(queue).text, case_url)
+
+
+def test_the_new_hqs_queue_socket_is_told_at_once(live_server, open_socket):  # noqa: F811
+    resident = HttpSession(live_server.base_url).login(live_server.account("residents"))
+    chitose = HttpSession(live_server.base_url).login(live_server.account("dispatchers"), path="/dispatch/login")
+    eniwa = HttpSession(live_server.base_url).login(live_server.account("dispatchers", hq="eniwa"),
+                                                    path="/dispatch/login")
+    report_id = chitose.report_id(resident.start_report())
+    case_url = f"/dispatch/cases/{report_id}"
+    stale = chitose.form(case_url)
+    chitose.request(f"{case_url}/transfer", {"csrf_token": stale["csrf_token"], "hq": "eniwa"})
+    queue = open_socket(eniwa, "/dispatch/ws")
+    queue.send(json.dumps({"type": "resume", "after": 0}))
+    receive_until(queue, 'id="queue"')
+    assert chitose.request(f"{case_url}/messages", {**stale, "body": "ガスのにおいがします"})[0] == 409
+    row = queue_row(receive_until(queue, "引き継ぎ元の送れなかったメッセージ")[-1], case_url)
+    assert "引き継ぎ元の送れなかったメッセージ 1件" in row

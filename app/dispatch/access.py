@@ -78,3 +78,22 @@ def unsent_messages(report, hq=None):
 def unsent_to_read(report, hq):
     """What other HQs' dispatchers could not send after the case left them: for ``hq``, which has it now."""
     return [entry for entry in unsent_messages(report) if entry.hq_id != hq.id]
+
+
+def unsent_counts(reports, hq):
+    """``{report id: how many}`` of ``unsent_to_read`` for the queue's ``reports``, in one query.
+
+    Only a case handed over can have them: the others are not looked up (the queue is
+    rendered again on every resident message).
+    """
+    handed = [report.id for report in reports if report.routing_outcome == "transferred"]
+    if not handed:
+        return {}
+    # One per client id, as unsent_messages: a retry refused again is the same message.
+    seen = {(entry.report_id, entry.detail.get("client_id") or entry.id) for entry in
+            AuditEntry.select(AuditEntry.id, AuditEntry.report, AuditEntry.detail)
+            .where(AuditEntry.report.in_(handed) & (AuditEntry.action == "message_unsent") & (AuditEntry.hq != hq))}
+    counts = {}
+    for report_id, _ in seen:
+        counts[report_id] = counts.get(report_id, 0) + 1
+    return counts
