@@ -12,10 +12,10 @@ from ..reporting import (CaseChanged, InvalidInput, ask_question, handed_away_re
                          set_status, transfer_report)
 from ..sessions import keep_alive_every, lifetime_of
 from . import bp, claims, phrases, records
-from .phoning import hqs_to_phone
 from .access import case_for, handed_away_by, handed_to, unsent_messages, unsent_to_read
 from .forms import ClaimForm, LoginForm, MessageForm, QuestionForm, StatusForm, TransferForm
 from .locating import request_location
+from .phoning import hqs_to_phone
 from .queue import queue_of, seen_by_staff
 from .summary import answers_of, latest_fix
 
