@@ -345,8 +345,14 @@
     notice.className = "notice notice--error";
     notice.setAttribute("data-undelivered", "");
     notice.innerHTML = "";
+    // Both languages whatever the page's, each marked: a screen reader on an English page
+    // reads the Japanese with a Japanese voice (as _partials/_notice.html does).
     var p = document.createElement("p");
-    p.textContent = ja + " ";
+    var japanese = document.createElement("span");
+    japanese.lang = "ja";
+    japanese.textContent = ja;
+    p.appendChild(japanese);
+    p.appendChild(document.createTextNode(" "));
     var span = document.createElement("span");
     span.lang = "en";
     span.className = "en";
