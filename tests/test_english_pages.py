@@ -276,3 +276,13 @@ def test_a_practice_title_is_english(resident):
     page = resident.get("/practice")
     title = re.search(r"<title>(.*?)</title>", page.text, re.S).group(1)
     assert not JAPANESE.search(title), title
+
+
+def test_the_demo_mailbox_is_english_and_its_japanese_mails_are_marked(app, english):
+    app.config["MAILBOX_PAGE"] = True
+    page = english.get("/register/")
+    english.post("/register/", data={"csrf_token": form_fields(page)["csrf_token"], "hq": "chitose",
+                                     "email": "mailbox@example.jp"})
+    mailbox = english.get("/register/mailbox")
+    assert "mailbox@example.jp" in mailbox.text
+    assert_english(mailbox)
