@@ -286,3 +286,7 @@ def test_the_demo_mailbox_is_english_and_its_japanese_mails_are_marked(app, engl
     mailbox = english.get("/register/mailbox")
     assert "mailbox@example.jp" in mailbox.text
     assert_english(mailbox)
+
+
+def test_the_request_for_a_link_is_headed_in_english(english):
+    assert "<h1>Apply for NET119</h1>" in english.get("/register/").text
