@@ -157,6 +157,15 @@
   window.NET119.alarm = function () { beep(); alertUser(); };
   window.NET119.sound = { isOn: soundIsOn, turnOn: turnSoundOn, beep: function () { beep(); } };
   window.NET119.initMaps = function (root) { initMaps(root); };
+  window.NET119.japanClock = japanClock;
+
+  // "16:05" in Japan, as the server writes the chat's times (|jst): the device's own clock zone
+  // may be another (a visitor's phone, a desk PC left on UTC), and one moment must not read as
+  // two times nine hours apart. Japan keeps no summer time, so UTC + 9 h is all of it.
+  function japanClock(date) {
+    var japan = new Date(date.getTime() + 9 * 3600 * 1000);
+    return ("0" + japan.getUTCHours()).slice(-2) + ":" + ("0" + japan.getUTCMinutes()).slice(-2);
+  }
 
   // A closed report: no more position, and no line saying when it was last sent. A page
   // that needs a fix again (the start page, after a boosted navigation) starts it again.
@@ -286,6 +295,24 @@
     try {
       if (items.length) localStorage.setItem(key, JSON.stringify(items)); else localStorage.removeItem(key);
     } catch (e) { /* storage full or blocked: the page's own copy still holds it */ }
+  }
+
+  // The HQ's news on a resident's page comes where they can see it: the flash tells them
+  // something came, and on a small phone the chat's end is often below the fold. A new
+  // question brings its answers to tap. Not while they type: the box under their fingers
+  // stays put.
+  function bringIntoView(el) {
+    var active = document.activeElement;
+    if (!el || !el.scrollIntoView) return;
+    if (active && (active.tagName === "TEXTAREA" || (active.tagName === "INPUT" &&
+        ["text", "search", "tel", "email", "url", "number"].indexOf(active.type) >= 0))) return;
+    el.scrollIntoView({ block: "nearest" });
+  }
+
+  // The newest open question's answer chips (_partials/_choices.html: one form a question).
+  function newestQuestion() {
+    var asked = document.querySelectorAll("#choices [name=question_seq]");
+    return asked.length ? asked[asked.length - 1] : null;
   }
 
   function alertUser() {
@@ -491,6 +518,9 @@
     var message = evt.detail.message;
     var clientId = attr(message, "data-client-id");
     if (chat && clientId) acknowledge(chat, clientId);
+    if (chat && chat.getAttribute("data-viewer") === "resident" && message.indexOf('id="choices"') >= 0) {
+      chat._net119AskedBefore = newestQuestion() ? newestQuestion().value : "";
+    }
     var seq = attr(message, "data-seq");
     if (seq !== null && document.getElementById("ev-" + seq)) {
       evt.preventDefault();  // already shown: a resume replays from the last sequence we told it
@@ -505,9 +535,13 @@
     if (seq > lastSeq(chat)) {
       chat.setAttribute("data-last-seq", String(seq));
       if (message.indexOf("event--theirs") >= 0) {
-        if (chat.getAttribute("data-viewer") === "resident") alertUser(); else beep();
+        if (chat.getAttribute("data-viewer") === "resident") {
+          alertUser();
+          bringIntoView(document.getElementById("ev-" + seq));
+        } else beep();
       } else if (chat.getAttribute("data-viewer") === "resident" && NEWS_FROM_HQ.test(message)) {
         alertUser();  // 出動しました, 到着しました, 終了, a transfer: as much news as a message
+        bringIntoView(document.getElementById("ev-" + seq));
       }
       // The dispatcher asked for a fresh position (app/dispatch/locating.py): take one and send it now.
       if (message.indexOf("event--position_request") >= 0 && chat.getAttribute("data-viewer") === "resident" &&
@@ -516,10 +550,14 @@
         window.NET119.sendFreshLocation();
       }
     }
+    if (message.indexOf('id="choices"') >= 0 && chat._net119AskedBefore !== undefined) {
+      var asked = newestQuestion();
+      if (asked && asked.value !== chat._net119AskedBefore) bringIntoView(asked.form);
+      chat._net119AskedBefore = undefined;
+    }
     if (chat.hasAttribute("data-location-updates") && message.indexOf("event--location") >= 0) {
       var accuracy = attr(message, "data-accuracy");
-      var now = new Date();
-      var time = now.getHours() + ":" + ("0" + now.getMinutes()).slice(-2);
+      var time = japanClock(new Date());
       geoMessage = accuracy && accuracy !== "None"
         ? uiText("locationSentWithAccuracy", { time: time, accuracy: Math.round(parseFloat(accuracy)) })
         : uiText("locationSent", { time: time });

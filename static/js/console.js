@@ -469,11 +469,10 @@
     var target = document.getElementById("latest-fix");
     var lat = parseFloat(/data-lat="([^"]+)"/.exec(message)[1]), lon = parseFloat(/data-lon="([^"]+)"/.exec(message)[1]);
     var accuracy = parseFloat((/data-accuracy="([^"]+)"/.exec(message) || [])[1]);
-    var now = new Date();
     if (!target || !isFinite(lat) || !isFinite(lon)) return;
     target.textContent = "北緯 " + lat.toFixed(5) + "・東経 " + lon.toFixed(5) +
       (isFinite(accuracy) ? "（誤差 約" + Math.round(accuracy) + " m）" : "") +
-      "・" + now.getHours() + ":" + String(now.getMinutes()).padStart(2, "0") + " 更新";
+      "・" + window.NET119.japanClock(new Date()) + " 更新";
   }
 
   document.addEventListener("net119:map", function (evt) { drawTrail(evt.target); });

@@ -10,10 +10,49 @@ from playwright.sync_api import expect
 
 from .conftest import IN_CHITOSE, assert_accessible, log_in
 from .test_chat_taps import open_case, report
+from .test_journey import open_console
 
 pytestmark = pytest.mark.e2e
 
 SMALL_PHONE = {"width": 360, "height": 640}
+
+
+def send_reply(console, text):
+    console.get_by_label("返信").fill(text)
+    console.get_by_role("button", name=re.compile("^送信")).click()
+
+
+def test_on_a_small_phone_the_hqs_new_message_and_question_come_into_view(live_server, new_context):
+    console = open_console(new_context, live_server)
+    phone = new_context(viewport=SMALL_PHONE, is_mobile=True, has_touch=True,
+                        geolocation=IN_CHITOSE, permissions=["geolocation"]).new_page()
+    case_number = report(phone, live_server, "救急", "自宅")
+    open_case(console, case_number)
+    phone.evaluate("() => window.scrollTo(0, 0)")  # where a resident who has just reported looks
+
+    send_reply(console, "救急車が向かっています。意識はありますか？")
+    reply = phone.locator("#chat-log .event--theirs", has_text="救急車が向かっています")
+    expect(reply).to_be_visible()
+    expect(reply).to_be_in_viewport()
+
+    # A question asked with answers: the answers to tap come into view, not only its line.
+    phone.evaluate("() => window.scrollTo(0, 0)")
+    console.get_by_label("質問", exact=True).fill("血が出ていますか？")
+    console.get_by_role("button", name="質問を送る").click()
+    answers = phone.get_by_role("group", name=re.compile("^血が出ていますか"))
+    expect(answers.get_by_role("button", name=re.compile("^はい"))).to_be_in_viewport()
+
+    # While the resident types, the page stays where it is: the box they type in is not
+    # scrolled away from under their fingers (the flash still says something came).
+    box = phone.get_by_label("メッセージ")
+    box.click()
+    box.press_sequentially("血は")
+    expect(box).to_be_in_viewport()
+    send_reply(console, "落ち着いてください。")
+    expect(phone.locator("#chat-log .event--theirs", has_text="落ち着いてください")).to_have_count(1)
+    phone.wait_for_timeout(300)  # a scroll would have been made with the message
+    expect(box).to_be_in_viewport()
+    expect(box).to_be_focused()
 
 
 def test_on_a_small_phone_no_english_word_on_a_tap_button_is_cut_in_two(live_server, new_context):
