@@ -23,10 +23,16 @@ DEFAULT_CONNECTIONS = 2048
 SERVE_WITH_GEVENT = "NET119_GEVENT"  # read by app/__init__.py
 PR_SET_PDEATHSIG = 1
 PORT = click.IntRange(1, 65535)
+# How long the start waits for the mail relay to answer before warning that it does not.
+RELAY_CHECK_TIMEOUT_S = 3
 
 
-def configured_app():
-    """The app on the NET119_* settings; settings it cannot use end the command, each with the reason."""
+def configured_app(shares_secret=False):
+    """The app on the NET119_* settings; settings it cannot use end the command, each with the reason.
+
+    ``shares_secret``: this process signs what another may check (forms, mailed
+    links), so on PostgreSQL, several processes, SECRET_KEY must be the operator's.
+    """
     from flask import Flask
 
     from .config import check_settings, operator_settings
@@ -38,6 +44,14 @@ def configured_app():
         raise click.ClickException(
             f"{instance_path}/net119.cfg を読めません。 / {instance_path}/net119.cfg cannot be read: "
             f"{type(error).__name__}: {error}") from None
+    url = settings["DATABASE_URL"]
+    if shares_secret and not settings["SECRET_KEY"] and isinstance(url, str) and url.startswith("postgres"):
+        raise click.ClickException(
+            "NET119_SECRET_KEY（秘密鍵）を設定してください。PostgreSQL では複数のプロセスが同じ鍵を使う必要があります。"
+            "例：python3 -c 'import secrets; print(secrets.token_hex(32))' の出力を、すべてのプロセスに同じ値で。 / "
+            "set NET119_SECRET_KEY: on PostgreSQL several processes must share one secret key (each would make its "
+            "own, and a form or mailed link from one would fail at another). Give every process the same value, "
+            "e.g. what python3 -c 'import secrets; print(secrets.token_hex(32))' prints.")
     try:
         return create_app(check_settings(settings, os.environ))
     except ValueError as error:  # app/config.py and app/database.py explain what they cannot use
@@ -224,9 +238,42 @@ def serve(host, port, connections):
     """Serve the configured deployment (NET119_* settings) with gunicorn."""
     check_can_listen(host, port)
     become_gevent_server()
-    app = configured_app()
+    app = configured_app(shares_secret=True)
     check_database(app)
+    for warning in mail_warnings(app):
+        click.echo(warning, err=True)
     serve_app(app, host, port, connections)
+
+
+def mail_warnings(app):
+    """What would keep mail from reaching residents, found at start: no relay, or one that does not answer.
+
+    Warnings, not refusals: reports need no mail, and the outbox keeps every
+    mail until a relay takes it.
+    """
+    from .mail.outbox import settings_warnings
+
+    relay = app.config["MAIL_RELAY"]
+    if not relay:
+        if app.config["MAILBOX_PAGE"]:
+            return []
+        return ["警告：NET119_MAIL_RELAY が未設定です。申請・有効化のメールは送られず、送信箱に残ります。"
+                "SMTP 中継サーバーを「ホスト:ポート」で設定してください。 / warning: NET119_MAIL_RELAY is not set: "
+                "application and activation mails are not sent, they stay in the outbox; set it to host:port of "
+                "the SMTP relay."]
+    warnings = [f"Warning: {warning}" for warning in settings_warnings(app.config)]
+    host, _, port = relay.rpartition(":")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=RELAY_CHECK_TIMEOUT_S).close()
+    except OSError as error:
+        unknown = isinstance(error, socket.gaierror)
+        warnings.append(
+            f"警告：NET119_MAIL_RELAY（{relay}）に今は接続できません（{error}）。メールは送信箱に残り、あとで再送されます。"
+            + ("ホスト名の綴りを確かめてください。" if unknown else "中継サーバーとポートを確かめてください。")
+            + f" / warning: NET119_MAIL_RELAY ({relay}) cannot be reached now ({error}): mail waits in the outbox "
+            + ("and is tried again; check the spelling of the host name." if unknown
+               else "and is tried again; check the relay and its port."))
+    return warnings
 
 
 def check_database(app):
@@ -353,13 +400,11 @@ def _free_port(host):
 @click.option("--port", default=8025, show_default=True, type=PORT)
 def intake(host, port):
     """Run the mail intake alone: empty mails to r.<hq-code>@MAIL_DOMAIN get the application link."""
-    from .mail.outbox import settings_warnings
-
     if port:
         check_can_listen(host, port)
-    app = configured_app()
-    for warning in settings_warnings(app.config):
-        click.echo(f"Warning: {warning}", err=True)
+    app = configured_app(shares_secret=True)
+    for warning in mail_warnings(app):
+        click.echo(warning, err=True)
     controller = _start_intake(app, host, port)
     click.echo(f"mail intake on {controller.hostname}:{controller.port} "
                f"for r.<hq-code>@{app.config['MAIL_DOMAIN']}; Ctrl-C to stop")
@@ -470,7 +515,10 @@ def hq_export(output):
     with db.connection_context():
         text = write_csv(export_rows())
     if output:
-        output.write_text(text, encoding="utf-8-sig")
+        try:
+            output.write_text(text, encoding="utf-8-sig")
+        except OSError as error:
+            raise click.ClickException(_cannot_write(output, error)) from None
     else:
         click.echo(text, nl=False)
 
@@ -483,11 +531,25 @@ def speak(text, output, lang):
     """Synthesise TEXT to an MP3 file, to check how the card will be read."""
     from speech import NoEngineAvailable, speak_to_file
 
+    if not text.strip():
+        raise click.UsageError("TEXT が空です。読み上げる文を指定してください。 / TEXT is empty: give the words to speak.")
+    if not output.parent.is_dir():
+        raise click.ClickException(_cannot_write(output, FileNotFoundError(errno.ENOENT, "no such folder")))
     try:
         result = speak_to_file(text, output, lang)
     except NoEngineAvailable as error:
         raise click.ClickException(f"no speech engine for {lang}: {error}") from None
+    except OSError as error:
+        if error.filename != str(output):
+            raise
+        raise click.ClickException(_cannot_write(output, error)) from None
     click.echo(f"{output}: {result.duration:.1f} s, {len(result.mp3):,} bytes, {result.engine} ({result.voice})")
+
+
+def _cannot_write(path, error):
+    reason = error.strerror or str(error)
+    return (f"{path} に書き込めません（{reason}）。フォルダーがあり、このユーザーが書き込めるか確かめてください。 / "
+            f"cannot write {path} ({reason}): check that its folder exists and that this user may write in it.")
 
 
 @main.group()

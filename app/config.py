@@ -309,8 +309,33 @@ def _engine_problems(engines):
 
 
 def _file_problems(config):
+    """The files and folders the operator named: the terms, the speech cache, the question trees."""
+    return _terms_problems(config["TERMS_FILE"]) + _folder_problems(config)
+
+
+def _folder_problems(config):
+    """SPEECH_CACHE_DIR must be a folder (made if need be), QUESTION_TREES_DIR an existing one."""
+    problems = []
+    cache = config["SPEECH_CACHE_DIR"]
+    if cache:
+        try:
+            Path(cache).mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            problems.append(("SPEECH_CACHE_DIR",
+                             f"{cache} をフォルダーとして作れません（{error.strerror}）。書き込めるフォルダーを指定してください。",
+                             f"{cache} cannot be made a folder ({error.strerror}): name a folder this user may "
+                             "write in (the proxy-call card's audio is kept there)."))
+    trees = config["QUESTION_TREES_DIR"]
+    if trees and not Path(trees).is_dir():
+        problems.append(("QUESTION_TREES_DIR",
+                         f"{trees} というフォルダーはありません。各本部の質問ツリーを置いたフォルダーを指定してください。",
+                         f"there is no folder {trees}: name the folder of the HQs' question trees "
+                         "(without it every HQ gets the default questions)."))
+    return problems
+
+
+def _terms_problems(path):
     """TERMS_FILE must be a UTF-8 file this process can read: applicants agree to what it says."""
-    path = config["TERMS_FILE"]
     if not path:
         return []
     try:

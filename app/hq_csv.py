@@ -152,11 +152,21 @@ def _parse(reader) -> ParseResult:
         return _failed(CsvError(1, "ファイルが空です。", "the file is empty."))
     header = [cell.strip() for cell in header]
     if header != list(COLUMNS):
+        ja, en = _separator_hint(header)
         return _failed(CsvError(1, f"見出しの行は {','.join(COLUMNS)} にしてください"
-                                   f"（今は {','.join(header)}）。",
+                                   f"（今は {','.join(header)}）。" + ja,
                                 f"the header must be {','.join(COLUMNS)} "
-                                f"(found {','.join(header)})."))
+                                f"(found {','.join(header)})." + en))
     return _validate(reader)
+
+
+def _separator_hint(header: list[str]) -> tuple[str, str]:
+    """Why a header is one field: Excel in some locales saves "CSV" with semicolons, a text export with tabs."""
+    for mark, name in ((";", "semicolons"), ("\t", "tabs")):
+        if len(header) == 1 and mark in header[0]:
+            return ("区切りがコンマ（,）ではありません。コンマ区切りの CSV で保存し直してください。",
+                    f" The fields are separated by {name}, not commas: save it again as comma-separated CSV.")
+    return "", ""
 
 
 def write_csv(rows) -> str:

@@ -130,3 +130,17 @@ def test_good_settings_are_taken_in_the_forms_the_readme_gives(tmp_path, monkeyp
     assert config["MAILBOX_PAGE"] is False and config["SPEECH_PREPARE_ON_START"] is False
     assert config["INTAKE_LIMIT_PER_SENDER"] == (3, 600)
     assert config["ALLOWED_ORIGINS"] == ["https://net119.example.jp"]
+
+
+def test_a_speech_cache_that_cannot_be_a_folder_stops_the_command(net119, tmp_path):
+    # Every card used to fall back to the browser's voice, with a traceback in the log per card.
+    afile = tmp_path / "a-file"
+    afile.write_text("")
+    output = refused(net119("migrate", SPEECH_CACHE_DIR=str(afile / "speech")), "SPEECH_CACHE_DIR")
+    assert str(afile) in output
+
+
+def test_a_question_trees_folder_that_does_not_exist_stops_the_command(net119, tmp_path):
+    # The HQs' own question trees used to be replaced by the defaults without a word.
+    output = refused(net119("migrate", QUESTION_TREES_DIR=str(tmp_path / "trees")), "QUESTION_TREES_DIR")
+    assert str(tmp_path / "trees") in output
