@@ -290,3 +290,12 @@ def test_the_demo_mailbox_is_english_and_its_japanese_mails_are_marked(app, engl
 
 def test_the_request_for_a_link_is_headed_in_english(english):
     assert "<h1>Apply for NET119</h1>" in english.get("/register/").text
+
+
+def test_an_error_page_is_headed_in_the_residents_language(app, english):
+    """Both languages, but the heading a screen reader finds first is the one they read."""
+    missing = english.get("/no-such-page")
+    assert '<h1 lang="en">This page does not exist.</h1>' in missing.text
+    assert '<p lang="ja">ページが見つかりません。</p>' in missing.text
+    english.set_cookie("net119_lang", "ja")
+    assert '<h1 lang="ja">ページが見つかりません。</h1>' in english.get("/no-such-page").text
