@@ -403,6 +403,7 @@ def intake(host, port):
     if port:
         check_can_listen(host, port)
     app = configured_app(shares_secret=True)
+    check_database(app)
     for warning in mail_warnings(app):
         click.echo(warning, err=True)
     controller = _start_intake(app, host, port)

@@ -64,6 +64,12 @@ def database_url_problem(url, setting="DATABASE_URL"):
     url = url if isinstance(url, str) else ""
     scheme = url.split(":", 1)[0] if ":" in url else ""
     if scheme in ("sqlite", "postgresql", "postgres") and url.startswith(f"{scheme}://"):
+        try:
+            urlsplit(url).port
+        except ValueError:
+            return (f"データベースの URL（NET119_{setting}）のポートは数字にしてください。例：postgresql://user@host:5432/database",
+                    f"the port in the database URL (NET119_{setting}) must be a number, "
+                    "e.g. postgresql://user@host:5432/database")
         return None
     # Only the scheme is repeated: the rest of a URL may hold a password.
     found = scheme or "one without a scheme"
@@ -107,7 +113,7 @@ _SQLITE_PROBLEMS = (
      "cannot open {where}: check that its folder exists and that this user may write in it."),
 )
 _POSTGRES_REFUSALS = ("password authentication failed", "does not exist", "no pg_hba.conf entry",
-                      "permission denied")
+                      "permission denied", "invalid ", "unrecognized")
 
 
 def database_problem(error, url):

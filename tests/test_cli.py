@@ -408,3 +408,26 @@ def test_a_csv_separated_by_semicolons_is_named_as_such(cli, tmp_path):
     answer = CliRunner().invoke(main, ["hq", "import", str(_write(tmp_path, GOOD_CSV.replace(",", ";")))])
     assert answer.exit_code == 1
     assert "コンマ" in answer.output and "comma" in answer.output
+
+
+@pytest.mark.parametrize("problem", ["never migrated", "newer"])
+def test_intake_refuses_a_database_it_cannot_answer_from(tmp_path, monkeypatch, problem):
+    # It used to start, and fail on each mail that came in.
+    path = tmp_path / "intake.sqlite3"
+    _sqlite_settings(monkeypatch, path)
+    if problem == "newer":
+        assert CliRunner().invoke(main, ["migrate"]).exit_code == 0
+        with sqlite3.connect(path) as database:
+            database.execute("INSERT INTO migratehistory (name, migrated_at) VALUES ('999_from_the_future', '')")
+    code, stderr, _ = _net119("intake", "--port", str(free_port()), timeout=15)
+    _plainly_refused(code, stderr)
+    assert "net119 migrate" in stderr if problem == "never migrated" else "999_from_the_future" in stderr
+
+
+def test_serve_refuses_a_postgresql_database_that_refuses_it(postgres_server, monkeypatch):
+    """A database that does not exist will not come back by itself: no 503 for ever, but a refusal at start."""
+    monkeypatch.setenv("NET119_DATABASE_URL", postgres_server.url("no_such_database"))
+    monkeypatch.setenv("NET119_SECRET_KEY", "cli-test")
+    code, stderr, _ = _net119("serve", "--port", str(free_port()), timeout=30)
+    _plainly_refused(code, stderr)
+    assert "no_such_database" in stderr and "NET119_DATABASE_URL" in stderr and "断りました" in stderr

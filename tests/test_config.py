@@ -68,6 +68,7 @@ def refused(result, name):
     ("ALLOWED_ORIGINS", '["https://net119.example.jp/dispatch"]', "https://net119.example.jp"),
     ("SPEECH_ENGINES", '{"ja": ["openjtak"]}', "openjtalk"),
     ("SPEECH_ENGINES", '["openjtalk"]', '{"ja": ["openjtalk"]'),
+    ("DATABASE_URL", "postgresql://net119@db.example.jp:five/net119", "port"),
 ])
 def test_a_setting_that_cannot_work_stops_the_command_at_start(net119, name, value, advice):
     output = refused(net119("migrate", **{name: value}), name)
