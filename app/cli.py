@@ -23,6 +23,8 @@ DEFAULT_CONNECTIONS = 2048
 SERVE_WITH_GEVENT = "NET119_GEVENT"  # read by app/__init__.py
 PR_SET_PDEATHSIG = 1
 PORT = click.IntRange(1, 65535)
+# Left in a demo's --data folder: its database may be deleted at the next start.
+DEMO_MARK = ".net119-demo"
 # How long the start waits for the mail relay to answer before warning that it does not.
 RELAY_CHECK_TIMEOUT_S = 3
 
@@ -324,6 +326,8 @@ def demo(host, port, data_dir, connections, mail_port):
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
         database = data_dir / "net119.sqlite3"
+        _refuse_a_database_not_of_a_demo(data_dir, database)
+        (data_dir / DEMO_MARK).write_text("net119 demo: the data here is made afresh at each start\n")
         for stale in data_dir.glob("net119.sqlite3*"):
             stale.unlink()
     except OSError as error:
@@ -359,6 +363,17 @@ def demo(host, port, data_dir, connections, mail_port):
         raise click.ClickException(_demo_data_problem(data_dir, error.strerror, error.strerror)) from None
     _print_welcome(accounts, data_dir)
     become_gevent_server(["serve", "--host", host, "--port", str(port), "--connections", str(connections)])
+
+
+def _refuse_a_database_not_of_a_demo(data_dir, database):
+    """End the demo rather than delete a database that a demo did not make (``--data instance``, say)."""
+    made_by_a_demo = (data_dir / DEMO_MARK).exists() or (data_dir / "demo-accounts.json").exists()
+    if database.exists() and not made_by_a_demo:
+        raise click.ClickException(
+            f"{database} はデモが作ったものではありません。デモは起動のたびにデータベースを削除して作り直すため、"
+            f"この --data では起動しません。空のフォルダーを --data に指定してください。 / {database} was not made by "
+            f"a demo, and the demo would delete it (it makes its database afresh at each start): give --data an "
+            f"empty folder.")
 
 
 def _demo_data_problem(data_dir, ja, en):

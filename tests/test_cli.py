@@ -431,3 +431,14 @@ def test_serve_refuses_a_postgresql_database_that_refuses_it(postgres_server, mo
     code, stderr, _ = _net119("serve", "--port", str(free_port()), timeout=30)
     _plainly_refused(code, stderr)
     assert "no_such_database" in stderr and "NET119_DATABASE_URL" in stderr and "断りました" in stderr
+
+
+def test_the_demo_never_deletes_a_database_it_did_not_make(tmp_path):
+    # `net119 demo --data instance` used to delete the deployment's own instance/net119.sqlite3.
+    data = tmp_path / "instance"
+    data.mkdir()
+    (data / "net119.sqlite3").write_bytes(b"the deployment's reports")
+    code, stderr, _ = _net119("demo", "--data", str(data), "--port", str(free_port()), timeout=30)
+    _plainly_refused(code, stderr)
+    assert (data / "net119.sqlite3").read_bytes() == b"the deployment's reports"
+    assert "--data" in stderr and "削除" in stderr and "delete" in stderr
