@@ -132,7 +132,9 @@ class SettingsError(ValueError):
 
     def __init__(self, problems):
         self.problems = problems
-        lines = [f"  NET119_{name}: {ja}\n  NET119_{name}: {en}" for name, ja, en in problems]
+        # A name with a space in it says where it is already (a setting of instance/net119.cfg).
+        labels = [name if " " in name else f"NET119_{name}" for name, _, _ in problems]
+        lines = [f"  {label}: {ja}\n  {label}: {en}" for label, (_, ja, en) in zip(labels, problems)]
         super().__init__("次の設定を直してから、もう一度実行してください。 / "
                          "Fix these settings, then run the command again:\n" + "\n".join(lines))
 
@@ -141,10 +143,13 @@ def operator_settings(instance_path):
     """The settings as create_app reads them without overrides: defaults, instance/net119.cfg, NET119_*."""
     from flask import Config
 
+    from_file = Config(instance_path)
+    from_file.from_pyfile("net119.cfg", silent=True)
     config = Config(instance_path)
     config.from_object(Defaults)
-    config.from_pyfile("net119.cfg", silent=True)
+    config.update(from_file)
     config.from_prefixed_env("NET119")
+    config.names_in_file = set(from_file)  # for check_settings: a misspelt name there is ignored too
     return config
 
 
@@ -167,6 +172,11 @@ def check_settings(config, environ):
             hint_en = f"did you mean NET119_{close[0]}?" if close else "check its spelling."
             problem(name, f"NET119 にこの名前の設定はありません。{hint_ja}",
                     f"NET119 has no setting of this name: {hint_en}")
+    for name in sorted(getattr(config, "names_in_file", ()) - config_names()):
+        close = difflib.get_close_matches(name, sorted(config_names()), n=1, cutoff=0.75)
+        problem(f"{name} (instance/net119.cfg)",
+                f"NET119 にこの名前の設定はありません。{f'{close[0]} のことですか。' if close else '綴りを確かめてください。'}",
+                f"NET119 has no setting of this name: {f'did you mean {close[0]}?' if close else 'check its spelling.'}")
     for name, minimum in WHOLE_NUMBERS.items():
         if not _whole(config[name], minimum):
             problem(name, f"{minimum} 以上の整数にしてください（今は {config[name]!r}）。",

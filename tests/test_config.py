@@ -145,3 +145,16 @@ def test_a_question_trees_folder_that_does_not_exist_stops_the_command(net119, t
     # The HQs' own question trees used to be replaced by the defaults without a word.
     output = refused(net119("migrate", QUESTION_TREES_DIR=str(tmp_path / "trees")), "QUESTION_TREES_DIR")
     assert str(tmp_path / "trees") in output
+
+
+def test_a_misspelt_setting_in_the_instance_file_is_refused_too(tmp_path):
+    """instance/net119.cfg is Python: a misspelt name there was as silently ignored as in the environment."""
+    from app.config import SettingsError, check_settings, operator_settings
+
+    (tmp_path / "net119.cfg").write_text('MAIL_RELAY = "smtp.example.jp:587"\nPUBLIC_ULR = "https://x.example.jp"\n')
+    settings = operator_settings(tmp_path)
+    assert settings["MAIL_RELAY"] == "smtp.example.jp:587"
+    with pytest.raises(SettingsError) as refused_settings:
+        check_settings(settings, {})
+    assert "PUBLIC_ULR" in str(refused_settings.value) and "PUBLIC_URL" in str(refused_settings.value)
+    assert "net119.cfg" in str(refused_settings.value)
