@@ -1,4 +1,5 @@
 """The net119 command: migrate, HQ import/export, speak, speech prune."""
+import ctypes
 import os
 import queue
 import resource
@@ -442,3 +443,17 @@ def test_the_demo_never_deletes_a_database_it_did_not_make(tmp_path):
     _plainly_refused(code, stderr)
     assert (data / "net119.sqlite3").read_bytes() == b"the deployment's reports"
     assert "--data" in stderr and "削除" in stderr and "delete" in stderr
+
+
+def test_a_port_below_1024_without_the_right_to_it_is_explained(cli):
+    # Dropping CAP_NET_BIND_SERVICE makes this root-run test an operator without it; gunicorn used to
+    # retry for 5 s and end in "Can't connect".
+    def without_low_ports():
+        _die_with_parent()
+        assert ctypes.CDLL("libc.so.6").prctl(24, 10, 0, 0, 0) == 0  # PR_CAPBSET_DROP, CAP_NET_BIND_SERVICE
+
+    answer = subprocess.run([sys.executable, "-m", "app", "serve", "--port", "1023"], cwd=ROOT, capture_output=True,
+                            text=True, timeout=30, env={**os.environ, "NET119_SPEECH_PREPARE_ON_START": "false"},
+                            preexec_fn=without_low_ports)
+    _plainly_refused(answer.returncode, answer.stderr)
+    assert "127.0.0.1:1023" in answer.stderr and "1024" in answer.stderr and "権限" in answer.stderr
