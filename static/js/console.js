@@ -403,7 +403,7 @@
     if (!log || log._net119Kept) return;
     log._net119Kept = true;
     var atNewest = true;
-    var scrolls = window.matchMedia ? window.matchMedia("(min-width: 90rem)") : null;
+    var scrolls = window.matchMedia ? window.matchMedia("(min-width: 75rem)") : null;
     function toNewest() { log.scrollTop = log.scrollHeight; atNewest = true; }
     function focusable() {
       if (scrolls && scrolls.matches) log.setAttribute("tabindex", "0"); else log.removeAttribute("tabindex");

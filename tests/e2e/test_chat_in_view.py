@@ -82,7 +82,6 @@ def test_on_a_small_phone_no_english_word_on_a_tap_button_is_cut_in_two(live_ser
     assert cut == []
 
 
-DESK = {"width": 1920, "height": 1080}
 
 
 def in_view(page, selector):
@@ -100,14 +99,16 @@ def in_view(page, selector):
     }""", selector)
 
 
-def test_on_a_dispatch_desks_screen_the_chat_stays_beside_the_case(live_server, new_context):
+@pytest.mark.parametrize("screen", [{"width": 1920, "height": 1080}, {"width": 1280, "height": 800}],
+                         ids=["desk", "laptop"])
+def test_on_a_dispatch_desks_screen_the_chat_stays_beside_the_case(live_server, new_context, screen):
     """On a desk's monitor the chat sat under the status, answers, place, map and profile,
     a screen and more below the top: a dispatcher read the map or the chat, never both, and
     scrolled for every message. Now it is a column of its own beside them, with its newest
     message and the reply box in view."""
     phone = new_context(geolocation=IN_CHITOSE, permissions=["geolocation"]).new_page()
     case_number = report(phone, live_server, "救急", "自宅")
-    console = new_context(viewport=DESK).new_page()
+    console = new_context(viewport=screen).new_page()
     log_in(console, live_server.base_url, live_server.account("dispatchers"), path="/dispatch/login")
     console_log = open_case(console, case_number)
     assert in_view(console, "#chat-log > .event:last-child")
