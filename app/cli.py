@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import signal
+import smtplib
 import socket
 import subprocess
 import sys
@@ -265,16 +266,27 @@ def mail_warnings(app):
                 "the SMTP relay."]
     warnings = [f"Warning: {warning}" for warning in settings_warnings(app.config)]
     host, _, port = relay.rpartition(":")
+    address = (host.strip("[]"), int(port))
     try:
-        socket.create_connection((host.strip("[]"), int(port)), timeout=RELAY_CHECK_TIMEOUT_S).close()
+        socket.create_connection(address, timeout=RELAY_CHECK_TIMEOUT_S).close()
     except OSError as error:
         unknown = isinstance(error, socket.gaierror)
-        warnings.append(
+        return warnings + [
             f"警告：NET119_MAIL_RELAY（{relay}）に今は接続できません（{error}）。メールは送信箱に残り、あとで再送されます。"
             + ("ホスト名の綴りを確かめてください。" if unknown else "中継サーバーとポートを確かめてください。")
             + f" / warning: NET119_MAIL_RELAY ({relay}) cannot be reached now ({error}): mail waits in the outbox "
             + ("and is tried again; check the spelling of the host name." if unknown
-               else "and is tried again; check the relay and its port."))
+               else "and is tried again; check the relay and its port.")]
+    try:
+        # Its greeting too: port 465 (TLS from the first byte) or another service on the
+        # port would take a connection and then fail every mail.
+        smtplib.SMTP(*address, timeout=RELAY_CHECK_TIMEOUT_S).quit()
+    except (smtplib.SMTPException, OSError) as error:
+        said = error or type(error).__name__
+        warnings.append(
+            f"警告：NET119_MAIL_RELAY（{relay}）は SMTP で応答しません（{said}）。平文の SMTP 中継（普通はポート 25）を"
+            f"指定してください。 / warning: NET119_MAIL_RELAY ({relay}) does not answer as an SMTP relay ({said}): "
+            "name a plain SMTP relay (usually port 25); mail waits in the outbox.")
     return warnings
 
 

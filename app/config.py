@@ -256,9 +256,9 @@ def _address_problems(config, taken):
     if relay:
         host, _, port = str(relay).rpartition(":")
         if not host or not port.isdigit() or not 1 <= int(port) <= 65535:
-            problems.append(("MAIL_RELAY", f"SMTP 中継サーバーを「ホスト:ポート」で書いてください。例：smtp.example.jp:587"
+            problems.append(("MAIL_RELAY", f"SMTP 中継サーバーを「ホスト:ポート」で書いてください。例：smtp.example.jp:25"
                                            f"（今は {relay!r}）。",
-                             f"must be host:port of the SMTP relay, e.g. smtp.example.jp:587 (found {relay!r})."))
+                             f"must be host:port of the SMTP relay, e.g. smtp.example.jp:25 (found {relay!r})."))
     domain = config["MAIL_DOMAIN"]
     if not (isinstance(domain, str) and MAIL_DOMAIN_NAME.fullmatch(domain)):
         problems.append(("MAIL_DOMAIN", f"メールのドメイン名にしてください。例：net119.example.jp（今は {domain!r}）。",

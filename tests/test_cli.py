@@ -457,3 +457,13 @@ def test_a_port_below_1024_without_the_right_to_it_is_explained(cli):
                             preexec_fn=without_low_ports)
     _plainly_refused(answer.returncode, answer.stderr)
     assert "127.0.0.1:1023" in answer.stderr and "1024" in answer.stderr and "権限" in answer.stderr
+
+
+def test_a_mail_relay_that_does_not_speak_smtp_is_warned_of_at_start(cli):
+    # Port 465 (TLS from the first byte), or another service on the port: a plain connection used
+    # to pass the start's check, and every mail then failed.
+    with _listening_elsewhere() as silent:
+        relay = f"127.0.0.1:{silent.getsockname()[1]}"
+        output, _ = _first_lines_of(["serve", "--port", str(free_port())], until="Starting gunicorn",
+                                    settings={"NET119_MAIL_RELAY": relay})
+    assert f"NET119_MAIL_RELAY（{relay}）" in output and "SMTP" in output, output
