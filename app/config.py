@@ -298,6 +298,13 @@ def _address_problems(config, taken):
             wrong = database_url_problem(config[name], name)
             if wrong:
                 problems.append((name, *wrong))
+    practice = config["PRACTICE_DATABASE_URL"]
+    if isinstance(practice, str) and practice.startswith("sqlite:///"):
+        # Made at the first practice report: its folder has to be there by then.
+        folder = Path(practice.removeprefix("sqlite:///")).parent
+        if not folder.is_dir():
+            problems.append(("PRACTICE_DATABASE_URL", f"フォルダー {folder} がありません。作るか、ある場所を指定してください。",
+                             f"there is no folder {folder}: make it, or name one that exists."))
     problems += _engine_problems(config["SPEECH_ENGINES"])
     return problems
 

@@ -158,3 +158,10 @@ def test_a_misspelt_setting_in_the_instance_file_is_refused_too(tmp_path):
         check_settings(settings, {})
     assert "PUBLIC_ULR" in str(refused_settings.value) and "PUBLIC_URL" in str(refused_settings.value)
     assert "net119.cfg" in str(refused_settings.value)
+
+
+def test_a_practice_database_in_a_folder_that_does_not_exist_stops_the_command(net119, tmp_path):
+    # Practice (SPEC §6) used to fail at a resident's first practice report instead.
+    missing = tmp_path / "missing" / "practice.sqlite3"
+    output = refused(net119("migrate", PRACTICE_DATABASE_URL=f"sqlite:///{missing}"), "PRACTICE_DATABASE_URL")
+    assert str(missing.parent) in output
