@@ -159,76 +159,88 @@ def check_settings(config, environ):
     SettingsError naming every setting that cannot work, so the command stops at
     start rather than at the first report, mail or card that needs it.
     """
-    problems, taken = [], {}
+    taken = {}
+    problems = (_name_problems(config, environ) + _number_problems(config, taken) + _switch_problems(config, taken)
+                + _secret_problems(config["SECRET_KEY"]) + _address_problems(config, taken) + _file_problems(config))
+    if problems:
+        raise SettingsError(problems)
+    return taken
 
-    def problem(name, ja, en):
-        problems.append((name, ja, en))
 
-    for variable in sorted(environ):
-        name = variable.removeprefix("NET119_").split("__")[0]
-        if variable.startswith("NET119_") and name not in config_names() | ENVIRONMENT_ONLY:
-            close = difflib.get_close_matches(name, sorted(config_names()), n=1, cutoff=0.75)
-            hint_ja = f"NET119_{close[0]} のことですか。" if close else "綴りを確かめてください。"
-            hint_en = f"did you mean NET119_{close[0]}?" if close else "check its spelling."
-            problem(name, f"NET119 にこの名前の設定はありません。{hint_ja}",
-                    f"NET119 has no setting of this name: {hint_en}")
-    for name in sorted(getattr(config, "names_in_file", ()) - config_names()):
-        close = difflib.get_close_matches(name, sorted(config_names()), n=1, cutoff=0.75)
-        problem(f"{name} (instance/net119.cfg)",
-                f"NET119 にこの名前の設定はありません。{f'{close[0]} のことですか。' if close else '綴りを確かめてください。'}",
-                f"NET119 has no setting of this name: {f'did you mean {close[0]}?' if close else 'check its spelling.'}")
+def _name_problems(config, environ):
+    """A misspelt name is otherwise ignored: NET119_DATABASE_ULR runs the service on a local SQLite file."""
+    known = config_names()
+    misspelt = [(name, f"NET119_{name}", "NET119_") for name in sorted(
+        variable.removeprefix("NET119_").split("__")[0] for variable in environ if variable.startswith("NET119_"))
+        if name not in known | ENVIRONMENT_ONLY]
+    misspelt += [(name, f"{name} (instance/net119.cfg)", "")
+                 for name in sorted(getattr(config, "names_in_file", set()) - known)]
+    problems = []
+    for name, label, prefix in misspelt:
+        close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.75)
+        problems.append((label, "NET119 にこの名前の設定はありません。"
+                         + (f"{prefix}{close[0]} のことですか。" if close else "綴りを確かめてください。"),
+                         "NET119 has no setting of this name: "
+                         + (f"did you mean {prefix}{close[0]}?" if close else "check its spelling.")))
+    return problems
+
+
+def _number_problems(config, taken):
+    """Counts, seconds and bytes; seconds are taken as durations."""
+    problems = []
     for name, minimum in WHOLE_NUMBERS.items():
         if not _whole(config[name], minimum):
-            problem(name, f"{minimum} 以上の整数にしてください（今は {config[name]!r}）。",
-                    f"must be a whole number, at least {minimum} (found {config[name]!r}).")
+            problems.append((name, f"{minimum} 以上の整数にしてください（今は {config[name]!r}）。",
+                             f"must be a whole number, at least {minimum} (found {config[name]!r})."))
     for name in SECONDS:
-        duration = _duration(config[name])
-        if duration is None:
-            problem(name, f"0 より大きい秒数にしてください（今は {config[name]!r}）。例：14時間なら 50400。",
-                    f"must be a number of seconds above 0 (found {config[name]!r}), e.g. 50400 for 14 hours.")
-        else:
-            taken[name] = duration
+        taken[name] = _duration(config[name])
+        if taken[name] is None:
+            problems.append((name, f"0 より大きい秒数にしてください（今は {config[name]!r}）。例：14時間なら 50400。",
+                             f"must be a number of seconds above 0 (found {config[name]!r}), e.g. 50400 for 14 hours."))
     keep = config["SPEECH_CACHE_KEEP"]
     if keep is not None:
         taken["SPEECH_CACHE_KEEP"] = _duration(keep)
         if taken["SPEECH_CACHE_KEEP"] is None:
-            problem("SPEECH_CACHE_KEEP", f"0 より大きい秒数にしてください（今は {keep!r}）。ずっと残すなら null。",
-                    f"must be a number of seconds above 0 (found {keep!r}), e.g. 2592000 for 30 days, "
-                    "or null to keep the audio for ever.")
+            problems.append(("SPEECH_CACHE_KEEP", f"0 より大きい秒数にしてください（今は {keep!r}）。ずっと残すなら null。",
+                             f"must be a number of seconds above 0 (found {keep!r}), e.g. 2592000 for 30 days, "
+                             "or null to keep the audio for ever."))
     most = config["SPEECH_CACHE_MAX_BYTES"]
     if most is not None and not _whole(most, 1):
-        problem("SPEECH_CACHE_MAX_BYTES", f"1 以上のバイト数にしてください（今は {most!r}）。上限なしなら null。",
-                f"must be a number of bytes above 0 (found {most!r}), e.g. 2147483648 for 2 GiB, "
-                "or null for no limit.")
-    for name, default in (("INTAKE_LIMIT_PER_SENDER", Defaults.INTAKE_LIMIT_PER_SENDER),
-                          ("INTAKE_LIMIT_PER_HQ", Defaults.INTAKE_LIMIT_PER_HQ)):
-        limit = config[name]
+        problems.append(("SPEECH_CACHE_MAX_BYTES", f"1 以上のバイト数にしてください（今は {most!r}）。上限なしなら null。",
+                         f"must be a number of bytes above 0 (found {most!r}), e.g. 2147483648 for 2 GiB, "
+                         "or null for no limit."))
+    for name in ("INTAKE_LIMIT_PER_SENDER", "INTAKE_LIMIT_PER_HQ"):
+        limit, example = config[name], list(getattr(Defaults, name))
         if isinstance(limit, (list, tuple)) and len(limit) == 2 and all(_whole(part, 1) for part in limit):
             taken[name] = tuple(limit)
         else:
-            problem(name, f"[件数, 秒数] の形で、どちらも 1 以上の整数にしてください。例：{list(default)}（今は {limit!r}）。",
-                    f"must be [count, seconds], two whole numbers above 0, e.g. {list(default)} (found {limit!r}).")
+            problems.append((name, f"[件数, 秒数] の形で、どちらも 1 以上の整数にしてください。例：{example}（今は {limit!r}）。",
+                             f"must be [count, seconds], two whole numbers above 0, e.g. {example} (found {limit!r})."))
+    return problems
+
+
+def _switch_problems(config, taken):
+    """true or false (NET119_MAILBOX_PAGE=no would otherwise be a non-empty string, so on)."""
+    problems = []
     for name in SWITCHES:
         value = config[name]
         if name == "SESSION_COOKIE_SECURE" and value is None:
-            continue
-        switch = _switch(value)
-        if switch is None:
-            problem(name, f"true か false にしてください（今は {value!r}）。",
-                    f"must be true or false (found {value!r}).")
-        else:
-            taken[name] = switch
-    secret = config["SECRET_KEY"]
-    if secret is not None and not (isinstance(secret, (str, bytes)) and secret):
-        problem("SECRET_KEY", "長いランダムな文字列にしてください。例：python3 -c 'import secrets; "
-                              "print(secrets.token_hex(32))' の出力。",
-                f"must be a long random text (found {type(secret).__name__} {secret!r}), e.g. what "
-                "python3 -c 'import secrets; print(secrets.token_hex(32))' prints.")
-    problems += _address_problems(config, taken)
-    problems += _file_problems(config)
-    if problems:
-        raise SettingsError(problems)
-    return taken
+            continue  # decided from PUBLIC_URL
+        taken[name] = _switch(value)
+        if taken[name] is None:
+            problems.append((name, f"true か false にしてください（今は {value!r}）。",
+                             f"must be true or false (found {value!r})."))
+    return problems
+
+
+def _secret_problems(secret):
+    """A SECRET_KEY of digits only is read as a number; the value is not repeated, being a secret."""
+    if secret is None or (isinstance(secret, (str, bytes)) and secret):
+        return []
+    return [("SECRET_KEY", "長いランダムな文字列にしてください（数字だけにはしないでください）。例：python3 -c "
+                           "'import secrets; print(secrets.token_hex(32))' の出力。",
+             f"must be a long random text, not a {type(secret).__name__}: e.g. what "
+             "python3 -c 'import secrets; print(secrets.token_hex(32))' prints.")]
 
 
 def config_names():
