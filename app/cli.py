@@ -242,10 +242,23 @@ def serve(host, port, connections):
     check_can_listen(host, port)
     become_gevent_server()
     app = configured_app(shares_secret=True)
+    check_access_log()
     check_database(app)
     for warning in mail_warnings(app):
         click.echo(warning, err=True)
     serve_app(app, host, port, connections)
+
+
+def check_access_log():
+    """End the command, naming the setting, when NET119_ACCESS_LOG cannot be written (gunicorn names none)."""
+    path = os.environ.get("NET119_ACCESS_LOG")
+    if not path or path == "-":
+        return
+    try:
+        with open(path, "a"):
+            pass
+    except OSError as error:
+        raise click.ClickException(f"NET119_ACCESS_LOG: {_cannot_write(path, error)}") from None
 
 
 def mail_warnings(app):

@@ -467,3 +467,11 @@ def test_a_mail_relay_that_does_not_speak_smtp_is_warned_of_at_start(cli):
         output, _ = _first_lines_of(["serve", "--port", str(free_port())], until="Starting gunicorn",
                                     settings={"NET119_MAIL_RELAY": relay})
     assert f"NET119_MAIL_RELAY（{relay}）" in output and "SMTP" in output, output
+
+
+def test_an_access_log_that_cannot_be_written_is_named(cli, tmp_path, monkeypatch):
+    # gunicorn used to answer "Error: Error: '…' isn't writable", naming no setting.
+    monkeypatch.setenv("NET119_ACCESS_LOG", str(tmp_path / "missing" / "access.log"))
+    code, stderr, _ = _net119("serve", "--port", str(free_port()), timeout=30)
+    _plainly_refused(code, stderr)
+    assert "NET119_ACCESS_LOG" in stderr and "書き込めません" in stderr and "cannot write" in stderr
