@@ -265,10 +265,12 @@ def _place_of(resident, place_kind, fix, place_id, place_text):
     return fix, place_text
 
 
-def open_report(resident, *, kind, place_kind, client_id, fix=None, place_id=None, place_text=""):
+def open_report(resident, *, kind, place_kind, client_id, fix=None, place_id=None, place_text="", language="ja"):
     """Create the report for the second tap, or return the one this client id already made.
 
-    Returns ``(report, created)``. The receiving HQ is notified after commit.
+    ``language`` is the one the resident's pages are in ("ja" or "en"): the console tells the
+    dispatcher when it is English (dispatch/case.html). Returns ``(report, created)``. The
+    receiving HQ is notified after commit.
     """
     if kind not in REPORT_KINDS:
         raise InvalidInput("kind", "通報の種類を選んでください。", "Choose the type of report.")
@@ -297,7 +299,8 @@ def open_report(resident, *, kind, place_kind, client_id, fix=None, place_id=Non
                 receiving_hq=routed.receiving_hq, home_hq=resident.hq,
                 routing_outcome=decision.outcome.value, routing_note=decision.explanation)
             report.append_event(kind="opened", actor="system", data={
-                "kind": kind, "place_kind": place_kind, "place": label, **routed.details})
+                "kind": kind, "place_kind": place_kind, "place": label, **routed.details,
+                "language": "en" if language == "en" else "ja"})
             if place_text and place_kind != "current":
                 # Typed above every place button, then 自宅 or a registered place tapped: the
                 # words go to the chat, as the resident's first (the label has no room for them).

@@ -6,6 +6,7 @@ from flask import abort, current_app, redirect, request, url_for
 from ..auth import current_resident, end_session, login_flow, resident_required
 from ..caching import kept_on_the_phone
 from ..forms import MessageForm, ReportForm, bilingual
+from ..i18n import current_language
 from ..models import REPORT_KINDS, FrequentPlace, ReportEvent, Resident
 from ..pages import render_page
 from ..practice.stats import last_practised
@@ -103,7 +104,7 @@ def create_report():
             report, _ = open_report(
                 current_resident(), kind=form.kind.data, place_kind=place_kind,
                 place_id=place_id, place_text=form.place_text.data or "",
-                client_id=form.client_id.data,
+                client_id=form.client_id.data, language=current_language(),
                 fix=parse_fix(form.lat.data, form.lon.data, form.accuracy.data))
         except InvalidInput as error:
             form.form_errors.append(bilingual(error.ja, error.en))
