@@ -35,7 +35,7 @@ def test_a_mail_to_an_address_that_does_not_exist_is_shown_as_not_delivered(app,
 
 @pytest.mark.parametrize("reply, words", [
     ("554 5.7.1 Rejected by recipient's filter", "迷惑メール"),
-    ("552 5.2.2 Mailbox full", "いっぱい"),
+    ("550 5.2.2 Mailbox full", "いっぱい"),  # a 552 to RCPT is temporary: see the test below
     ("550 5.1.2 Host unknown", "@より後ろ"),
 ])
 def test_the_reason_is_said_in_plain_words(app, admin, refusing, reply, words):  # noqa: F811
@@ -43,6 +43,16 @@ def test_the_reason_is_said_in_plain_words(app, admin, refusing, reply, words): 
     resident_id, _ = approved(app)
     page = text_of(admin.get(f"/admin/residents/{resident_id}").text)
     assert "届けられませんでした" in page and words in page
+
+
+def test_a_full_mailbox_is_retried_and_said_as_such(app, admin, refusing):  # noqa: F811
+    """552 to RCPT is temporary (RFC 5321 §4.5.3.1.10): not 届けられませんでした, and the reason is the full mailbox."""
+    refusing(rcpt="552 5.2.2 Mailbox full")
+    resident_id, _ = approved(app)
+    page = text_of(admin.get(f"/admin/residents/{resident_id}").text)
+    assert "届けられませんでした" not in page
+    assert "自動でもう一度送ります" in page and "メールボックスがいっぱい" in page
+    assert "アドレスの誤り" not in page
 
 
 def test_a_mail_given_up_after_days_says_so(app, admin):

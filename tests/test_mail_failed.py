@@ -226,3 +226,26 @@ def test_a_relay_that_refuses_us_at_the_greeting_is_not_a_refusal_of_the_mail(ap
     finally:
         greeter.close()
     assert mail.failed_at is None and mail.failure == "" and mail.last_error.startswith("SMTPConnectError: 554")
+
+
+@pytest.mark.parametrize("reply", ["552 5.2.2 Mailbox full", "552 5.5.3 Too many recipients"])
+def test_a_552_to_rcpt_is_temporary_and_tried_again(app, refusing, reply):
+    """RFC 5321 §4.5.3.1.10: a 552 to RCPT (too many recipients, a full mailbox) is treated as 452, not failed."""
+    refusing(rcpt=reply)
+    with app.app_context(), db.connection_context():
+        mail = mail_to("full@docomo.ne.jp")
+        waiting = OutgoingMail.get_by_id(mail.id)
+        assert waiting.failed_at is None and waiting.failure == "" and waiting.sent_at is None
+        assert waiting.last_error == f"SMTPRecipientsRefused: {reply}"
+        assert waiting.next_attempt_at > waiting.created_at
+        relay = refusing()  # the resident made room in the mailbox
+        assert deliver_due(now=waiting.next_attempt_at) == 1
+    assert len(relay.messages_to("full@docomo.ne.jp")) == 1
+
+
+def test_a_552_to_data_is_still_refused_for_good(app, refusing):
+    """The exception is RCPT's: a 552 to DATA (the message exceeds what the mailbox takes) is failed at once."""
+    refusing(data="552 5.3.4 Message too big")
+    with app.app_context(), db.connection_context():
+        mail = OutgoingMail.get_by_id(mail_to("big@docomo.ne.jp").id)
+    assert mail.failure == "refused"

@@ -160,9 +160,11 @@ def refused_for_good(error):
     Only the replies about this mail count: to MAIL (its sender), RCPT (its address) and DATA
     (its content). A 5xx to the greeting, HELO or a login is the relay refusing us, every mail
     alike: the operator mends that, and the mail goes then (or is given up after GIVE_UP_AFTER).
+    A 552 to RCPT (too many recipients, the mailbox full) is temporary, as RFC 5321 §4.5.3.1.10
+    asks: it is taken as a 452, and the resident who makes room gets the mail on a later try.
     """
     if isinstance(error, smtplib.SMTPRecipientsRefused):
-        return bool(error.recipients) and all(code >= 500 for code, _ in error.recipients.values())
+        return bool(error.recipients) and all(code >= 500 and code != 552 for code, _ in error.recipients.values())
     if isinstance(error, (smtplib.SMTPSenderRefused, smtplib.SMTPDataError)):
         return error.smtp_code >= 500
     return False

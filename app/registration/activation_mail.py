@@ -148,6 +148,9 @@ def failure_in_words(mail):
 def error_in_words(last_error):
     """What a relay's error means, in plain Japanese, for the administrator."""
     kind = last_error.partition(":")[0]
+    reply = REPLY.search(last_error)
+    if kind == "SMTPRecipientsRefused" and reply and reply["code"] in ("452", "552"):
+        return "相手のメールボックスがいっぱいか、一度に受け取れる量を超えています。"
     if kind == "SMTPRecipientsRefused":
         return "宛先のメールアドレスが受け付けられませんでした。アドレスの誤りか、相手のメール会社が受け取りを断っています。"
     if kind in ("TimeoutError", "socket.timeout", "SMTPServerDisconnected"):
