@@ -1,24 +1,35 @@
 """The automatic practice dispatcher: greets, asks the standard questions, reacts, reviews.
 
 It answers synchronously inside the resident's own request or socket step, so
-practice works without JavaScript and needs no background worker.
+practice works without JavaScript and needs no background worker. It speaks Japanese,
+or English to a resident who chose English: what it says is stored as catalogue
+msgids (words.py) and read in the language of the page that shows it.
 """
 import json
 import re
 from pathlib import Path
 
+from ..i18n import mark as N_, pick
 from .store import PracticeSession, ensure_tables, new_case_number, practice_db, publish, utcnow
+from .words import japanese, pair, say
 
+# Each question and choice a (Japanese, English) pair, in the words of the real trees (app/data/questions).
 QUESTIONS = json.loads((Path(__file__).with_name("questions.json")).read_text(encoding="utf-8"))
 # SPEC §3.2: these are offered with every question.
-ALWAYS_OFFERED = ("はい", "いいえ", "わからない")
+ALWAYS_OFFERED = (("はい", "Yes"), ("いいえ", "No"), ("わからない", "I don't know"))
 KINDS = ("fire", "ambulance", "other", "unknown")
 PLACE_KINDS = ("home", "current", "frequent")
 KIND_WORDS = {"火事": "fire", "救急": "ambulance", "その他": "other"}
-FIRE_WORDS = re.compile(r"火事|燃え|燃えて|煙|炎|火が")
-AMBULANCE_WORDS = re.compile(r"救急|けが|怪我|倒れ|痛い|苦しい|息|意識|血|具合")
-LOCATION_WORDS = re.compile(r"住所|丁目|番地|\d+-\d+|駅|交差点|ビル|公園|近く|前|[市町村区]|目印|階")
-FINISH_CHOICE = "伝えることはない"
+# The kinds as the kind question names them: 「火事ですね」, "Fire. Understood."
+KIND_NAMES = {KIND_WORDS[ja]: [ja, en] for ja, en in QUESTIONS["kind"]["choices"]}
+FIRE_WORDS = re.compile(r"火事|燃え|燃えて|煙|炎|火が|\b(?:fire|smoke|flames?|burning)\b", re.I)
+AMBULANCE_WORDS = re.compile(r"救急|けが|怪我|倒れ|痛い|苦しい|息|意識|血|具合"
+                             r"|\b(?:ambulance|injur\w*|hurt|fell|fallen|collapsed|pain|breath\w*|bleed\w*|blood"
+                             r"|unconscious|sick|ill)\b", re.I)
+LOCATION_WORDS = re.compile(r"住所|丁目|番地|\d+-\d+|駅|交差点|ビル|公園|近く|前|[市町村区]|目印|階"
+                            r"|\b(?:address|street|road|station|near|next to|opposite|in front of|corner|crossing"
+                            r"|building|park|floor|block|city|town|landmark)\b", re.I)
+FINISH_CHOICE = ("伝えることはない", "Nothing more to say")
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
 
@@ -57,8 +68,8 @@ def open_session(resident_id, hq_id, *, kind, place_kind, client_id, place_label
         session.append_event(kind="opened", actor="system",
                              data={"kind": kind, "place_kind": place_kind, "place": place_label})
         _set_status(session, "received")
-        _say(session, "練習用の自動指令員です。これは練習です。本当の消防には届きません。"
-                      "本番と同じように答えてみましょう。")
+        _say(session, say(N_("練習用の自動指令員です。これは練習です。本当の消防には届きません。"
+                             "本番と同じように答えてみましょう。")))
         _ask(session)
         session.save()
     publish(session, session.last_seq)
@@ -67,15 +78,26 @@ def open_session(resident_id, hq_id, *, kind, place_kind, client_id, place_label
 
 def current_choices(session):
     """The answer chips for what the practice dispatcher asked last (empty when nothing is open)."""
+    return [ja for ja, _ in _offered(session)]
+
+
+def choice_words(session):
+    """The answer chips in the viewer's language: each sends its own words; words offered twice
+    (いる and はい are both "Yes") are one chip."""
+    return list(dict.fromkeys(pick(choice) for choice in _offered(session)))
+
+
+def _offered(session):
+    """The (Japanese, English) answer chips for what the practice dispatcher asked last."""
     state = session.coach
     if not session.is_open:
         return []
     if state["phase"] == "kind":
-        return QUESTIONS["kind"]["choices"]
+        return [tuple(choice) for choice in QUESTIONS["kind"]["choices"]]
     if state["phase"] == "last_words":
         return [FINISH_CHOICE]
-    choices = list(QUESTIONS[state["tree"]][state["index"]]["choices"])
-    return choices + [c for c in ALWAYS_OFFERED if c not in choices]
+    choices = [tuple(choice) for choice in QUESTIONS[state["tree"]][state["index"]]["choices"]]
+    return choices + [c for c in ALWAYS_OFFERED if c[0] not in {ja for ja, _ in choices}]
 
 
 def post_message(session, *, body, client_id, max_chars=1000):
@@ -112,18 +134,19 @@ def mark_displayed(session, seq):
 def _respond(session, body):
     state = session.coach
     if state["phase"] == "kind":
-        kind = KIND_WORDS.get(body) or _kind_in(body)
+        chosen = _choice_in(body, _offered(session))
+        kind = KIND_WORDS[chosen] if chosen else _kind_in(body)
         if kind:
             state.update(tree=kind, phase="questions", index=0)
             session.kind = kind
-            _say(session, f"{_kind_name(kind)}ですね。わかりました。")
+            _say(session, say(N_("%(kind)sですね。わかりました。"), kind=KIND_NAMES[kind]))
         else:
             _note_free_text(session, body)
         _ask(session)
     elif state["phase"] == "questions":
-        choice = _choice_in(body, current_choices(session))
+        choice = _choice_in(body, _offered(session))
         if choice is not None:
-            state["answers"].append({"ask": _question(session)["ask"], "answer": choice})
+            state["answers"].append({"ask": _question(session)["ask"][0], "answer": choice})
             state["index"] += 1
             if len(state["answers"]) == 1:
                 _set_status(session, "dispatched")
@@ -131,7 +154,7 @@ def _respond(session, body):
             _note_free_text(session, body)
         _ask(session)
     else:
-        if body != FINISH_CHOICE:
+        if _choice_in(body, [FINISH_CHOICE]) is None:
             _note_free_text(session, body)
         _finish(session)
 
@@ -140,14 +163,14 @@ def _ask(session):
     """Ask the next question, or move on to the last words once the tree is done."""
     state = session.coach
     if state["phase"] == "kind":
-        _say(session, QUESTIONS["kind"]["ask"], choices=current_choices(session))
+        _say(session, pair(*QUESTIONS["kind"]["ask"]), choices=current_choices(session))
     elif state["index"] < len(QUESTIONS[state["tree"]]):
-        _say(session, _question(session)["ask"], choices=current_choices(session))
+        _say(session, pair(*_question(session)["ask"]), choices=current_choices(session))
     else:
         state["phase"] = "last_words"
         _set_status(session, "en_route")
-        _say(session, "ありがとうございます。隊員が向かっています。ほかに伝えたいことがあれば書いてください。",
-             choices=[FINISH_CHOICE])
+        _say(session, say(N_("ありがとうございます。隊員が向かっています。ほかに伝えたいことがあれば書いてください。")),
+             choices=current_choices(session))
 
 
 def _note_free_text(session, body):
@@ -156,43 +179,48 @@ def _note_free_text(session, body):
     state["free_text"] += 1
     if LOCATION_WORDS.search(body):
         state["location_text"] = True
-        _say(session, "場所の情報を受け取りました。ありがとうございます。")
+        _say(session, say(N_("場所の情報を受け取りました。ありがとうございます。")))
     elif state["phase"] == "questions" and state["tree"] != "fire" and FIRE_WORDS.search(body):
-        _say(session, "火が出ているのですね。消防車も向かわせます。安全な場所に離れてください。")
+        _say(session, say(N_("火が出ているのですね。消防車も向かわせます。安全な場所に離れてください。")))
     elif state["phase"] == "questions" and state["tree"] != "ambulance" and AMBULANCE_WORDS.search(body):
-        _say(session, "けが人や具合の悪い人がいるのですね。救急車も向かわせます。")
+        _say(session, say(N_("けが人や具合の悪い人がいるのですね。救急車も向かわせます。")))
     else:
-        _say(session, "メッセージを受け取りました。")
+        _say(session, say(N_("メッセージを受け取りました。")))
 
 
 def _finish(session):
     _set_status(session, "arrived")
-    _say(session, review(session))
+    _say(session, *review_lines(session))
     session.finished_at = utcnow()
 
 
 def review(session):
-    """A short review: what the resident did well and what to add next time."""
+    """A short review, in Japanese as it is stored: what the resident did well and what to add next time."""
+    return japanese(review_lines(session))
+
+
+def review_lines(session):
+    """The review as lines of ``words``, read in the viewer's language."""
     state = session.coach
-    good = ["「すぐに通報」で、迷わず通報できました。" if state["one_tap"]
-            else f"「{_kind_name(session.kind)}」を選んで通報できました。"]
+    good = [say(N_("「すぐに通報」で、迷わず通報できました。")) if state["one_tap"]
+            else say(N_("「%(kind)s」を選んで通報できました。"), kind=KIND_NAMES[session.kind])]
     if session.place_kind != "current" or session.has_fix or session.place_label or state["location_text"]:
-        good.append("場所を伝えられました。")
+        good.append(say(N_("場所を伝えられました。")))
     if state["answers"]:
-        good.append(f"質問に{len(state['answers'])}問答えられました。")
+        good.append(say(N_("質問に%(count)s問答えられました。"), count=len(state["answers"])))
     if state["free_text"]:
-        good.append("文章でも状況を伝えられました。")
+        good.append(say(N_("文章でも状況を伝えられました。")))
     add = []
     if state["tree"] and len(state["answers"]) < len(QUESTIONS[state["tree"]]):
-        add.append("答えていない質問がありました。わからないときは「わからない」を押すだけで大丈夫です。")
+        add.append(say(N_("答えていない質問がありました。わからないときは「わからない」を押すだけで大丈夫です。")))
     if session.place_kind == "current" and not (session.has_fix or session.place_label or state["location_text"]):
-        add.append("外出先では、建物や交差点の名前など目印を書き添えましょう。")
+        add.append(say(N_("外出先では、建物や交差点の名前など目印を書き添えましょう。")))
     if not state["free_text"]:
-        add.append("「動けません」など、困っていることを文章で伝える練習もしてみましょう。")
-    lines = ["練習はここまでです。おつかれさまでした。", "よくできたこと：", *good]
+        add.append(say(N_("「動けません」など、困っていることを文章で伝える練習もしてみましょう。")))
+    lines = [say(N_("練習はここまでです。おつかれさまでした。")), say(N_("よくできたこと：")), *good]
     if add:
-        lines += ["次に付け加えるとよいこと：", *add]
-    return "\n".join(lines)
+        lines += [say(N_("次に付け加えるとよいこと：")), *add]
+    return lines
 
 
 def _question(session):
@@ -201,13 +229,23 @@ def _question(session):
 
 
 def _choice_in(body, choices):
-    if body in choices:
-        return body
-    # Longest first: 「していない」 must not be read as 「している」.
-    for choice in sorted(choices, key=len, reverse=True):
-        if len(body) <= len(choice) + 4 and choice in body:
-            return choice
+    """The Japanese of the (ja, en) choice that ``body`` answers, in either language, or None."""
+    for ja, en in choices:
+        if body in (ja, en) or _plain(body) == _plain(en):
+            return ja
+    # Longest first: 「していない」 must not be read as 「している」, nor "I don't know" as "No".
+    for ja in sorted((ja for ja, _ in choices), key=len, reverse=True):
+        if len(body) <= len(ja) + 4 and ja in body:
+            return ja
+    for ja, en in sorted(choices, key=lambda choice: len(choice[1]), reverse=True):
+        if len(body) <= len(en) + 8 and re.search(rf"\b{re.escape(_plain(en))}\b", _plain(body)):
+            return ja
     return None
+
+
+def _plain(text):
+    """English as typed, compared: lower case, the apostrophe as on a keyboard, no end punctuation."""
+    return text.lower().replace("\u2019", "'").strip(" .!?")
 
 
 def _kind_in(body):
@@ -218,12 +256,11 @@ def _kind_in(body):
     return None
 
 
-def _kind_name(kind):
-    return {"fire": "火事", "ambulance": "救急", "other": "その他", "unknown": "種別不明"}[kind]
-
-
-def _say(session, text, choices=()):
-    session.append_event(kind="message", actor="staff", body=text, data={"choices": list(choices)})
+def _say(session, *lines, choices=()):
+    """The practice dispatcher says ``lines`` (of ``words``): kept in Japanese, and as the lines
+    themselves, so that each page shows them in its own language."""
+    session.append_event(kind="message", actor="staff", body=japanese(lines),
+                         data={"choices": list(choices), "said": list(lines)})
 
 
 def _set_status(session, status):

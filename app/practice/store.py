@@ -11,11 +11,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from types import SimpleNamespace
 
+from flask_babel import lazy_gettext as _
 from peewee import (BooleanField, CharField, DatabaseProxy, DateTimeField, ForeignKeyField,
                     IntegerField, Model, TextField, fn)
 
 from ..database import open_database
 from ..realtime import LocalHub
+from . import words
 
 practice_db = DatabaseProxy()
 practice_hub = LocalHub()
@@ -23,8 +25,8 @@ practice_hub = LocalHub()
 _tables_ready_in = None
 _tables_lock = threading.Lock()
 
-# Shown where a real chat names the receiving HQ.
-PRACTICE_DISPATCHER = SimpleNamespace(name="練習用の自動指令員")
+# Shown where a real chat names the receiving HQ, in the page's language.
+PRACTICE_DISPATCHER = SimpleNamespace(name=_("練習用の自動指令員"))
 
 
 def utcnow():
@@ -130,7 +132,7 @@ class PracticeSession(PracticeModel):
             if existing is not None:
                 return existing, False
         seq = self.last_seq + 1
-        event = PracticeEvent.create(session=self, seq=seq, kind=kind, actor=actor, body=body,
+        event = PracticeEvent.create(session=self, seq=seq, kind=kind, actor=actor, text=body,
                                      client_id=client_id, data=data or {})
         self.last_seq = seq
         return event, True
@@ -143,13 +145,20 @@ class PracticeEvent(PracticeModel):
     seq = IntegerField()
     kind = CharField()
     actor = CharField()
-    body = TextField(default="")
+    # As it was said: the resident's own words, or the practice dispatcher's in Japanese.
+    text = TextField(default="", column_name="body")
     client_id = CharField(max_length=64, null=True)
     data = JSONField(default=dict)
     created_at = DateTimeField(default=utcnow)
 
     class Meta:
         indexes = ((("session", "seq"), True), (("session", "client_id"), True))
+
+    @property
+    def body(self):
+        """What the chat shows: the practice dispatcher's words in the viewer's language (words.py)."""
+        said = self.data.get("said")
+        return words.read(said) if said else self.text
 
 
 def new_case_number():

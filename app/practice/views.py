@@ -101,7 +101,7 @@ def _chat_page(session, form=None, status=200):
     coach.mark_displayed(session, session.last_seq)
     return render_page("report/chat.html", status=status, report=session,
                        events=list(session.events_after(0)), form=form or MessageForm(),
-                       choices=coach.current_choices(session))
+                       choices=coach.choice_words(session))
 
 
 @bp.get("/practice/reports/<case_number>")

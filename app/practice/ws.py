@@ -49,7 +49,7 @@ class PracticeFeed:
         if events:
             self.sent = events[-1].seq
             frames.append(render_template("practice/_choices.html", report=session,
-                                          choices=coach.current_choices(session), oob=True))
+                                          choices=coach.choice_words(session), oob=True))
         if session.staff_read_seq > self.read_sent:
             self.read_sent = session.staff_read_seq
             frames.append(render_template("_partials/_read_marker.html", read_seq=self.read_sent, oob=True))
