@@ -56,6 +56,8 @@ def payloads(ids):
         "admin.resident_status": [{"status": "suspended", EXPECT: 409}],
         # A's resident is active: even A is told the activation mail cannot be sent again.
         "admin.activation_mail_again": [{EXPECT: 409}],
+        # ...nor may its mail address be changed (only before activation).
+        "admin.resident_address": [{"email": "b.wrote.this@docomo.ne.jp", EXPECT: 409}],
         "admin.phrase_change": [{"action": "delete"}, {"action": "up"},
                                 {"phrase-{id}-text": "B が書き換え", "action": "save"}],
         "admin.staff_active": [{"active": "0"}],

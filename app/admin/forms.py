@@ -4,6 +4,8 @@ from wtforms import PasswordField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from ..forms import Form, bilingual
+from ..mail.addresses import InvalidAddress, normalise
+from ..registration.forms import max_chars
 
 
 DECISIONS = ("approve", "reject")
@@ -54,3 +56,21 @@ class StaffForm(Form):
         DataRequired(message=bilingual("パスワードを入力してください。", "Enter the password.")),
         Length(min=12, max=256, message=bilingual("パスワードは12文字以上にしてください。",
                                                   "Use at least 12 characters."))])
+
+
+class ResidentAddressForm(Form):
+    """A resident's corrected mail address, checked and normalised as the registration form does."""
+
+    # A text input, not type=email: the browser would stop the full-width or Japanese domain that
+    # normalise() turns into ASCII, with a message of its own in one language.
+    email = StringField("正しいメールアドレス", render_kw={"inputmode": "email", "spellcheck": "false",
+                                                   "autocapitalize": "off", "autocomplete": "off"},
+                        validators=[
+        DataRequired(message=bilingual("メールアドレスを入力してください。", "Enter the mail address.")),
+        max_chars(254, "メールアドレス", "Mail address")])
+
+    def validate_email(self, field):
+        try:
+            field.data = normalise(field.data)
+        except InvalidAddress as error:
+            raise ValidationError(str(error)) from None

@@ -1,4 +1,5 @@
-"""One resident's page: the account, and for one not yet activated, its activation mail sent again."""
+"""One resident's page: the account, and for one not yet activated, its activation mail sent again
+or sent to a corrected address."""
 from flask import abort, current_app, redirect, request, url_for
 
 from ..auth import current_staff, staff_required
@@ -9,6 +10,7 @@ from ..models import Resident, utcnow
 from ..pages import render_page
 from ..registration import activation_mail
 from . import bp
+from .forms import ResidentAddressForm
 
 # Why the activation mail cannot be sent again, by the resident's status.
 NOT_PENDING = {
@@ -25,6 +27,14 @@ NOT_PENDING = {
 }
 
 
+# Only before activation (see activation_mail.correct_address): afterwards the address is read by
+# nothing the service does, and a change no one confirms from the new address is left undone.
+NOT_CORRECTED = ("{name}さんは、すでにパスワードを設定しています。有効化のメールを送ることはないため、"
+                 "この画面ではメールアドレスを変えられません。",
+                 "{name} has already set a password: no activation mail is sent any more, so the address "
+                 "is not changed here.")
+
+
 def _own_resident(resident_id):
     """The HQ's resident with this id; another HQ's is as unknown as an id that does not exist."""
     resident = Resident.get_or_none((Resident.id == resident_id) & (Resident.hq == current_staff().hq))
@@ -33,9 +43,10 @@ def _own_resident(resident_id):
     return resident
 
 
-def _resident_page(resident, error=None, status=200):
+def _resident_page(resident, error=None, status=200, address_form=None):
     pending = resident.status == "pending"
     return render_page("admin/resident.html", resident=resident, error=error, status=status,
+                       address_form=address_form or ResidentAddressForm(formdata=None),
                        done=request.args.get("done"), now=utcnow(),
                        mail=activation_mail.latest_mail(resident) if pending else None,
                        link=activation_mail.current_link(resident) if pending else None,
@@ -77,3 +88,31 @@ def activation_mail_again(resident_id):
             f"An activation mail went to {resident.name} at {when}. So that no mail arrives twice, "
             "press again after a minute."))
     return redirect(url_for(".resident", resident_id=resident.id, done="resent"), 303)
+
+
+@bp.post("/residents/<int:resident_id>/email")
+@staff_required("admin")
+def resident_address(resident_id):
+    """Correct the mail address of a resident not yet activated, and mail the new activation link there."""
+    resident = _own_resident(resident_id)
+    form = ResidentAddressForm()
+    if resident.status != "pending":
+        return _not_corrected(resident)
+    if not form.validate_on_submit():
+        return _resident_page(resident, status=400, address_form=form)
+    try:
+        activation_mail.correct_address(current_staff(), resident, form.email.data)
+    except activation_mail.AlreadyActivated:
+        return _not_corrected(Resident.get_by_id(resident.id))
+    except activation_mail.SameAddress:
+        form.email.errors.append(bilingual(
+            "いま登録されているアドレスと同じです。同じアドレスにもう一度送るときは、「有効化のメールを送り直す」を押してください。",
+            "This is the address on record already. To send the mail to it again, use the resend button."))
+        return _resident_page(resident, status=400, address_form=form)
+    return redirect(url_for(".resident", resident_id=resident.id, done="corrected"), 303)
+
+
+def _not_corrected(resident):
+    ja, en = NOT_CORRECTED
+    return _resident_page(resident, status=409, error=bilingual(ja.format(name=resident.name),
+                                                                en.format(name=resident.name)))

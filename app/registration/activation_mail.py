@@ -22,6 +22,10 @@ class NoAddress(Exception):
     """The resident has no mail address to send the link to."""
 
 
+class SameAddress(Exception):
+    """The corrected address is the one on record already."""
+
+
 class SentJustNow(Exception):
     """An activation mail went to this resident less than RESEND_INTERVAL ago (and was not refused)."""
 
@@ -87,17 +91,54 @@ def resend(admin, resident):
         # had the resident mend their mail filter need not wait.
         if last is not None and last.failed_at is None and last.created_at > now - RESEND_INTERVAL:
             raise SentJustNow(last)
-        # Two valid links are never around: the one in the lost (or late) mail stops here.
-        (ActivationToken.update(expires_at=now)
-         .where((ActivationToken.resident == resident) & ActivationToken.used_at.is_null()
-                & (ActivationToken.expires_at > now))
-         .execute())
-        link = activation_link(resident)
-        mail = store_mail(resident.email, "activation_again", hq=resident.hq, resident=resident, link=link,
-                          days=current_app.config["ACTIVATION_LINK_MAX_AGE"].days)
+        mail = _new_link_mail(resident, now)
         AuditEntry.record("activation_mail_resend", staff=admin, resident=resident.login, mail=mail.id)
     send_now(mail)
     return OutgoingMail.get_by_id(mail.id)
+
+
+def correct_address(admin, resident, address):
+    """Put ``address`` (normalised) in place of the resident's mail address, and mail the new link there.
+
+    Only before activation: the address is where the activation link goes (nothing else reads it:
+    login is by login ID, and the mail intake answers any sender). Every older link stops working,
+    and an activation mail to the old address still being retried is withdrawn: a mistyped address
+    may be a stranger's, who should not get the login ID later. Returns the new mail; raises
+    AlreadyActivated once the password is set, SameAddress when nothing would change.
+    """
+    with write_transaction():
+        # Taking the row first (as resend does) orders this against an activation, a resend and a
+        # second correction: the address read next is the one this change replaces.
+        still_pending = (Resident.update(status="pending")
+                         .where((Resident.id == resident.id) & (Resident.status == "pending")).execute())
+        if not still_pending:
+            raise AlreadyActivated
+        old = Resident.select(Resident.email).where(Resident.id == resident.id).scalar()
+        if old == address:
+            raise SameAddress
+        Resident.update(email=address).where(Resident.id == resident.id).execute()
+        now = utcnow()
+        (OutgoingMail.update(failed_at=now, failure="withdrawn")
+         .where(_activation_mail_of(old, resident.created_at, resident.login)
+                & OutgoingMail.sent_at.is_null() & OutgoingMail.failed_at.is_null())
+         .execute())
+        resident.email = address
+        mail = _new_link_mail(resident, now)
+        AuditEntry.record("resident_email_change", staff=admin, resident=resident.login, old=old, new=address,
+                          mail=mail.id)
+    send_now(mail)
+    return OutgoingMail.get_by_id(mail.id)
+
+
+def _new_link_mail(resident, now):
+    """Expire the resident's unused links and store the mail with a new one; inside the caller's transaction."""
+    # Two valid links are never around: the one in the lost (or late) mail stops here.
+    (ActivationToken.update(expires_at=now)
+     .where((ActivationToken.resident == resident) & ActivationToken.used_at.is_null()
+            & (ActivationToken.expires_at > now))
+     .execute())
+    return store_mail(resident.email, "activation_again", hq=resident.hq, resident=resident,
+                      link=activation_link(resident), days=current_app.config["ACTIVATION_LINK_MAX_AGE"].days)
 
 
 # The relay's reply in a mail's last_error ("SMTPRecipientsRefused: 550 5.1.1 ..."): the
