@@ -4,6 +4,55 @@
 (function () {
   "use strict";
 
+  // Status lines are in both languages whatever the page's, each marked (as app.js's
+  // undelivered notice): a screen reader reads each half with the voice of its language.
+  function fill(status, nodes) {
+    // Not replaceChildren: the phones SPEC §1 names (Android 5, iOS 9) predate it.
+    status.textContent = "";
+    Array.prototype.slice.call(nodes).forEach(function (node) { status.appendChild(node); });
+  }
+
+  function tell(status, ja, en) {
+    var japanese = document.createElement("span");
+    japanese.lang = "ja";
+    japanese.textContent = ja;
+    var english = document.createElement("span");
+    english.lang = "en";
+    english.className = "en";
+    english.textContent = en;
+    fill(status, [japanese, document.createTextNode(" "), english]);
+  }
+
+  // A run of Japanese, as app/i18n.py's mark_japanese finds it (captured, for split).
+  var J = "[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]";
+  var JAPANESE_RUN = new RegExp("(" + J + "(?:[" + J.slice(1, -1) + "0-9\\s\\-.]*" + J + ")?)");
+
+  // The tiles' attribution is the operator's setting, as written: on a page in another
+  // language its Japanese is marked lang="ja", as the server's as_written filter does.
+  function asWritten(html) {
+    if (document.documentElement.lang === "ja") return html;
+    var box = document.createElement("div");
+    box.innerHTML = html;
+    var walker = document.createTreeWalker(box, NodeFilter.SHOW_TEXT), texts = [];
+    while (walker.nextNode()) texts.push(walker.currentNode);
+    texts.forEach(function (text) {
+      var parts = text.data.split(JAPANESE_RUN);
+      if (parts.length === 1) return;
+      parts.forEach(function (part, index) {
+        var node = document.createTextNode(part);
+        if (index % 2) {
+          var span = document.createElement("span");
+          span.lang = "ja";
+          span.appendChild(node);
+          node = span;
+        }
+        text.parentNode.insertBefore(node, text);
+      });
+      text.parentNode.removeChild(text);
+    });
+    return box.innerHTML;
+  }
+
   // ---- HQ from the device's position ----------------------------------------
   function initLocate(root) {
     Array.prototype.forEach.call(root.querySelectorAll("[data-locate-hq]"), function (box) {
@@ -14,22 +63,24 @@
       var status = box.querySelector("[role=status]");
       button.addEventListener("click", function () {
         button.disabled = true;
-        status.textContent = "現在地を確認しています… Finding where you are…";
+        tell(status, "現在地を確認しています…", "Finding where you are…");
         navigator.geolocation.getCurrentPosition(function (position) {
           var url = box.dataset.locateHq + "?lat=" + position.coords.latitude.toFixed(6) +
             "&lon=" + position.coords.longitude.toFixed(6);
           htmx.ajax("GET", url, { target: "#hq-field", swap: "outerHTML" }).then(function () {
-            // The swapped field says what was chosen; the status region reads it out.
+            // The swapped field says what was chosen; the status region reads it out, with the
+            // languages the server marked in it.
             var told = document.querySelector("#hq-suggestion, #hq-field .field__error");
-            status.textContent = told ? told.textContent.trim() : "";
+            fill(status, told ? told.cloneNode(true).childNodes : []);
             button.disabled = false;
           }, function () {
             // No answer (offline, server away): the list still works, and the button can try again.
-            status.textContent = "通信できませんでした。一覧から選んでください。 Could not connect; choose from the list.";
+            tell(status, "通信できませんでした。一覧から選んでください。", "Could not connect; choose from the list.");
             button.disabled = false;
           });
         }, function () {
-          status.textContent = "現在地を使えませんでした。一覧から選んでください。 Your location is not available; choose from the list.";
+          tell(status, "現在地を使えませんでした。一覧から選んでください。",
+               "Your location is not available; choose from the list.");
           button.disabled = false;
         }, { enableHighAccuracy: false, timeout: 15000, maximumAge: 600000 });
       });
@@ -71,7 +122,7 @@
     L.Icon.Default.imagePath = picker.dataset.leafletCss.replace(/leaflet\.css$/, "images/");
     // The text fields are the keyboard's way in; the map is for pointing.
     var map = L.map(el, { keyboard: false });
-    L.tileLayer(picker.dataset.tileUrl, { attribution: picker.dataset.tileAttribution, maxZoom: 18 }).addTo(map);
+    L.tileLayer(picker.dataset.tileUrl, { attribution: asWritten(picker.dataset.tileAttribution), maxZoom: 18 }).addTo(map);
     var marker = null;
     function show(point) {
       if (marker) marker.setLatLng(point);
@@ -84,8 +135,8 @@
       latField.value = evt.latlng.lat.toFixed(5);
       lonField.value = evt.latlng.lng.toFixed(5);
       show(evt.latlng);
-      status.textContent = "緯度 " + latField.value + "、経度 " + lonField.value + " を入れました。 " +
-        "Set latitude " + latField.value + ", longitude " + lonField.value + ".";
+      tell(status, "緯度 " + latField.value + "、経度 " + lonField.value + " を入れました。",
+           "Set latitude " + latField.value + ", longitude " + lonField.value + ".");
     });
     [latField, lonField].forEach(function (field) {
       field.addEventListener("change", function () {
@@ -114,8 +165,8 @@
         }, function () {
           figure.hidden = true;
           button.setAttribute("aria-expanded", "false");
-          picker.querySelector("[role=status]").textContent =
-            "地図を読み込めませんでした。緯度と経度を入力してください。 The map could not load; type the coordinates.";
+          tell(picker.querySelector("[role=status]"), "地図を読み込めませんでした。緯度と経度を入力してください。",
+               "The map could not load; type the coordinates.");
         });
       });
     });
