@@ -167,3 +167,13 @@ def test_the_japanese_practice_is_unchanged(app, client):
     with store.practice_db.connection_context():
         practice = store.PracticeSession.get(store.PracticeSession.case_number == chat_url.rsplit("/", 1)[1])
         assert coach.review(practice) == coach_says(chat)[-1]
+
+
+def test_the_pages_around_an_open_practice_are_english(resident):
+    chat_url = open_practice(resident, "fire", place="current")
+    again = resident.get("/practice")
+    assert "back to the chat" in again.text and chat_url in again.text
+    assert_english(again)
+    assert_english(resident.get("/"))
+    assert_english(resident.get("/proxy?practice=1&kind=fire"))
+    assert_english(resident.get(chat_url, headers={"HX-Request": "true"}))
