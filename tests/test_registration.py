@@ -129,7 +129,7 @@ def test_empty_mail_to_report(app, client, relay, intake):
     answer = post_form(client, apply_path, action="submit", **VALID_APPLICATION)
     assert answer.status_code == 303
     assert "申請を受け付けました" in client.get(apply_path).text
-    assert relay.messages_to(sender)[-1]["Subject"].endswith("受け付けました")
+    assert relay.messages_to(sender)[-1]["Subject"] == "【NET119】登録申請を受け付けました / Application received"
 
     admin = app.test_client()
     login_as(admin, app.accounts["admins"][0], path="/dispatch/login")
