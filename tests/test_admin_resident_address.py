@@ -1,4 +1,5 @@
-"""The HQ corrects the mail address of a resident not yet activated, and the activation mail goes to the new one."""
+"""The HQ corrects a resident's mail address: before activation the activation mail goes to the new one;
+afterwards both addresses are told of the change."""
 from datetime import timedelta
 
 import pytest
@@ -130,19 +131,61 @@ def test_a_resident_without_an_address_is_given_one(app, admin, refusing):  # no
     assert resident(resident_id).email == NEW and len(relay.messages_to(NEW)) == 1
 
 
-@pytest.mark.parametrize("status", ["active", "suspended", "cancelled"])
-def test_an_activated_residents_address_is_not_changed_here(app, admin, status):  # noqa: F811
+def test_a_cancelled_residents_address_is_not_changed(app, admin):  # noqa: F811
     resident_id, _ = approved(app)
     with db.connection_context():
-        Resident.update(status=status).where(Resident.id == resident_id).execute()
+        Resident.update(status="cancelled").where(Resident.id == resident_id).execute()
         before = OutgoingMail.select().count()
-    assert "メールアドレスを直す" not in admin.get(f"/admin/residents/{resident_id}").text
+    page = admin.get(f"/admin/residents/{resident_id}").text
+    assert "メールアドレスを直す" not in page and "メールアドレスを変える" not in page
     token = form_fields(admin.get("/admin/residents"))["csrf_token"]
     refused = admin.post(f"/admin/residents/{resident_id}/email", data={"csrf_token": token, "email": NEW})
-    assert refused.status_code == 409
+    assert refused.status_code == 409 and "取り消されています" in text_of(refused.text)
     assert resident(resident_id).email == EMAIL
     with db.connection_context():
         assert OutgoingMail.select().count() == before
+
+
+@pytest.mark.both_databases
+@pytest.mark.parametrize("status", ["active", "suspended"])
+def test_an_activated_residents_address_is_changed_and_both_addresses_are_told(
+        app, admin, refusing, status):  # noqa: F811
+    """No activation link any more: a notice to the old and the new address, so a change not asked for is seen."""
+    resident_id, _ = approved(app)
+    with db.connection_context():
+        Resident.update(status=status).where(Resident.id == resident_id).execute()
+        tokens = ActivationToken.select().count()
+    page = admin.get(f"/admin/residents/{resident_id}").text
+    assert "メールアドレスを変える" in page and "メールアドレスを直す" not in page
+    assert "前のアドレスと新しいアドレスの両方" in text_of(page)
+    relay = refusing()
+    done = correct(admin, resident_id, NEW)
+    assert done.status_code == 303
+    assert resident(resident_id).email == NEW and resident(resident_id).status == status
+    [to_old], [to_new] = relay.messages_to(EMAIL), relay.messages_to(NEW)
+    for notice in (to_old, to_new):
+        assert notice["Subject"] == "【NET119】メールアドレスを変更しました / Address changed"
+        body = notice.get_content()
+        assert "千歳市消防本部" in body and "In English" in body
+        assert "http" not in body  # no link to follow: nothing to do unless it was not asked for
+        # Neither the login ID nor the new address goes to the old one (it may be someone else's now).
+        assert resident(resident_id).login not in body and NEW not in body
+    with db.connection_context():
+        assert ActivationToken.select().count() == tokens
+        [entry] = AuditEntry.select().where(AuditEntry.action == "resident_email_change")
+    assert entry.detail["old"] == EMAIL and entry.detail["new"] == NEW
+    confirmation = text_of(admin.get(done.headers["Location"]).text)
+    assert "メールアドレスを変えました" in confirmation and "お知らせ" in confirmation
+
+
+def test_an_activated_resident_without_an_address_is_told_at_the_new_one_only(app, admin, refusing):  # noqa: F811
+    relay = refusing()
+    with db.connection_context():
+        resident_id = Resident.create(login="chitose-noaddress", password_hash="!", name="住所 なし",
+                                      hq=Headquarters.get(Headquarters.code == "chitose"), status="active").id
+    assert correct(admin, resident_id, NEW).status_code == 303
+    assert resident(resident_id).email == NEW
+    assert len(relay.messages_to(NEW)) == 1 and len(relay.envelopes) == 1
 
 
 def test_another_hqs_admin_gets_404_and_changes_nothing(app):  # noqa: F811

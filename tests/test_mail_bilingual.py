@@ -9,6 +9,7 @@ import pytest
 
 from app.extensions import db
 from app.models import Application, Headquarters, Resident, utcnow
+from app.admin import address_change
 from app.registration import activation_mail, applications
 from app.registration.links import send_application_link
 
@@ -48,12 +49,21 @@ def rejected(app):
     applications.reject(_application(), "管轄区域外のため、お住まいの消防本部に申請してください。")
 
 
+def address_changed(app):
+    resident = applications.approve(_application())
+    Resident.update(status="active").where(Resident.id == resident.id).execute()
+    admin = next(s for s in resident.hq.staff if s.role == "admin")
+    # The notice to the old address, the one a resident who did not ask for the change still reads.
+    address_change.change_address(admin, Resident.get_by_id(resident.id), "hanako.new@docomo.ne.jp")
+
+
 MAILS = {
     "application_link": (application_link, ["registration"]),
     "application_received": (application_received, ["received"]),
     "approved": (approved, ["approved", "login ID"]),
     "activation_again": (activation_again, ["new link", "login ID", "no longer works"]),
     "rejected": (rejected, ["not approved", "reason"]),
+    "address_changed": (address_changed, ["address", "changed", "did not ask"]),
 }
 
 

@@ -63,7 +63,7 @@ class ResidentAddressForm(Form):
 
     # A text input, not type=email: the browser would stop the full-width or Japanese domain that
     # normalise() turns into ASCII, with a message of its own in one language.
-    email = StringField("正しいメールアドレス", render_kw={"inputmode": "email", "spellcheck": "false",
+    email = StringField("新しいメールアドレス", render_kw={"inputmode": "email", "spellcheck": "false",
                                                    "autocapitalize": "off", "autocomplete": "off"},
                         validators=[
         DataRequired(message=bilingual("メールアドレスを入力してください。", "Enter the mail address.")),

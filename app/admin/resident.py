@@ -1,5 +1,4 @@
-"""One resident's page: the account, and for one not yet activated, its activation mail sent again
-or sent to a corrected address."""
+"""One resident's page: the account and its mail address; for one not yet activated, the activation mail."""
 from flask import abort, current_app, redirect, request, url_for
 
 from ..auth import current_staff, staff_required
@@ -9,7 +8,7 @@ from ..mail.outbox import GIVE_UP_AFTER, sender_address
 from ..models import Resident, utcnow
 from ..pages import render_page
 from ..registration import activation_mail
-from . import bp
+from . import address_change, bp
 from .forms import ResidentAddressForm
 
 # Why the activation mail cannot be sent again, by the resident's status.
@@ -27,12 +26,14 @@ NOT_PENDING = {
 }
 
 
-# Only before activation (see activation_mail.correct_address): afterwards the address is read by
-# nothing the service does, and a change no one confirms from the new address is left undone.
-NOT_CORRECTED = ("{name}さんは、すでにパスワードを設定しています。有効化のメールを送ることはないため、"
-                 "この画面ではメールアドレスを変えられません。",
-                 "{name} has already set a password: no activation mail is sent any more, so the address "
-                 "is not changed here.")
+# Why the address cannot be changed, when it cannot: a registration cancelled, or a status that
+# moved between the page and the press (the resident activated, or cancelled, meanwhile).
+NOT_CHANGED = ("{name}さんの登録は取り消されています。メールアドレスは変えられません。",
+               "{name}'s registration is cancelled: the mail address is not changed.")
+STATUS_MOVED = ("{name}さんの状態が、この画面を開いたあとに変わりました。メールアドレスは変えていません。"
+                "画面を確かめて、もう一度入力してください。",
+                "{name}'s account changed after this page was opened: the address was not changed. "
+                "Check the page and enter it again.")
 
 
 def _own_resident(resident_id):
@@ -93,26 +94,32 @@ def activation_mail_again(resident_id):
 @bp.post("/residents/<int:resident_id>/email")
 @staff_required("admin")
 def resident_address(resident_id):
-    """Correct the mail address of a resident not yet activated, and mail the new activation link there."""
+    """Change the resident's mail address: before activation the new activation link goes there,
+    afterwards the old and the new address are told of the change."""
     resident = _own_resident(resident_id)
     form = ResidentAddressForm()
-    if resident.status != "pending":
-        return _not_corrected(resident)
+    if resident.status not in ("pending", *address_change.CHANGEABLE):
+        return _address_not_changed(resident, NOT_CHANGED)
     if not form.validate_on_submit():
         return _resident_page(resident, status=400, address_form=form)
     try:
-        activation_mail.correct_address(current_staff(), resident, form.email.data)
-    except activation_mail.AlreadyActivated:
-        return _not_corrected(Resident.get_by_id(resident.id))
+        if resident.status == "pending":
+            activation_mail.correct_address(current_staff(), resident, form.email.data)
+        else:
+            address_change.change_address(current_staff(), resident, form.email.data)
+    except (activation_mail.AlreadyActivated, address_change.NotChangeable):
+        return _address_not_changed(Resident.get_by_id(resident.id), STATUS_MOVED)
     except activation_mail.SameAddress:
         form.email.errors.append(bilingual(
-            "いま登録されているアドレスと同じです。同じアドレスにもう一度送るときは、「有効化のメールを送り直す」を押してください。",
-            "This is the address on record already. To send the mail to it again, use the resend button."))
+            "いま登録されているアドレスと同じです。同じアドレスにもう一度送るときは、「有効化のメールを送り直す」を押してください。"
+            if resident.status == "pending" else "いま登録されているアドレスと同じです。",
+            "This is the address on record already."))
         return _resident_page(resident, status=400, address_form=form)
-    return redirect(url_for(".resident", resident_id=resident.id, done="corrected"), 303)
+    done = "corrected" if resident.status == "pending" else "changed"
+    return redirect(url_for(".resident", resident_id=resident.id, done=done), 303)
 
 
-def _not_corrected(resident):
-    ja, en = NOT_CORRECTED
+def _address_not_changed(resident, why):
+    ja, en = why
     return _resident_page(resident, status=409, error=bilingual(ja.format(name=resident.name),
                                                                 en.format(name=resident.name)))

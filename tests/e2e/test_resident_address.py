@@ -6,6 +6,7 @@ from playwright.sync_api import expect
 
 from .conftest import assert_accessible, assert_accessible_without_js, log_in
 from .test_mail_failed_pages import resident_whose_mail_failed
+from .test_registration_review import add_resident
 
 pytestmark = pytest.mark.e2e
 
@@ -22,7 +23,7 @@ def test_a_mistyped_address_is_corrected_on_the_residents_page(live_server, new_
     admin.get_by_role("row").filter(has_text=login).get_by_role("link", name=f"不達 試験{suffix}", exact=True).click()
     expect(admin.get_by_text("このメールアドレスは存在しません", exact=False)).to_be_visible()
     check(admin)
-    address = admin.get_by_label("正しいメールアドレス")
+    address = admin.get_by_label("新しいメールアドレス")
     # A domain without its dot: refused by the server, said in both languages, the field marked.
     address.fill(f"no.such.user.{suffix}@docomo")
     admin.get_by_role("button", name="直して、有効化のメールを送る").click()
@@ -44,3 +45,28 @@ def test_a_mistyped_address_is_corrected_on_the_residents_page(live_server, new_
                                   (email, f"%{login}%")).fetchone()[0]
     database.close()
     assert email == f"such.user.{suffix}@docomo.ne.jp" and mailed == 1
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_an_active_residents_address_is_changed_and_the_page_says_both_are_told(live_server, new_context, javascript):
+    suffix = "change-js" if javascript else "change-nojs"
+    login, old = f"address-change-{suffix}", f"old.{suffix}@ezweb.ne.jp"
+    with sqlite3.connect(live_server.data_dir / "net119.sqlite3", timeout=10) as database:
+        resident_id = add_resident(database, live_server, login, "active", f"変更 試験{suffix}", old)
+    database.close()
+    admin = new_context(java_script_enabled=javascript).new_page()
+    check = assert_accessible if javascript else (lambda page: assert_accessible_without_js(page, new_context))
+    log_in(admin, live_server.base_url, live_server.account("admins"), path="/dispatch/login")
+    expect(admin.get_by_role("button", name="ログアウト")).to_be_visible()
+    admin.goto(f"{live_server.base_url}/admin/residents/{resident_id}")
+    expect(admin.get_by_role("heading", name="メールアドレスを変える")).to_be_visible()
+    check(admin)
+    admin.get_by_label("新しいメールアドレス").fill(f"new.{suffix}@au.com")
+    admin.get_by_role("button", name="メールアドレスを変える").click()
+    expect(admin.get_by_role("status")).to_contain_text("前のアドレスと新しいアドレスに")
+    check(admin)
+    with sqlite3.connect(live_server.data_dir / "net119.sqlite3", timeout=10) as database:
+        told = {to for (to,) in database.execute(
+            "SELECT to_address FROM outgoing_mail WHERE subject LIKE '%Address changed'").fetchall()}
+    database.close()
+    assert {old, f"new.{suffix}@au.com"} <= told
