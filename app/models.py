@@ -528,8 +528,10 @@ class OutgoingMail(BaseModel):
     next_attempt_at = DateTimeField(default=utcnow)
     last_error = TextField(default="")
     # Set once the outbox gives the mail up; it is never tried again. ``failure`` says why:
-    # "refused" (the relay refused it for good: a 5xx reply) or "gave_up" (it could not be
-    # handed over for mail.outbox.GIVE_UP_AFTER); ``last_error`` holds the relay's last words.
+    # "refused" (the relay refused it for good: a 5xx reply), "gave_up" (it could not be
+    # handed over for mail.outbox.GIVE_UP_AFTER) or "withdrawn" (an activation mail to an address
+    # an administrator corrected before it went, registration/activation_mail.py); ``last_error`` holds
+    # the relay's last words.
     failed_at = DateTimeField(null=True)
     failure = CharField(max_length=16, default="")
 

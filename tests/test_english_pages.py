@@ -299,3 +299,16 @@ def test_an_error_page_is_headed_in_the_residents_language(app, english):
     assert '<p lang="ja">ページが見つかりません。</p>' in missing.text
     english.set_cookie("net119_lang", "ja")
     assert '<h1 lang="ja">ページが見つかりません。</h1>' in english.get("/no-such-page").text
+
+
+def test_a_bilingual_mail_in_the_demo_mailbox_marks_each_half_in_its_language(app, english):
+    """The mails are Japanese, then English (templates/mail): each half is read in its own voice."""
+    app.config["MAILBOX_PAGE"] = True
+    page = english.get("/register/")
+    english.post("/register/", data={"csrf_token": form_fields(page)["csrf_token"], "hq": "chitose",
+                                     "email": "halves@example.jp"})
+    body = english.get("/register/mailbox").text.split('class="mail__body">')[1].split("</pre>")[0]
+    assert body.startswith('<span lang="ja">'), body[:80]
+    english_half = body.index('<span lang="en">')
+    assert english_half < body.index("In English") < body.index("This is the link to your")
+    assert 'lang="en"' not in body[:english_half]
