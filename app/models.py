@@ -529,9 +529,9 @@ class OutgoingMail(BaseModel):
     last_error = TextField(default="")
     # Set once the outbox gives the mail up; it is never tried again. ``failure`` says why:
     # "refused" (the relay refused it for good: a 5xx reply), "gave_up" (it could not be
-    # handed over for mail.outbox.GIVE_UP_AFTER) or "withdrawn" (an activation mail to an address
-    # an administrator corrected before it went, registration/activation_mail.py); ``last_error`` holds
-    # the relay's last words.
+    # handed over for mail.outbox.GIVE_UP_AFTER) or "withdrawn" (an activation mail to an
+    # address an administrator corrected before it went: registration/activation_mail.py);
+    # ``last_error`` holds the relay's last words.
     failed_at = DateTimeField(null=True)
     failure = CharField(max_length=16, default="")
 
