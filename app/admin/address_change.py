@@ -1,7 +1,7 @@
 """An activated resident's mail address changed by their HQ, and both addresses told of it."""
 from ..mail.outbox import send_now, store_mail
-from ..models import AuditEntry, OutgoingMail, Resident, write_transaction
-from ..registration.activation_mail import SameAddress
+from ..models import AuditEntry, OutgoingMail, write_transaction
+from ..registration.activation_mail import replace_address
 
 # Whose address the HQ may change after activation: a cancelled registration has no one to reach.
 CHANGEABLE = ("active", "suspended")
@@ -17,18 +17,10 @@ def change_address(admin, resident, address):
     Nothing the service does reads the address after activation (login is by login ID and
     password, and no mail resets it), so a change takes nothing over; but a resident must
     be able to see a change they did not ask for: the notice goes to the old address too.
-    Returns the notices; raises NotChangeable or SameAddress.
+    Returns the notices; raises NotChangeable, or activation_mail.SameAddress.
     """
     with write_transaction():
-        # The row taken first: the status and the address read next stay as they are until the commit.
-        taken = (Resident.update(status=Resident.status)
-                 .where((Resident.id == resident.id) & Resident.status.in_(CHANGEABLE)).execute())
-        if not taken:
-            raise NotChangeable
-        old = Resident.select(Resident.email).where(Resident.id == resident.id).scalar()
-        if old == address:
-            raise SameAddress
-        Resident.update(email=address).where(Resident.id == resident.id).execute()
+        old = replace_address(resident, address, while_status=CHANGEABLE, otherwise=NotChangeable)
         notices = [store_mail(to, "address_changed", hq=resident.hq) for to in (old, address) if to]
         AuditEntry.record("resident_email_change", staff=admin, resident=resident.login, old=old, new=address,
                           mail=[notice.id for notice in notices])

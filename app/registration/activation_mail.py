@@ -97,6 +97,25 @@ def resend(admin, resident):
     return OutgoingMail.get_by_id(mail.id)
 
 
+def replace_address(resident, address, *, while_status, otherwise):
+    """In a write transaction: ``address`` in place of the resident's mail address; the old one.
+
+    The row is taken first (as a resend does), which orders the change against an activation,
+    a resend or another change: the address read next is the one this change replaces. Raises
+    ``otherwise`` when the resident's status is none of ``while_status``, SameAddress when
+    nothing would change.
+    """
+    taken = (Resident.update(status=Resident.status)
+             .where((Resident.id == resident.id) & Resident.status.in_(while_status)).execute())
+    if not taken:
+        raise otherwise
+    old = Resident.select(Resident.email).where(Resident.id == resident.id).scalar()
+    if old == address:
+        raise SameAddress
+    Resident.update(email=address).where(Resident.id == resident.id).execute()
+    return old
+
+
 def correct_address(admin, resident, address):
     """Put ``address`` (normalised) in place of the resident's mail address, and mail the new link there.
 
@@ -107,16 +126,7 @@ def correct_address(admin, resident, address):
     AlreadyActivated once the password is set, SameAddress when nothing would change.
     """
     with write_transaction():
-        # Taking the row first (as resend does) orders this against an activation, a resend and a
-        # second correction: the address read next is the one this change replaces.
-        still_pending = (Resident.update(status="pending")
-                         .where((Resident.id == resident.id) & (Resident.status == "pending")).execute())
-        if not still_pending:
-            raise AlreadyActivated
-        old = Resident.select(Resident.email).where(Resident.id == resident.id).scalar()
-        if old == address:
-            raise SameAddress
-        Resident.update(email=address).where(Resident.id == resident.id).execute()
+        old = replace_address(resident, address, while_status=("pending",), otherwise=AlreadyActivated)
         now = utcnow()
         (OutgoingMail.update(failed_at=now, failure="withdrawn")
          .where(_activation_mail_of(old, resident.created_at, resident.login)
