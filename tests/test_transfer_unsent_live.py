@@ -19,15 +19,7 @@ from .test_sockets import open_socket, receive_until  # noqa: F401  (fixture)
 
 
 def test_the_new_hqs_open_case_shows_the_old_hqs_unsent_words_as_they_are_kept(live_server, open_socket):  # noqa: F811
-    resident = HttpSession(live_server.base_url).login(live_server.account("residents"))
-    chitose = HttpSession(live_server.base_url).login(live_server.account("dispatchers"), path="/dispatch/login")
-    eniwa = HttpSession(live_server.base_url).login(live_server.account("dispatchers", hq="eniwa"),
-                                                    path="/dispatch/login")
-    report_id = chitose.report_id(resident.start_report())
-    case_url = f"/dispatch/cases/{report_id}"
-    stale = chitose.form(case_url)  # Chitose's page, read before its colleague hands the case over
-    status, _, _ = chitose.request(f"{case_url}/transfer", {"csrf_token": stale["csrf_token"], "hq": "eniwa"})
-    assert status == 303
+    chitose, eniwa, case_url, stale = handed_to_eniwa_live(live_server)
     console = open_socket(eniwa, f"{case_url}/ws")
     console.send(json.dumps({"type": "resume", "after": 0}))
     receive_until(console, "引き継ぎました")
@@ -40,14 +32,7 @@ def test_the_new_hqs_open_case_shows_the_old_hqs_unsent_words_as_they_are_kept(l
 
 def test_words_kept_before_the_case_views_socket_opened_come_with_its_resume(live_server, open_socket):  # noqa: F811
     """Kept between the page's render and its socket's opening (or while it reconnects): not missed."""
-    resident = HttpSession(live_server.base_url).login(live_server.account("residents"))
-    chitose = HttpSession(live_server.base_url).login(live_server.account("dispatchers"), path="/dispatch/login")
-    eniwa = HttpSession(live_server.base_url).login(live_server.account("dispatchers", hq="eniwa"),
-                                                    path="/dispatch/login")
-    report_id = chitose.report_id(resident.start_report())
-    case_url = f"/dispatch/cases/{report_id}"
-    stale = chitose.form(case_url)
-    chitose.request(f"{case_url}/transfer", {"csrf_token": stale["csrf_token"], "hq": "eniwa"})
+    chitose, eniwa, case_url, stale = handed_to_eniwa_live(live_server)
     status, _, page = eniwa.request(case_url)
     assert status == 200
     socket_url = re.search(r'ws-connect="[^"]*?(/dispatch/cases/[^"]+)"', page).group(1).replace("&amp;", "&")
@@ -83,8 +68,21 @@ def test_a_message_refused_in_the_storing_transaction_is_told_to_the_new_hqs_cas
         assert [notice.report_id for notice in told if notice.report_id is not None] == [as_read.id]
 
 
-@pytest.mark.both_databases
-def test_the_new_hqs_chat_frame_without_javascript_shows_the_old_hqs_unsent_words(app):
+def handed_to_eniwa_live(live_server):
+    """As handed_to_eniwa, over HTTP to the live server (for its sockets)."""
+    resident = HttpSession(live_server.base_url).login(live_server.account("residents"))
+    chitose = HttpSession(live_server.base_url).login(live_server.account("dispatchers"), path="/dispatch/login")
+    eniwa = HttpSession(live_server.base_url).login(live_server.account("dispatchers", hq="eniwa"),
+                                                    path="/dispatch/login")
+    case_url = f"/dispatch/cases/{chitose.report_id(resident.start_report())}"
+    stale = chitose.form(case_url)  # Chitose's page, read before its colleague hands the case over
+    status, _, _ = chitose.request(f"{case_url}/transfer", {"csrf_token": stale["csrf_token"], "hq": "eniwa"})
+    assert status == 303
+    return chitose, eniwa, case_url, stale
+
+
+def handed_to_eniwa(app):
+    """Chitose's and Eniwa's consoles, a case Chitose handed to Eniwa, and Chitose's page read before it."""
     resident, chitose, eniwa = app.test_client(), app.test_client(), app.test_client()
     login_as(resident, app.accounts["residents"][0])
     start_report(resident)
@@ -94,6 +92,12 @@ def test_the_new_hqs_chat_frame_without_javascript_shows_the_old_hqs_unsent_word
         case_url = f"/dispatch/cases/{Report.get().id}"
     stale = form_fields(chitose.get(case_url))
     chitose.post(f"{case_url}/transfer", data={"csrf_token": stale["csrf_token"], "hq": "eniwa"})
+    return chitose, eniwa, case_url, stale
+
+
+@pytest.mark.both_databases
+def test_the_new_hqs_chat_frame_without_javascript_shows_the_old_hqs_unsent_words(app):
+    chitose, eniwa, case_url, stale = handed_to_eniwa(app)
     frame = eniwa.get(f"{case_url}/log").text  # the frame the no-JavaScript console reloads
     assert "送れなかった" not in frame
     assert chitose.post(f"{case_url}/messages", data={**stale, "body": "2階の奥の部屋です"}).status_code == 409
@@ -113,15 +117,7 @@ def queue_row(page, case_url):
 @pytest.mark.both_databases
 def test_the_new_hqs_queue_says_a_case_has_words_the_old_hq_could_not_send(app):
     """A dispatcher of the new HQ who opened the case before the words came, and is back on the queue."""
-    resident, chitose, eniwa = app.test_client(), app.test_client(), app.test_client()
-    login_as(resident, app.accounts["residents"][0])
-    start_report(resident)
-    login_as(chitose, dispatcher_account(app), path="/dispatch/login")
-    login_as(eniwa, dispatcher_account(app, "eniwa"), path="/dispatch/login")
-    with db.connection_context():
-        case_url = f"/dispatch/cases/{Report.get().id}"
-    stale = form_fields(chitose.get(case_url))
-    chitose.post(f"{case_url}/transfer", data={"csrf_token": stale["csrf_token"], "hq": "eniwa"})
+    chitose, eniwa, case_url, stale = handed_to_eniwa(app)
     eniwa.get(case_url)
     assert "送れなかった" not in queue_row(eniwa.get("/dispatch/").text, case_url)
     for again in range(2):  # a retry refused again is the same message
@@ -131,14 +127,7 @@ def test_the_new_hqs_queue_says_a_case_has_words_the_old_hq_could_not_send(app):
 
 
 def test_the_new_hqs_queue_socket_is_told_at_once(live_server, open_socket):  # noqa: F811
-    resident = HttpSession(live_server.base_url).login(live_server.account("residents"))
-    chitose = HttpSession(live_server.base_url).login(live_server.account("dispatchers"), path="/dispatch/login")
-    eniwa = HttpSession(live_server.base_url).login(live_server.account("dispatchers", hq="eniwa"),
-                                                    path="/dispatch/login")
-    report_id = chitose.report_id(resident.start_report())
-    case_url = f"/dispatch/cases/{report_id}"
-    stale = chitose.form(case_url)
-    chitose.request(f"{case_url}/transfer", {"csrf_token": stale["csrf_token"], "hq": "eniwa"})
+    chitose, eniwa, case_url, stale = handed_to_eniwa_live(live_server)
     queue = open_socket(eniwa, "/dispatch/ws")
     queue.send(json.dumps({"type": "resume", "after": 0}))
     receive_until(queue, 'id="queue"')

@@ -24,9 +24,9 @@ def assert_english_page(page):
     assert not unmarked, "Japanese not marked lang=\"ja\" on an English page:\n" + "\n".join(unmarked)
 
 
-def test_an_english_chat_stays_english_live_and_when_a_message_does_not_arrive(live_server, new_context):
-    console = open_console(new_context, live_server)
-    context = new_context(geolocation=IN_CHITOSE, permissions=["geolocation"])
+def english_device(new_context, live_server, **options):
+    """A phone that chose English, with the demo resident logged in."""
+    context = new_context(**options)
     context.add_cookies([{"name": "net119_lang", "value": "en", "url": live_server.base_url}])
     phone = context.new_page()
     account = live_server.account("residents")
@@ -34,6 +34,12 @@ def test_an_english_chat_stays_english_live_and_when_a_message_does_not_arrive(l
     phone.get_by_label("Login ID").fill(account["login"])
     phone.get_by_label("Password").fill(account["password"])
     phone.get_by_role("button", name="Log in").click()
+    expect(phone.get_by_role("button", name=re.compile("^Fire"))).to_be_visible()
+    return phone
+
+def test_an_english_chat_stays_english_live_and_when_a_message_does_not_arrive(live_server, new_context):
+    console = open_console(new_context, live_server)
+    phone = english_device(new_context, live_server, geolocation=IN_CHITOSE, permissions=["geolocation"])
     phone.get_by_role("button", name=re.compile("^Fire")).click()
     phone.get_by_role("button", name=re.compile("^Home")).click()
     case_number = phone.locator(".case-number strong").inner_text()
@@ -50,11 +56,11 @@ def test_an_english_chat_stays_english_live_and_when_a_message_does_not_arrive(l
     assert_english_page(phone)
 
     # A message that cannot go: the script's own words, after 10 s.
-    context.set_offline(True)
+    phone.context.set_offline(True)
     phone.get_by_label("Message").fill("I am outside")
     phone.get_by_role("button", name=re.compile("^Send")).click()
     notice = phone.get_by_role("alert").filter(has_text="has not arrived yet")
     expect(notice).to_be_visible(timeout=12_000)
     assert_english_page(phone)
     assert_accessible(phone)
-    context.set_offline(False)
+    phone.context.set_offline(False)

@@ -9,12 +9,12 @@ from .conftest import IN_CHITOSE, assert_accessible, assert_accessible_without_j
 pytestmark = pytest.mark.e2e
 
 
-def expect_practice_screen(page):
-    """The 練習中 banner is in view and announced, and the title says so too."""
-    banner = page.get_by_role("status").filter(has_text="練習中")
-    expect(banner).to_be_visible()
-    expect(banner).to_be_in_viewport()
-    expect(page).to_have_title(re.compile("^練習中："))
+def expect_practice_screen(page, banner="練習中", title="練習中："):
+    """The practice banner is in view and announced, and the title says so too."""
+    status = page.get_by_role("status").filter(has_text=banner)
+    expect(status).to_be_visible()
+    expect(status).to_be_in_viewport()
+    expect(page).to_have_title(re.compile("^" + re.escape(title)))
 
 
 def test_a_whole_practice_report_with_javascript(live_server, new_context):

@@ -11,31 +11,14 @@ from playwright.sync_api import expect
 
 from ..test_english_pages import JAPANESE
 from .conftest import IN_CHITOSE, assert_accessible, assert_accessible_without_js
-from .test_english import assert_english_page
+from .test_english import assert_english_page, english_device
+from .test_practice import expect_practice_screen as expect_practice_screen_in
 
 pytestmark = pytest.mark.e2e
 
 
-def english_device(new_context, live_server, **options):
-    """A phone that chose English, with the demo resident logged in."""
-    context = new_context(**options)
-    context.add_cookies([{"name": "net119_lang", "value": "en", "url": live_server.base_url}])
-    phone = context.new_page()
-    account = live_server.account("residents")
-    phone.goto(live_server.base_url + "/login")
-    phone.get_by_label("Login ID").fill(account["login"])
-    phone.get_by_label("Password").fill(account["password"])
-    phone.get_by_role("button", name="Log in").click()
-    expect(phone.get_by_role("button", name=re.compile("^Fire"))).to_be_visible()
-    return phone
-
-
 def expect_practice_screen(page):
-    """The practice banner is in view and announced, and the title says so too."""
-    banner = page.get_by_role("status").filter(has_text="This is practice")
-    expect(banner).to_be_visible()
-    expect(banner).to_be_in_viewport()
-    expect(page).to_have_title(re.compile("^Practice: "))
+    expect_practice_screen_in(page, banner="This is practice", title="Practice: ")
 
 
 def tap(page, answer):
