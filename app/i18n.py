@@ -19,6 +19,7 @@ import re
 
 from flask import request
 from flask_babel import Babel, force_locale, get_locale, gettext
+from jinja2 import pass_context
 from markupsafe import Markup
 
 LANGUAGES = {"ja": "日本語", "en": "English"}
@@ -126,6 +127,20 @@ def script_text():
     }
 
 
+def per_request(choose):
+    """``choose`` as a template filter that decides in each request, never once for good.
+
+    Jinja folds a filter of constants when it compiles the template (``("…", "…")|pick``),
+    so a filter that reads the request's language would be decided by whichever request
+    compiled the template first, for the server's whole life. A filter that takes the
+    template's context is never folded.
+    """
+    @pass_context
+    def filter_(context, value):
+        return choose(value)
+    return filter_
+
+
 def init_app(app):
     """Bind Babel (catalogues in translations/) and the template helpers."""
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
@@ -133,10 +148,10 @@ def init_app(app):
     babel.init_app(app, locale_selector=select_language)
     app.add_template_global(current_language)
     app.add_template_global(LANGUAGES, "LANGUAGES")
-    app.add_template_filter(pick)
+    app.add_template_filter(per_request(pick), "pick")
     app.add_template_global(mark, "N_")
     app.add_template_global(with_english)
-    app.add_template_filter(as_written)
+    app.add_template_filter(per_request(as_written), "as_written")
     app.add_template_filter(mark_japanese)
     app.add_template_global(script_text)
     app.add_template_global(offers_languages)

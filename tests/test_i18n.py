@@ -1,4 +1,5 @@
 """Japanese by default, English on request and remembered; the catalogue is complete and compiled."""
+import re
 from pathlib import Path
 
 import pytest
@@ -89,3 +90,21 @@ def test_the_compiled_catalogue_matches_the_source():
     with open(CATALOGUE / "messages.mo", "rb") as f:
         compiled = {m.id: m.string for m in read_mo(f) if m.id}
     assert compiled == source, "messages.mo is stale: pybabel compile -d app/translations"
+
+
+def test_a_choice_of_language_in_a_template_is_made_for_each_request_not_once_when_it_is_compiled(app):
+    """Jinja folds a filter of constants when it compiles a template: ``("…", "…")|pick`` was decided
+    by whoever's request compiled it first. A Japanese page first, and an English resident was
+    shown "Last practised: 2026年11月29日" ever after (the server's whole life)."""
+    from .conftest import form_fields, login_as
+
+    resident = app.test_client()
+    login_as(resident, app.accounts["residents"][0])
+    page = resident.get("/practice")
+    resident.post("/practice/reports", data={**form_fields(page), "kind": "ambulance", "place": "current",
+                                              "lat": "42.82", "lon": "141.65", "accuracy": "20"})
+    assert re.search(r"最後に練習した日：\d{4}年\d{2}月\d{2}日", resident.get("/practice").text)
+    resident.set_cookie("net119_lang", "en")
+    english = resident.get("/practice").text
+    assert re.search(r"Last practised: \d{2} [A-Z][a-z]{2} \d{4}", english), \
+        re.search(r"Last practised[^<]*", english).group(0)
