@@ -34,6 +34,7 @@
 
   var unreachable = navigator.onLine === false;
   var sending = false;
+  var posting = false;  // the second tap's own request is under way (through htmx)
   var retryTimer = null;
   var memory = null;  // the kept report, also here in case storage is blocked
 
@@ -135,6 +136,7 @@
     var item = unsent();
     // An old report is not this emergency: the page says also whether it can reach the server.
     if (item && isOld(item)) return unreachable ? ["old", "offline"] : ["old"];
+    if (item && posting && !region.net119LoggedOut) return ["sending"];
     // Known to have ended only by this page (a new page from the server has a session).
     if (item) return region.net119LoggedOut ? ["login"] : ["unsent"];
     if (!owner() && waitingForLogin()) return ["login"];
@@ -192,6 +194,12 @@
     // Kept before it is sent: a tab closed mid-request still has it.
     keep({ id: waiting ? waiting.id : evt.detail.parameters.client_id, fields: fields, owner: owner(), at: Date.now() });
     evt.detail.timeout = TIMEOUT_MS;
+    // On a slow network the answer can take seconds, and a page that does not change after the
+    // tap reads as a tap that failed: it says at once that the report is on its way.
+    posting = true;
+    render();
+    var region = document.getElementById("connection");
+    if (region && region.getBoundingClientRect().top < 0) region.scrollIntoView({ block: "start" });
   });
 
   function answered(xhr) {
@@ -209,6 +217,7 @@
   // Before the swap, while the form is still in the page (events on it reach us).
   document.addEventListener("htmx:beforeOnLoad", function (evt) {
     // An answer (the worker may have given a saved page: the browser knows if it is offline).
+    if (isReportForm(evt.detail.elt)) posting = false;
     setUnreachable(navigator.onLine === false);
     if (!isReportForm(evt.detail.elt) || evt.detail.requestConfig.verb !== "post") return;
     var result = answered(evt.detail.xhr);
@@ -223,9 +232,17 @@
 
   // No answer at all: kept, and resent when the network is back.
   function noAnswer(evt) {
+    if (isReportForm(evt.detail.elt)) posting = false;
     setUnreachable(true);
     if (isReportForm(evt.detail.elt)) scheduleRetry();
   }
+  // Cut short in the page (not by the network): kept, and sent again in a while.
+  document.addEventListener("htmx:sendAbort", function (evt) {
+    if (!isReportForm(evt.detail.elt)) return;
+    posting = false;
+    render();
+    scheduleRetry();
+  });
   document.addEventListener("htmx:sendError", noAnswer);
   document.addEventListener("htmx:timeout", noAnswer);
 
