@@ -30,15 +30,18 @@ DEMO_MARK = ".net119-demo"
 RELAY_CHECK_TIMEOUT_S = 3
 
 
-def configured_app(shares_secret=False):
+def configured_app(shares_secret=False, names_database=True):
     """The app on the NET119_* settings; settings it cannot use end the command, each with the reason.
 
     ``shares_secret``: this process signs what another may check (forms, mailed
     links), so on PostgreSQL, several processes, SECRET_KEY must be the operator's.
+    ``names_database``: say first which database the command works on, so that two
+    commands meant to share one can be seen to (or not to).
     """
     from flask import Flask
 
-    from .config import check_settings, operator_settings
+    from .config import check_settings, operator_settings, secret_warnings
+    from .database import database_location
 
     instance_path = Flask(__package__).instance_path
     try:
@@ -56,9 +59,14 @@ def configured_app(shares_secret=False):
             "own, and a form or mailed link from one would fail at another). Give every process the same value, "
             "e.g. what python3 -c 'import secrets; print(secrets.token_hex(32))' prints.")
     try:
-        return create_app(check_settings(settings, os.environ))
+        app = create_app(check_settings(settings, os.environ))
     except ValueError as error:  # app/config.py and app/database.py explain what they cannot use
         raise click.ClickException(str(error)) from None
+    for warning in secret_warnings(settings, os.environ):
+        click.echo(warning, err=True)
+    if names_database:
+        click.echo(f"データベース / database: {database_location(app.config['DATABASE_URL'])}", err=True)
+    return app
 
 
 def check_can_listen(host, port, option="--port"):
@@ -193,7 +201,7 @@ def migrate():
     from .migrations_runner import apply_migrations
 
     app = configured_app()
-    database_state(app)
+    database_state(app, made_here=True)
     try:
         applied = apply_migrations()
     except PeeweeException as error:  # not a bug to report: the server is down, the disk full, the URL wrong
@@ -204,22 +212,33 @@ def migrate():
     click.echo(f"applied: {', '.join(applied)}" if applied else "the database is up to date")
 
 
-def database_state(app, outage_ends_the_command=True):
+def database_state(app, outage_ends_the_command=True, made_here=False):
     """``(problem, pending)`` of the database the command will use; ends the command where it cannot go on.
 
     A damaged file, a refused login and a schema from a newer NET119 end it
     always; a database that is down only when ``outage_ends_the_command``
-    (otherwise ``problem`` says what is wrong and ``pending`` is empty).
+    (otherwise ``problem`` says what is wrong and ``pending`` is empty). A SQLite
+    file that is not there ends every command but the one that makes it
+    (``made_here``: migrate), before SQLite would make an empty one.
     """
     from peewee import PeeweeException
 
-    from .database import database_problem
+    from .database import database_location, database_problem
     from .migrations_runner import schema_state
 
+    url = app.config["DATABASE_URL"]
+    if url.startswith("sqlite:") and not made_here:
+        path = Path(database_location(url))
+        if path.parent.is_dir() and not path.exists():
+            raise click.ClickException(
+                f"データベース {path} がありません。新しく作るなら `net119 migrate`（マイグレーション）を実行してください。"
+                f"今あるデータベースを使うなら、NET119_DATABASE_URL にそのファイルを指定してください。 / there is no "
+                f"database at {path}: run `net119 migrate` to make a new one, or point NET119_DATABASE_URL at the "
+                f"file of the existing one.")
     try:
         pending, newer = schema_state()
     except PeeweeException as error:
-        problem = database_problem(error, app.config["DATABASE_URL"])
+        problem = database_problem(error, url)
         if problem.lasting or outage_ends_the_command:
             raise click.ClickException(str(problem)) from None
         return problem, []
@@ -303,18 +322,22 @@ def mail_warnings(app):
     return warnings
 
 
-def check_database(app):
+# What serve, intake and outbox do while the database cannot be reached, in Japanese and English.
+PAGES_ANSWER_503 = ("つながるまでページは 503 を返します。", "pages answer 503 until it can")
+
+
+def check_database(app, meanwhile=PAGES_ANSWER_503):
     """Refuse to serve a database without its schema, or one that is damaged; serve one that is down, and say so.
 
     Pages on a database that cannot be reached answer 503 with the other ways to call
     119 (SPEC §3.5), and come back by themselves when it does: an outage at start is
     no reason to refuse. A schema never migrated, a damaged file or a refused login
-    will not come back by themselves.
+    will not come back by themselves. ``meanwhile`` says what the command does until then.
     """
     problem, pending = database_state(app, outage_ends_the_command=False)
     if problem:
-        click.echo(f"警告：今はデータベースに接続できません。つながるまでページは 503 を返します。 / "
-                   f"warning: the database cannot be reached now; pages answer 503 until it can: {problem}", err=True)
+        click.echo(f"警告：今はデータベースに接続できません。{meanwhile[0]} / "
+                   f"warning: the database cannot be reached now; {meanwhile[1]}: {problem}", err=True)
     elif pending:
         raise click.ClickException(
             f"先に `net119 migrate` でマイグレーションを適用してください（未適用 {len(pending)} 件）。 / "
@@ -443,7 +466,8 @@ def intake(host, port):
     if port:
         check_can_listen(host, port)
     app = configured_app(shares_secret=True)
-    check_database(app)
+    check_database(app, ("つながるまで、届いたメールには一時エラー（451）を返し、送り手のサーバーが再送します。",
+                         "mail that comes in is answered 451 (try again later) until it can, and its sender retries"))
     for warning in mail_warnings(app):
         click.echo(warning, err=True)
     controller = _start_intake(app, host, port)
@@ -465,13 +489,20 @@ def outbox(once, every):
     A mail the relay refuses for good (a 5xx reply), or cannot take for three days, is given up:
     marked failed, never tried again, and shown to the HQ's administrators.
     """
-    from .mail.outbox import deliver_due, settings_warnings
+    from .mail.outbox import deliver_due
 
     app = configured_app()
     if not app.config["MAIL_RELAY"]:
-        raise click.ClickException("MAIL_RELAY is not set: mail stays in the outbox")
-    for warning in settings_warnings(app.config):
-        click.echo(f"Warning: {warning}", err=True)
+        raise click.ClickException(
+            "NET119_MAIL_RELAY（SMTP 中継サーバー）を設定してください。送信箱のメールはそこへ送られます。例：smtp.example.jp:25 / "
+            "set NET119_MAIL_RELAY to host:port of the SMTP relay, e.g. smtp.example.jp:25: the outbox sends its mail "
+            "there, and without it mail stays in the outbox.")
+    check_database(app, (f"{every} 秒ごとに試します。", f"the outbox tries again every {every} s"))
+    # A relay that does not answer is said, not refused: this command's job is to retry, and
+    # started at boot beside the relay it may well come up first. A refusal would only hand
+    # the retrying to a supervisor (or, from cron, to the next minute), saying no more.
+    for warning in mail_warnings(app):
+        click.echo(warning, err=True)
     while True:
         try:
             given_up = []
@@ -603,7 +634,7 @@ def speech_prune():
     """Remove the card audio unused for SPEECH_CACHE_KEEP (the server also does it hourly)."""
     from .proxy.speaking import prune_cache
 
-    pruned = prune_cache(configured_app())
+    pruned = prune_cache(configured_app(names_database=False))
     click.echo(f"removed {pruned.removed} file(s), {pruned.freed:,} bytes; "
                f"kept {pruned.kept} card(s), {pruned.kept_bytes:,} bytes")
 

@@ -7,7 +7,10 @@ The ``net119`` command checks the operator's settings first (``check_settings``)
 one that cannot work stops it at start, not at the first report that needs it.
 """
 import difflib
+import os
 import re
+import secrets
+import tempfile
 from datetime import timedelta
 from email.utils import parseaddr
 from pathlib import Path
@@ -17,9 +20,9 @@ from urllib.parse import urlsplit
 class Defaults:
     """The embedded default: one process, SQLite, in-process fan-out."""
 
-    # None means: generate once and keep in instance/secret_key (see app.create_app).
+    # None means: generate once and keep in instance/secret_key (see instance_secret).
     SECRET_KEY = None
-    # None means: instance/net119.sqlite3.
+    # None means: instance/net119.sqlite3. A SQLite file is named by its absolute path.
     DATABASE_URL = None
 
     # Origins allowed to open WebSockets. Empty: only the origin the page was served from.
@@ -123,6 +126,11 @@ WHOLE_NUMBERS = {"MAX_MESSAGE_CHARS": 1, "NOSCRIPT_REFRESH_SECONDS": 1, "UNSEEN_
                  "TRUSTED_PROXY_HOPS": 0}
 SWITCHES = ("MAILBOX_PAGE", "SPEECH_PREPARE_ON_START", "SESSION_COOKIE_SECURE")
 TRUE_WORDS, FALSE_WORDS = {"true", "yes", "on", "1"}, {"false", "no", "off", "0"}
+# Characters below which a secret key is refused (from instance/secret_key) or warned of (set by
+# the operator): what signs the forms, the mailed links and the login limits must not be guessable.
+# The key this service makes is 64 (secrets.token_hex(32)).
+SECRET_KEY_MIN_CHARS = 32
+MAKE_A_SECRET = "python3 -c 'import secrets; print(secrets.token_hex(32))'"
 MAIL_DOMAIN_NAME = re.compile(r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?",
                               re.IGNORECASE)
 
@@ -161,7 +169,10 @@ def check_settings(config, environ):
     """
     taken = {}
     problems = (_name_problems(config, environ) + _number_problems(config, taken) + _switch_problems(config, taken)
-                + _secret_problems(config["SECRET_KEY"]) + _address_problems(config, taken) + _file_problems(config))
+                + _secret_problems(config, environ) + _address_problems(config, taken) + _file_problems(config))
+    if config["SECRET_KEY"] is None and not problems:
+        # Only now: settings refused leave no new file behind.
+        problems = _instance_secret_problems(Path(config.root_path) / "secret_key", taken)
     if problems:
         raise SettingsError(problems)
     return taken
@@ -233,14 +244,92 @@ def _switch_problems(config, taken):
     return problems
 
 
-def _secret_problems(secret):
-    """A SECRET_KEY of digits only is read as a number; the value is not repeated, being a secret."""
-    if secret is None or (isinstance(secret, (str, bytes)) and secret):
+def _secret_problems(config, environ):
+    """A SECRET_KEY the operator set that cannot sign: digits only (read as a number), or empty.
+
+    The value is never repeated, being a secret. Unset (None), the instance file is used.
+    """
+    secret = config["SECRET_KEY"]
+    label = "SECRET_KEY" if "NET119_SECRET_KEY" in environ else "SECRET_KEY (instance/net119.cfg)"
+    if secret is None or (isinstance(secret, (str, bytes)) and secret.strip()):
         return []
-    return [("SECRET_KEY", "長いランダムな文字列にしてください（数字だけにはしないでください）。例：python3 -c "
-                           "'import secrets; print(secrets.token_hex(32))' の出力。",
-             f"must be a long random text, not a {type(secret).__name__}: e.g. what "
-             "python3 -c 'import secrets; print(secrets.token_hex(32))' prints.")]
+    if isinstance(secret, (str, bytes)):
+        # NET119_SECRET_KEY=$KEY with KEY unset: the key is not what the operator meant to set.
+        return [(label, f"空です。{SECRET_KEY_MIN_CHARS} 文字以上のランダムな文字列にしてください。例：{MAKE_A_SECRET} の出力。"
+                        "設定しなければ、instance/secret_key に作られた鍵を使います。",
+                 f"is empty: write a random text of at least {SECRET_KEY_MIN_CHARS} characters, e.g. what "
+                 f"{MAKE_A_SECRET} prints; or leave it unset to use the key made in instance/secret_key.")]
+    return [(label, f"長いランダムな文字列にしてください（数字だけにはしないでください）。例：{MAKE_A_SECRET} の出力。",
+             f"must be a long random text, not a {type(secret).__name__}: e.g. what {MAKE_A_SECRET} prints.")]
+
+
+def secret_warnings(config, environ):
+    """A SECRET_KEY the operator set that is short enough to be guessed: said at start, in both languages."""
+    secret = config["SECRET_KEY"]
+    if not isinstance(secret, (str, bytes)) or len(secret.strip()) >= SECRET_KEY_MIN_CHARS:
+        return []
+    label = "NET119_SECRET_KEY" if "NET119_SECRET_KEY" in environ else "SECRET_KEY (instance/net119.cfg)"
+    return [f"警告：{label} が {SECRET_KEY_MIN_CHARS} 文字より短く、推測されるおそれがあります（フォームや、メールで送るリンクの署名に"
+            f"使います）。{MAKE_A_SECRET} の出力に替えて、すべてのプロセスを再起動してください。 / warning: {label} is "
+            f"shorter than {SECRET_KEY_MIN_CHARS} characters and could be guessed (it signs the forms and the mailed "
+            f"links): replace it with what {MAKE_A_SECRET} prints, and restart every process."]
+
+
+def instance_secret(path):
+    """The key kept in ``path`` (instance/secret_key), made there first if there is none.
+
+    Another process may be making it at the same moment (serve and intake started
+    together): the key is written whole to a file of its own, then linked into place,
+    which never replaces a key already there. So no process ever reads a half-written
+    one, and every process of the machine ends with the same key.
+    """
+    try:
+        return path.read_bytes().decode("utf-8", "replace").strip()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, made = tempfile.mkstemp(dir=path.parent, prefix=".secret_key-")  # readable by this user only
+    try:
+        with os.fdopen(descriptor, "w") as file:
+            file.write(secrets.token_hex(32))
+            file.flush()
+            os.fsync(file.fileno())
+        try:
+            os.link(made, path)
+        except FileExistsError:
+            pass  # another process made it first: its key is the one
+    finally:
+        os.unlink(made)
+    return path.read_bytes().decode("utf-8", "replace").strip()
+
+
+def _instance_secret_problems(path, taken):
+    """Take the key of instance/secret_key; refuse one too short to be the key this service made.
+
+    An empty or short file is damage (a full disk, a hand edit, a copy cut short). It is
+    never replaced here: a server may be signing with it now, and the operator decides.
+    """
+    label = f"SECRET_KEY ({path})"
+    try:
+        secret = instance_secret(path)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        return [(label, f"秘密鍵のファイルを作れません（{reason}）。このユーザーが {path.parent} に書き込めるようにするか、"
+                        f"NET119_SECRET_KEY を設定してください。例：{MAKE_A_SECRET} の出力。",
+                 f"the secret key's file cannot be made ({reason}): let this user write in {path.parent}, or set "
+                 f"NET119_SECRET_KEY, e.g. to what {MAKE_A_SECRET} prints.")]
+    if len(secret) < SECRET_KEY_MIN_CHARS:
+        state = ("空です", "is empty") if not secret else (f"{len(secret)} 文字しかありません", f"holds only {len(secret)} characters")
+        return [(label, f"{state[0]}（壊れているおそれがあります）。このままでは推測できる鍵で署名することになるので、使いません。"
+                        f"NET119 をすべて止めてからこのファイルを削除すると、次の起動で新しい鍵が作られます"
+                        f"（ログイン中の画面や送ったリンクは無効になります）。または {SECRET_KEY_MIN_CHARS} 文字以上のランダムな文字列を"
+                        f"書き込んでください。例：{MAKE_A_SECRET} の出力。",
+                 f"{state[1]} (it may be damaged): it is not used, as forms and mailed links would be signed with a "
+                 f"key anyone could guess. Stop every NET119 process and delete the file: the next start makes a new "
+                 f"key (open forms and links already mailed stop working). Or write a random text of at least "
+                 f"{SECRET_KEY_MIN_CHARS} characters into it, e.g. what {MAKE_A_SECRET} prints.")]
+    taken["SECRET_KEY"] = secret
+    return []
 
 
 def config_names():
@@ -305,13 +394,15 @@ def _address_problems(config, taken):
         problems.append(("TILE_URL", f"地図タイルの URL に {{z}}/{{x}}/{{y}} を含めてください。例：{Defaults.TILE_URL}"
                                      f"（今は {tiles!r}）。",
                          f"must be a tile URL holding {{z}}/{{x}}/{{y}}, e.g. {Defaults.TILE_URL} (found {tiles!r})."))
+    refused_urls = set()
     for name in ("DATABASE_URL", "PRACTICE_DATABASE_URL"):
         if config[name] is not None:
-            wrong = database_url_problem(config[name], name)
+            wrong = database_url_problem(config[name], name) or _relative_sqlite_problem(config[name])
             if wrong:
                 problems.append((name, *wrong))
+                refused_urls.add(name)
     practice = config["PRACTICE_DATABASE_URL"]
-    if isinstance(practice, str) and practice.startswith("sqlite:///"):
+    if isinstance(practice, str) and practice.startswith("sqlite:///") and "PRACTICE_DATABASE_URL" not in refused_urls:
         # Made at the first practice report: its folder has to be there by then.
         folder = Path(practice.removeprefix("sqlite:///")).parent
         if not folder.is_dir():
@@ -319,6 +410,26 @@ def _address_problems(config, taken):
                              f"there is no folder {folder}: make it, or name one that exists."))
     problems += _engine_problems(config["SPEECH_ENGINES"])
     return problems
+
+
+def _relative_sqlite_problem(url):
+    """A SQLite file named by a relative path would be found from the folder each command starts in.
+
+    So `net119 serve` started in one folder and `net119 outbox` in another would use two
+    databases without a word. Refused, not resolved against some folder: a deployment that
+    ran on a relative path keeps its file where it is, and the operator names it once.
+    """
+    if not url.startswith("sqlite:"):
+        return None
+    path = urlsplit(url).path[1:]  # as peewee reads it: an empty path is a database in memory
+    if os.path.isabs(path):
+        return None
+    example = f"sqlite:///{Path.cwd() / path}" if path and path != ":memory:" else "sqlite:////var/lib/net119/net119.sqlite3"
+    return (f"SQLite のファイルは / から始まる絶対パスで書いてください（今は {path!r}）。相対パスでは、コマンドを"
+            f"起動したフォルダーごとに別のデータベースになります。例：{example}（sqlite: のあとにスラッシュ 4 つ）。",
+            f"must name the SQLite file by its absolute path, starting with / (found {path!r}): a relative "
+            f"one is found from the folder each command starts in, so two commands could use two databases. "
+            f"E.g. {example} (four slashes after sqlite:).")
 
 
 def _engine_problems(engines):

@@ -59,6 +59,13 @@ def open_database(url):
                    timeout=POSTGRES_POOL_WAIT_S, **postgres_connect_options(url))
 
 
+def database_location(url):
+    """Where ``url``'s data is, for an operator to read: a SQLite file's path, or PostgreSQL's host, port and database."""
+    if url.startswith("sqlite:"):
+        return urlsplit(url).path[1:] or ":memory:"  # as peewee reads the URL
+    return f"PostgreSQL {_postgres_where(url)}"
+
+
 def database_url_problem(url, setting="DATABASE_URL"):
     """None for a URL open_database can use; else what is wrong with it, in Japanese and in English."""
     url = url if isinstance(url, str) else ""
@@ -73,9 +80,9 @@ def database_url_problem(url, setting="DATABASE_URL"):
         return None
     # Only the scheme is repeated: the rest of a URL may hold a password.
     found = scheme or "one without a scheme"
-    return (f"データベースの URL（NET119_{setting}）は sqlite:///path/to/file.sqlite3 か "
+    return (f"データベースの URL（NET119_{setting}）は sqlite:////path/to/file.sqlite3 か "
             f"postgresql://user@host/database の形にしてください（今は {found!r}）。",
-            f"a database URL (NET119_{setting}) must be sqlite:///path/to/file.sqlite3 "
+            f"a database URL (NET119_{setting}) must be sqlite:////path/to/file.sqlite3 "
             f"or postgresql://user@host/database, not {found!r}")
 
 

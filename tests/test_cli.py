@@ -137,6 +137,7 @@ def test_a_database_url_it_cannot_use_is_explained_without_its_password(monkeypa
 
 
 def test_serve_refuses_a_database_that_was_never_migrated(tmp_path, monkeypatch):
+    sqlite3.connect(tmp_path / "empty.sqlite3").close()  # a file without the schema (none at all: test_operator_*)
     monkeypatch.setenv("NET119_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.sqlite3'}")
     monkeypatch.setenv("NET119_GEVENT", "1")  # as after `serve` re-executed itself: no exec here
     answer = CliRunner().invoke(main, ["serve", "--port", str(free_port())])
@@ -146,13 +147,15 @@ def test_serve_refuses_a_database_that_was_never_migrated(tmp_path, monkeypatch)
 
 def test_serve_starts_on_a_database_that_is_down_and_says_so(tmp_path):
     """An outage at start is served (503 pages with the other ways to call), not refused."""
-    env = {**os.environ, "NET119_DATABASE_URL": f"sqlite:///{tmp_path / 'missing' / 'x.sqlite3'}",
-           "NET119_SECRET_KEY": "cli-test", "NET119_SPEECH_PREPARE_ON_START": "false"}
+    path = tmp_path / "missing" / "x.sqlite3"
+    env = {**os.environ, "NET119_DATABASE_URL": f"sqlite:///{path}",
+           "NET119_SECRET_KEY": "cli-test-" + "0" * 32, "NET119_SPEECH_PREPARE_ON_START": "false"}
     server = subprocess.Popen([sys.executable, "-m", "app", "serve", "--port", str(free_port())], cwd=ROOT,
                               env=env, stderr=subprocess.PIPE, text=True, preexec_fn=_die_with_parent)
     try:
-        first = server.stderr.readline()
-        assert "warning: the database cannot be reached now" in first and "503" in first
+        assert server.stderr.readline() == f"データベース / database: {path}\n"
+        warning = server.stderr.readline()
+        assert "warning: the database cannot be reached now" in warning and "503" in warning
         # (after the other warnings of a start: here, that mail stays in the outbox)
         assert any("Starting gunicorn" in server.stderr.readline() for _ in range(3))
     finally:
