@@ -527,11 +527,12 @@ class OutgoingMail(BaseModel):
     attempts = IntegerField(default=0)
     next_attempt_at = DateTimeField(default=utcnow)
     last_error = TextField(default="")
-    # Set once the outbox gives the mail up; it is never tried again. ``failure`` says why:
+    # Set once the mail is given up; it is never tried again. ``failure`` says why:
     # "refused" (the relay refused it for good: a 5xx reply), "gave_up" (it could not be
-    # handed over for mail.outbox.GIVE_UP_AFTER) or "withdrawn" (an activation mail to an
-    # address an administrator corrected before it went: registration/activation_mail.py);
-    # ``last_error`` holds the relay's last words.
+    # handed over for mail.outbox.GIVE_UP_AFTER), "bounced" (the relay took it, and a bounce
+    # came back later: mail/bounces.py; ``sent_at`` stays) or "withdrawn" (an activation mail to
+    # an address an administrator corrected before it went: registration/activation_mail.py);
+    # ``last_error`` holds the relay's last words, or the bounce's.
     failed_at = DateTimeField(null=True)
     failure = CharField(max_length=16, default="")
 

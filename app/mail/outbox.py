@@ -12,6 +12,7 @@ from flask import current_app, render_template
 
 from ..models import OutgoingMail, utcnow
 from .addresses import on_the_wire
+from .return_path import bounce_address
 
 # After the n-th failed attempt, wait RETRY_DELAYS[n-1] (the last one repeats).
 RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15),
@@ -117,7 +118,7 @@ def _claim(mail, now):
 def _attempt(mail, now):
     """One attempt at a mail this process owns; record how it went. None if sent, else the error."""
     try:
-        _relay(_message(mail), on_the_wire(mail.to_address))
+        _relay(_message(mail), on_the_wire(mail.to_address), bounce_address(mail))
     except (OSError, smtplib.SMTPException) as error:
         _record_failure(mail, error, max(now, utcnow()))
         return error
@@ -176,13 +177,14 @@ def describe(error):
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         # One recipient a mail; the dict's repr would repeat the resident's address into the logs.
         code, reply = next(iter(error.recipients.values()), (0, b""))
-        return f"{kind}: {code} {_text(reply)}"
+        return f"{kind}: {code} {without_addresses(reply)}"
     if isinstance(error, smtplib.SMTPResponseException):
-        return f"{kind}: {error.smtp_code} {_text(error.smtp_error)}"
+        return f"{kind}: {error.smtp_code} {without_addresses(error.smtp_error)}"
     return f"{kind}: {error}"
 
 
-def _text(reply):
+def without_addresses(reply):
+    """A mail server's words on one line, each address cut to its domain ("<...@docomo.ne.jp>: User unknown")."""
     text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
     # Relays often quote the address back ("<hanako@...>: User unknown").
     return _ADDRESS_PART.sub("...@", " ".join(text.split()))
@@ -234,8 +236,9 @@ def _message(mail):
     return message
 
 
-def _relay(message, recipient):
+def _relay(message, recipient, envelope_sender):
     host, _, port = current_app.config["MAIL_RELAY"].rpartition(":")
     with smtplib.SMTP(host, int(port), timeout=SMTP_TIMEOUT_SECONDS) as relay:
         # The recipient is given, not read back from the To header: that loses the quotes of "foo."@….
-        relay.send_message(message, from_addr=sender_address(), to_addrs=[recipient])
+        # The envelope sender names this mail, so a bounce that comes days later fails it (return_path.py).
+        relay.send_message(message, from_addr=envelope_sender, to_addrs=[recipient])
