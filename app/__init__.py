@@ -21,8 +21,7 @@ if os.environ.get("NET119_GEVENT") == "1":
 
         extensions.set_wait_callback(wait_in_the_gevent_loop)
 
-import secrets  # noqa: E402 (after the patch, on purpose)
-from pathlib import Path
+from pathlib import Path  # noqa: E402 (after the patch, on purpose)
 
 from flask import Flask
 
@@ -57,22 +56,13 @@ def load_config(app, overrides):
     app.config.from_prefixed_env("NET119")
     app.config.update(overrides or {})
     if not app.config["SECRET_KEY"]:
-        app.config["SECRET_KEY"] = _instance_secret(app)
+        # Made once, whole, and never replaced (config.instance_secret); `net119` refuses a damaged one at start.
+        app.config["SECRET_KEY"] = config_module.instance_secret(Path(app.instance_path) / "secret_key")
     if app.config["SESSION_COOKIE_SECURE"] is None:
         app.config["SESSION_COOKIE_SECURE"] = app.config["PUBLIC_URL"].lower().startswith("https://")
     if not app.config["DATABASE_URL"]:
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'net119.sqlite3'}"
-
-
-def _instance_secret(app):
-    """A secret key generated once and kept in the instance folder."""
-    path = Path(app.instance_path) / "secret_key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
-    return path.read_text().strip()
 
 
 def init_database(app):
