@@ -462,7 +462,8 @@ def _free_port(host):
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8025, show_default=True, type=PORT)
 def intake(host, port):
-    """Run the mail intake alone: empty mails to r.<hq-code>@MAIL_DOMAIN get the application link."""
+    """Run the mail intake alone: empty mails to r.<hq-code>@MAIL_DOMAIN get the application link;
+    bounces of NET119's own mail (to bounce+…@MAIL_DOMAIN) mark it not delivered."""
     if port:
         check_can_listen(host, port)
     app = configured_app(shares_secret=True)
@@ -472,7 +473,7 @@ def intake(host, port):
         click.echo(warning, err=True)
     controller = _start_intake(app, host, port)
     click.echo(f"mail intake on {controller.hostname}:{controller.port} "
-               f"for r.<hq-code>@{app.config['MAIL_DOMAIN']}; Ctrl-C to stop")
+               f"for r.<hq-code>@{app.config['MAIL_DOMAIN']} and bounce+…@{app.config['MAIL_DOMAIN']}; Ctrl-C to stop")
     try:
         threading.Event().wait()
     except KeyboardInterrupt:
