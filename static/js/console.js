@@ -399,15 +399,31 @@
   // stays there as messages come, unless the dispatcher has scrolled up to read an older one:
   // then it stays put (a log that jumps loses their place), until they send something
   // themselves. A log that scrolls is in the Tab order, for its keys.
+  // Whether it scrolls is asked of one media query, with one listener, for the page's life:
+  // a boosted navigation keeps the document, and a shift opens hundreds of cases in it, each
+  // with a new log; the listener finds the log on screen when the width changes. (A log's own
+  // listeners, on the log, go with it.)
+  var wideScreen = window.matchMedia ? window.matchMedia("(min-width: 75rem)") : null;
+
+  function focusable(log) {
+    if (wideScreen && wideScreen.matches) log.setAttribute("tabindex", "0"); else log.removeAttribute("tabindex");
+  }
+
+  if (wideScreen) {
+    var onWidth = function () {
+      // Between a swap and its settle, a new log wears the old one's attributes; htmx:load,
+      // after the settle, sets its own (keepAtNewest).
+      var log = document.getElementById("chat-log");
+      if (log && log._net119Kept) focusable(log);
+    };
+    if (wideScreen.addEventListener) wideScreen.addEventListener("change", onWidth); else wideScreen.addListener(onWidth);
+  }
+
   function keepAtNewest(log) {
     if (!log || log._net119Kept) return;
     log._net119Kept = true;
     var atNewest = true;
-    var scrolls = window.matchMedia ? window.matchMedia("(min-width: 75rem)") : null;
     function toNewest() { log.scrollTop = log.scrollHeight; atNewest = true; }
-    function focusable() {
-      if (scrolls && scrolls.matches) log.setAttribute("tabindex", "0"); else log.removeAttribute("tabindex");
-    }
     log.addEventListener("scroll", function () {
       atNewest = log.scrollTop + log.clientHeight >= log.scrollHeight - 4;
     });
@@ -419,16 +435,17 @@
       });
       if (atNewest || mine) toNewest();
     }).observe(log, { childList: true });
-    if (scrolls) {
-      if (scrolls.addEventListener) scrolls.addEventListener("change", focusable); else scrolls.addListener(focusable);
-    }
-    focusable();
+    focusable(log);
     toNewest();
   }
   document.addEventListener("htmx:load", function (evt) {
     var root = evt.target;
     keepAtNewest(root.id === "chat-log" ? root : root.querySelector && root.querySelector("#chat-log"));
   });
+  // A case opened by a boosted link is on the page at the swap, but htmx:load comes with the
+  // settle (htmx's settle delay, 20 ms, later): meanwhile its log would scroll outside the Tab
+  // order, which is what an accessibility scan, or a quick Tab, would meet. So at the swap too.
+  document.addEventListener("htmx:afterSwap", function () { keepAtNewest(document.getElementById("chat-log")); });
   keepAtNewest(document.getElementById("chat-log"));
 
   // ---- The map's trail --------------------------------------------------------

@@ -8,6 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from ..http_session import HttpSession
 from .conftest import IN_CHITOSE, assert_accessible, log_in
 from .test_chat_taps import open_case, report
 from .test_journey import open_console
@@ -144,4 +145,91 @@ def test_on_a_dispatch_desks_screen_the_chat_stays_beside_the_case(live_server, 
     console.get_by_role("button", name=re.compile("^送信")).click()
     expect(console_log.locator(".event--mine", has_text="あと3分です")).to_have_count(1)
     assert in_view(console, "#chat-log > .event:last-child")
+    assert_accessible(console)
+
+
+# Counts the media-query listeners a page holds (added less removed), whatever adds them.
+COUNT_MEDIA_LISTENERS = """(() => {
+  window.net119MediaListeners = 0;
+  const proto = MediaQueryList.prototype;
+  const wrap = (name, step, isChange) => {
+    const original = proto[name];
+    proto[name] = function (...args) {
+      if (isChange(args)) window.net119MediaListeners += step;
+      return original.apply(this, args);
+    };
+  };
+  wrap("addEventListener", 1, (args) => args[0] === "change");
+  wrap("removeEventListener", -1, (args) => args[0] === "change");
+  wrap("addListener", 1, () => true);
+  wrap("removeListener", -1, () => true);
+})();"""
+
+
+def test_a_shift_of_cases_opened_in_one_console_page_adds_no_listeners(live_server, new_context):
+    """Boosted navigation keeps the document: every case opened in it brought a new media-query
+    listener for its chat log, never removed, so a long shift piled up hundreds (each holding its
+    old log). Now the page has one, and it still acts on the log on screen."""
+    resident = HttpSession(live_server.base_url).login(live_server.account("residents"))
+    cases = [resident.start_report(kind="other") for _ in range(4)]
+    console_context = new_context(viewport={"width": 1920, "height": 1080})
+    console_context.add_init_script(COUNT_MEDIA_LISTENERS)
+    console = console_context.new_page()
+    log_in(console, live_server.base_url, live_server.account("dispatchers"), path="/dispatch/login")
+    open_case(console, cases[0])
+    console.evaluate("() => { window.net119SamePage = true; }")
+    listeners = console.evaluate("() => window.net119MediaListeners")
+
+    for case_number in cases[1:] + cases[:1]:
+        # htmx lends the new log the old one's attributes until the swap settles, and then runs
+        # the page's scripts for it (htmx:load): a log without the mark is settled and set up.
+        console.evaluate("() => { document.getElementById('chat-log').dataset.before = ''; }")
+        open_case(console, case_number)
+        expect(console.get_by_role("heading", level=1)).to_contain_text(case_number)
+        expect(console.locator("#chat-log:not([data-before])")).to_have_attribute("tabindex", "0")
+    assert console.evaluate("() => window.net119SamePage") is True  # boosted: one document all along
+    assert console.evaluate("() => window.net119MediaListeners") == listeners
+
+    # The one listener follows the width for the log on screen: out of the Tab order on a
+    # narrow window (the page scrolls, not the log), back in on a wide one.
+    console.set_viewport_size({"width": 800, "height": 1000})
+    expect(console.locator("#chat-log")).not_to_have_attribute("tabindex", "0")
+    console.set_viewport_size({"width": 1920, "height": 1080})
+    expect(console.locator("#chat-log")).to_have_attribute("tabindex", "0")
+    assert_accessible(console)
+
+
+# Notes every moment a chat log that scrolls is on the page outside the Tab order.
+WATCH_UNFOCUSABLE_LOG = """(() => {
+  window.net119UnfocusableLog = [];
+  new MutationObserver(() => {
+    const log = document.getElementById("chat-log");
+    if (log && !log.hasAttribute("tabindex") && log.scrollHeight > log.clientHeight)
+      window.net119UnfocusableLog.push(location.pathname);
+  }).observe(document, { childList: true, subtree: true, attributes: true });
+})();"""
+
+
+def test_a_long_chat_opened_from_the_queue_is_in_the_tab_order_as_soon_as_it_is_on_the_page(
+        live_server, new_context):
+    """A boosted link swaps the case in at once, and htmx runs the page's scripts for it only as
+    the swap settles (20 ms later). The log, scrolling in its column, was meanwhile outside the
+    Tab order: an axe scan that started then failed the console test (scrollable-region-focusable),
+    once in a few runs."""
+    resident = HttpSession(live_server.base_url).login(live_server.account("residents"))
+    case_number = resident.start_report(kind="other")
+    for n in range(1, 13):
+        fields = resident.form(f"/reports/{case_number}")
+        status, _, _ = resident.request(f"/reports/{case_number}/messages",
+                                        {**fields, "body": f"{n}番目の知らせです。\n二行目です。"})
+        assert status == 303
+    context = new_context(viewport={"width": 1280, "height": 800})
+    context.add_init_script(WATCH_UNFOCUSABLE_LOG)
+    console = context.new_page()
+    log_in(console, live_server.base_url, live_server.account("dispatchers"), path="/dispatch/login")
+    console_log = open_case(console, case_number)
+    expect(console_log.get_by_text("12番目の知らせです")).to_be_visible()
+    expect(console_log).to_have_attribute("tabindex", "0")
+    assert console.evaluate("() => { const log = document.getElementById('chat-log'); return log.scrollHeight > log.clientHeight; }")
+    assert console.evaluate("() => window.net119UnfocusableLog") == []
     assert_accessible(console)
