@@ -2,6 +2,7 @@
 from peewee import fn
 
 from ..models import Report, ReportEvent, utcnow
+from ..report.language import languages_of
 from ..reporting import mark_displayed, open_reports_of
 from .access import unsent_counts
 
@@ -10,14 +11,16 @@ UNREAD_KINDS = ("message", "answer")
 
 
 def queue_of(hq):
-    """The context of dispatch/_queue.html: open cases newest first, unread counts, words kept unsent, and now."""
+    """The context of dispatch/_queue.html: open cases newest first, unread counts, words kept unsent,
+    the language each resident reads (one query for them all), and now."""
     reports = list(open_reports_of(hq))
     unread = dict(ReportEvent.select(ReportEvent.report, fn.COUNT(ReportEvent.id))
                   .join(Report, on=ReportEvent.report == Report.id)
                   .where(Report.id.in_([r.id for r in reports]) & (ReportEvent.actor == "resident")
                          & ReportEvent.kind.in_(UNREAD_KINDS) & (ReportEvent.seq > Report.staff_read_seq))
                   .group_by(ReportEvent.report).tuples()) if reports else {}
-    return {"reports": reports, "unread": unread, "unsent_count": unsent_counts(reports, hq), "now": utcnow()}
+    return {"reports": reports, "unread": unread, "unsent_count": unsent_counts(reports, hq),
+            "languages": languages_of([r.id for r in reports]), "now": utcnow()}
 
 
 def seen_by_staff(report):

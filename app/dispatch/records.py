@@ -10,8 +10,8 @@ from ..reporting import KIND_LABELS, PLACE_LABELS, STATUS_LABELS
 ACTION_LABELS = {
     "opened": "通報を受信", "message": "メッセージ", "question": "質問", "answer": "回答",
     "location": "位置の更新", "position_request": "位置の再取得を依頼", "status": "状況",
-    "transfer": "引き継ぎ", "system": "システム", "claim": "担当", "take_over": "担当を交代",
-    "release": "担当を解除", "export": "記録を出力",
+    "transfer": "引き継ぎ", "language": "通報者の画面の言語", "system": "システム", "claim": "担当",
+    "take_over": "担当を交代", "release": "担当を解除", "export": "記録を出力",
     "message_unsent": "送れなかったメッセージ（引き継ぎ後・利用者には届いていません）",
 }
 

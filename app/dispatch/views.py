@@ -8,6 +8,7 @@ from ..auth import audit_staff_session, current_staff, end_session, login_flow, 
 from ..forms import bilingual
 from ..models import LARGEST_ID, CannedPhrase, Headquarters, ReportEvent, Staff
 from ..pages import render_page
+from ..report.language import language_in
 from ..reporting import (CaseChanged, InvalidInput, ask_question, handed_away_refusal, keep_unsent, post_message,
                          set_status, transfer_report)
 from ..sessions import keep_alive_every, lifetime_of
@@ -146,6 +147,7 @@ def _case_page(report, form=None, transfer_form=None, status_form=None, claim_fo
                        latest_fix=latest_fix(report),
                        claim_form=claim_form, phrases=list(CannedPhrase.of(current_staff().hq)),
                        events=events, outbox_key=_outbox_key(report, events), form=form or MessageForm(),
+                       resident_language=language_in(events),
                        transfer_form=_transfer_form(report, transfer_form),
                        phone_hqs=hqs_to_phone(report) if report.is_open else ([], []),
                        status_form=status_form or StatusForm(),

@@ -9,6 +9,7 @@ from ..auth import current_staff
 from ..chat_socket import ReportFeed, frame_handler, render_refusal
 from ..extensions import db, sock
 from ..realtime import AccessEnded, parse_frame, serve_socket
+from ..report.language import languages_of
 from ..reporting import unsent_channel
 from ..websockets import guard_handshake, is_websocket_request
 from . import bp
@@ -35,6 +36,9 @@ def check_handshake():
         if upto is not None:
             abort(403)  # handed away: readable as a page, no longer live or writable
 
+
+# The ledger frame of the resident's switch of language (_partials/_event.html's class).
+LANGUAGE_MARKER = "event--language"
 
 # Every resident message and every case read re-renders each queue of the HQ (a few
 # milliseconds for tens of open cases): a queue socket renders at most this often
@@ -104,10 +108,17 @@ def case_socket(ws, report_id):
 
     def with_summary(frames):
         # A question or an answer among the frames (live, or caught up on a resume): the summary follows.
-        if any(marker in frame for frame in frames for marker in SUMMARY_MARKERS):
+        # The resident's switch of language: the note beside the reply box follows (report/language.py).
+        summary = any(marker in frame for frame in frames for marker in SUMMARY_MARKERS)
+        language = any(LANGUAGE_MARKER in frame for frame in frames)
+        if summary or language:
             # A frame from the client is already handled inside a connection; a hub notice is not.
             with db.connection_context() if db.is_closed() else nullcontext():
-                frames.append(render_template("dispatch/_answers.html", answers=answers_of(report_id), oob=True))
+                if summary:
+                    frames.append(render_template("dispatch/_answers.html", answers=answers_of(report_id), oob=True))
+                if language:
+                    frames.append(render_template("dispatch/_resident_language.html", oob=True,
+                                                  resident_language=languages_of([report_id])[report_id]))
         return frames
 
     # How many of the old HQ's unsent messages the page shows (case.html puts it in this URL).

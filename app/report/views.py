@@ -15,6 +15,7 @@ from ..reporting import (PLACE_LABELS, InvalidInput, answer_question as record_a
                          routing_notice)
 from . import bp
 from .forms import AnswerForm, LoginForm
+from .language import follow_language
 from .phrases import QUICK_PHRASES
 
 
@@ -126,6 +127,8 @@ def _own_report(case_number):
 
 
 def _chat_page(report, form=None, status=200, error=None):
+    # Served in the language the resident reads now: the console follows a switch (report/language.py).
+    follow_language(report, current_language())
     mark_displayed(report, "resident", report.last_seq)
     events = list(report.events_after(0))
     return render_page("report/chat.html", status=status, report=report,
@@ -177,6 +180,7 @@ def answer_question(case_number):
 def chat_log(case_number):
     """The message list for the no-JavaScript page: an iframe that reloads itself (SPEC §3.6)."""
     report = _own_report(case_number)
+    follow_language(report, current_language())
     mark_displayed(report, "resident", report.last_seq)
     return render_page("report/chat_log.html", report=report, events=list(report.events_after(0)),
                        questions=open_questions(report),
