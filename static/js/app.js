@@ -854,6 +854,27 @@
     });
   }
 
+  // ---- A tap meant for the step before ---------------------------------------
+  // The report's second step appears where the first step's buttons were: on a 360 px phone
+  // 自宅 lies under 火事. A panicked double tap, or a tap that lands twice, would send the
+  // report with a place (or kind) nobody chose. For a moment after such a step appears its
+  // buttons take no tap; reading the question and choosing takes longer than that.
+  var NEW_STEP_QUIET_MS = 600;
+
+  function noteNewSteps(root) {
+    var now = Date.now();
+    var forms = root.querySelectorAll ? root.querySelectorAll("form[data-second-tap]") : [];
+    each(forms, function (form) { if (!form._net119ShownAt) form._net119ShownAt = now; });
+  }
+
+  document.addEventListener("click", function (evt) {
+    var button = evt.target && evt.target.closest ? evt.target.closest("button[type=submit]") : null;
+    var form = button && button.form;
+    if (!form || !form._net119ShownAt || Date.now() - form._net119ShownAt >= NEW_STEP_QUIET_MS) return;
+    evt.preventDefault();
+    evt.stopImmediatePropagation();
+  }, true);
+
   // ---- Focus on a new page ---------------------------------------------------
   // A boosted link or form swaps the body: the control pressed is gone and the focus falls
   // to <body>, where a screen reader says nothing of the new page and the next Tab starts
@@ -928,6 +949,7 @@
   });
 
   function init() {
+    noteNewSteps(document);
     focusSummary();
     // Capped full jitter: a phone with an open report must be back within seconds.
     if (window.htmx) {
@@ -961,6 +983,7 @@
   });
 
   document.addEventListener("htmx:load", function (evt) {
+    noteNewSteps(evt.target);
     startGeolocation();
     watchUnseen(evt.target);
     fillLocationFields(evt.target);

@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import IN_CHITOSE, add_user_style, assert_accessible, log_in_resident, remove_user_styles
+from .conftest import IN_CHITOSE, add_user_style, assert_accessible, log_in_resident, remove_user_styles, tap_to_send
 
 pytestmark = pytest.mark.e2e
 
@@ -121,7 +121,7 @@ def test_resident_pages_are_big_clear_and_reflow(served, new_context):
     check(phone)
     assert_contrast(phone, MAIN_BUTTONS)
 
-    phone.get_by_role("button", name=re.compile("^自宅")).click()
+    tap_to_send(phone.get_by_role("button", name=re.compile("^自宅")))
     expect(phone.get_by_text("受信した消防本部")).to_be_visible()
     phone.get_by_label("メッセージ").fill("台所から火が出ています")
     phone.get_by_role("button", name=re.compile("^送信")).click()
@@ -202,7 +202,7 @@ def test_the_english_ui_from_the_switch_to_the_chat(served, new_context):
     assert_no_japanese(phone)
     phone.get_by_role("button", name="Ambulance", exact=True).click()
     expect(phone.get_by_role("heading", level=1, name="Ambulance: where?")).to_be_visible()
-    phone.get_by_role("button", name="Current location", exact=True).click()
+    tap_to_send(phone.get_by_role("button", name="Current location", exact=True))
 
     expect(phone.get_by_text("Received by:")).to_be_visible()
     expect(phone.get_by_role("status").filter(has_text="Received")).to_be_visible()

@@ -4,7 +4,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import IN_CHITOSE, assert_accessible, assert_accessible_without_js, assert_log_frame_accessible, log_in
+from .conftest import (IN_CHITOSE, assert_accessible, assert_accessible_without_js, assert_log_frame_accessible, log_in,
+                       tap_to_send)
 from .test_journey import open_console
 
 pytestmark = pytest.mark.e2e
@@ -17,7 +18,7 @@ def report(phone, live_server, kind, place):
     """Log in, tap ``kind`` then ``place``; return the case number."""
     log_in(phone, live_server.base_url, live_server.account("residents"))
     phone.get_by_role("button", name=re.compile("^" + kind)).click()
-    phone.get_by_role("button", name=re.compile("^" + place)).click()
+    tap_to_send(phone.get_by_role("button", name=re.compile("^" + place)))
     expect(phone.get_by_text("千歳市消防本部")).to_be_visible()
     return phone.locator(".case-number strong").inner_text()
 
@@ -125,7 +126,7 @@ def test_a_fix_from_minutes_ago_is_not_sent_as_where_the_resident_is(live_server
     expect(phone.get_by_text(re.compile("現在地を取得しました"))).to_have_count(0)
     # Not "locating": the tries since have failed, and the line says so (and what to do instead).
     expect(phone.locator(".geo-status")).to_have_text(re.compile("現在地を取得できません"))
-    phone.get_by_role("button", name=re.compile("^外出先")).click()
+    tap_to_send(phone.get_by_role("button", name=re.compile("^外出先")))
     expect(phone.locator(".case-number strong")).to_be_visible()
     assert posted and re.search(r"(^|&)lat=(&|$)", posted[0]), posted
     expect(phone.get_by_text(re.compile("位置情報がありません"))).to_be_visible()
@@ -230,7 +231,7 @@ def test_place_first_when_the_hq_asks_for_it(served, new_context):
     expect(phone.get_by_role("heading", name=re.compile("外出先（現在地）：何がありましたか？"))).to_be_visible()
     expect(phone.locator(".geo-status", has_text=re.compile("現在地を取得しました"))).to_be_visible()
     assert_accessible(phone)
-    phone.get_by_role("button", name=re.compile("^救急")).click()
+    tap_to_send(phone.get_by_role("button", name=re.compile("^救急")))
     expect(phone.get_by_text("千歳市消防本部")).to_be_visible()
     expect(chips(phone, "病気ですか？けがですか？")).to_be_visible()
 
@@ -280,6 +281,8 @@ def test_the_hqs_news_alerts_the_resident_and_a_close_ends_the_open_chat(live_se
     expect(phone.locator("#status-banner")).to_contain_text("出動しました")
     expect(phone.locator("body")).to_have_class(re.compile(r"\bflash\b"))
     assert phone.evaluate("() => window.vibrated") >= 1
+    # The console's own answer drawn (its buttons redrawn), before the next button is pressed.
+    expect(console.get_by_role("button", name=re.compile("^出動しました"))).to_have_attribute("aria-pressed", "true")
 
     phone.evaluate("() => { document.body.classList.remove('flash'); window.vibrated = 0; }")
     case_url = console.url.split("#")[0]
@@ -291,6 +294,8 @@ def test_the_hqs_news_alerts_the_resident_and_a_close_ends_the_open_chat(live_se
     expect(phone.get_by_role("button", name=re.compile("^動けません"))).to_have_count(0)
     expect(phone.locator("[data-location-updates], [data-geo]")).to_have_count(0)
     assert_accessible(phone)
+    # Closing takes the console back to its queue: landed there before it opens the case again.
+    expect(console).to_have_url(re.compile(r"/dispatch/?$"), timeout=15_000)
 
     # The phone moves: nothing more is sent (before, every move and every 30 s was).
     device.set_geolocation(MOVED)

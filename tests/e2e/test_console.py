@@ -6,7 +6,7 @@ import secrets
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import IN_CHITOSE, assert_accessible, assert_accessible_without_js, log_in
+from .conftest import IN_CHITOSE, assert_accessible, assert_accessible_without_js, log_in, tap_to_send
 from .test_chat_taps import MOVED, chips, open_case, report
 from .test_journey import open_console
 
@@ -273,7 +273,7 @@ def test_a_report_sent_without_a_fix_gets_its_map_with_the_first_location(live_s
     phone = device.new_page()
     log_in(phone, live_server.base_url, live_server.account("residents"))
     phone.get_by_role("button", name=re.compile("^救急")).click()
-    phone.get_by_role("button", name=re.compile("^外出先")).click()
+    tap_to_send(phone.get_by_role("button", name=re.compile("^外出先")))
     expect(phone.get_by_text("位置情報がありません。登録先の千歳市消防本部が受け付けます。")).to_be_visible()
     open_case(console, phone.locator(".case-number strong").inner_text())
     expect(console.locator("#place")).to_contain_text("位置情報なし")

@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import IN_CHITOSE, assert_accessible
+from .conftest import IN_CHITOSE, assert_accessible, tap_to_send
 from .test_chat_taps import open_case
 from .test_english import assert_english_page, english_device
 from .test_journey import open_console
@@ -19,7 +19,7 @@ def test_the_console_follows_the_language_the_resident_reads(live_server, new_co
     console = open_console(new_context, live_server)
     phone = english_device(new_context, live_server, geolocation=IN_CHITOSE, permissions=["geolocation"])
     phone.get_by_role("button", name=re.compile("^Fire")).click()
-    phone.get_by_role("button", name=re.compile("^Home")).click()
+    tap_to_send(phone.get_by_role("button", name=re.compile("^Home")))
     case_number = phone.locator(".case-number strong").inner_text()
 
     # In the queue, in words (not a colour), before anyone takes the case.

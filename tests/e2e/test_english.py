@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from ..test_english_pages import unmarked_japanese
-from .conftest import IN_CHITOSE, assert_accessible
+from .conftest import IN_CHITOSE, assert_accessible, tap_to_send
 from .test_chat_taps import open_case
 from .test_journey import open_console
 
@@ -41,7 +41,7 @@ def test_an_english_chat_stays_english_live_and_when_a_message_does_not_arrive(l
     console = open_console(new_context, live_server)
     phone = english_device(new_context, live_server, geolocation=IN_CHITOSE, permissions=["geolocation"])
     phone.get_by_role("button", name=re.compile("^Fire")).click()
-    phone.get_by_role("button", name=re.compile("^Home")).click()
+    tap_to_send(phone.get_by_role("button", name=re.compile("^Home")))
     case_number = phone.locator(".case-number strong").inner_text()
     expect(phone.locator(".geo-status")).to_contain_text("Location sent")
     assert_english_page(phone)

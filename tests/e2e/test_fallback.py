@@ -10,7 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import IN_CHITOSE, assert_accessible, log_in
+from .conftest import IN_CHITOSE, assert_accessible, log_in, tap_to_send
 from .network import PhoneNetwork
 from .test_chat_taps import open_case, report
 from .test_journey import open_console
@@ -109,7 +109,7 @@ def test_where_sockets_are_refused_the_chat_goes_on_over_plain_requests_and_back
     phone = new_context(service_workers="block").new_page()
     log_in(phone, network.base_url, live_server.account("residents"))
     phone.get_by_role("button", name=re.compile("^救急")).click()
-    phone.get_by_role("button", name=re.compile("^自宅")).click()
+    tap_to_send(phone.get_by_role("button", name=re.compile("^自宅")))
     expect(phone.get_by_text("千歳市消防本部")).to_be_visible()
     console_log = open_case(console, phone.locator(".case-number strong").inner_text())
 
@@ -282,7 +282,7 @@ def test_on_a_phone_as_old_as_ios_9_the_current_location_goes_with_the_report(li
     log_in(phone, live_server.base_url, live_server.account("residents"))
     phone.get_by_role("button", name=re.compile("^救急")).click()
     expect(phone.locator(".geo-status", has_text=re.compile(r"現在地を取得しました（誤差 約18 m）"))).to_be_visible()
-    phone.get_by_role("button", name=re.compile("^外出先")).click()
+    tap_to_send(phone.get_by_role("button", name=re.compile("^外出先")))
     case_number = phone.locator(".case-number strong").inner_text()
     console.locator("#queue").get_by_role("link", name=re.compile(case_number)).click()
     expect(console.locator("#map")).to_have_attribute("data-lat", "42.82102")

@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from .conftest import (IN_CHITOSE, assert_accessible, assert_accessible_without_js,
-                       assert_log_frame_accessible, log_in)
+                       assert_log_frame_accessible, log_in, tap_to_send)
 
 pytestmark = pytest.mark.e2e
 
@@ -32,7 +32,7 @@ def test_report_reply_and_reply_back_with_javascript(live_server, new_context):
     phone.get_by_role("button", name=re.compile("^火事")).click()
     expect(phone.locator(".geo-status", has_text=re.compile("現在地を取得しました"))).to_be_visible()
     assert_accessible(phone)
-    phone.get_by_role("button", name=re.compile("^外出先")).click()
+    tap_to_send(phone.get_by_role("button", name=re.compile("^外出先")))
 
     expect(phone.get_by_text("千歳市消防本部")).to_be_visible()
     case_number = phone.locator(".case-number strong").inner_text()

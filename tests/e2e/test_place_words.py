@@ -12,7 +12,7 @@ import sqlite3
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import IN_CHITOSE, assert_accessible, log_in, log_in_resident
+from .conftest import IN_CHITOSE, assert_accessible, log_in, log_in_resident, wait_as_a_person_would
 from .test_saved_report import CHAT
 
 pytestmark = pytest.mark.e2e
@@ -34,11 +34,14 @@ def test_enter_in_the_place_words_reports_from_where_the_phone_is(served, new_co
     phone = context.new_page()
     log_in_resident(phone, live_server.base_url, live_server.account("residents"))
     phone.get_by_role("button", name=re.compile("^火事")).click()
+    expect(phone.get_by_role("heading", name=re.compile("どこですか"))).to_be_visible()
     words = phone.get_by_label(re.compile("場所の説明"))
     if javascript:  # the page fills the position in as soon as it has one
         expect(phone.get_by_text("現在地を取得しました").first).to_be_visible()
-    assert_accessible(phone) if javascript else None
+    if javascript:
+        assert_accessible(phone)
     words.fill(WORDS)
+    wait_as_a_person_would(words)
     words.press("Enter")
 
     expect(phone).to_have_url(CHAT, timeout=20_000)
@@ -60,6 +63,7 @@ def test_enter_in_the_place_words_on_the_kind_step_sends_it_with_the_kind_unknow
     assert_accessible(phone)
     words = phone.get_by_label(re.compile("場所の説明"))
     words.fill(WORDS)
+    wait_as_a_person_would(words)
     words.press("Enter")
 
     expect(phone).to_have_url(CHAT, timeout=20_000)

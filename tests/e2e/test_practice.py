@@ -4,7 +4,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import IN_CHITOSE, assert_accessible, assert_accessible_without_js, log_in
+from .conftest import IN_CHITOSE, assert_accessible, assert_accessible_without_js, log_in, tap_to_send
 
 pytestmark = pytest.mark.e2e
 
@@ -28,7 +28,7 @@ def test_a_whole_practice_report_with_javascript(live_server, new_context):
     expect_practice_screen(phone)
     expect(phone.locator(".geo-status", has_text=re.compile("現在地を取得しました"))).to_be_visible()
     assert_accessible(phone)
-    phone.get_by_role("button", name=re.compile("^外出先")).click()
+    tap_to_send(phone.get_by_role("button", name=re.compile("^外出先")))
 
     expect(phone.get_by_text("練習用の自動指令員です", exact=False)).to_be_visible()
     expect_practice_screen(phone)
@@ -74,7 +74,7 @@ def test_practice_without_javascript(live_server, new_context):
     expect_practice_screen(phone)
     phone.get_by_role("button", name=re.compile("^火事")).click()
     expect_practice_screen(phone)
-    phone.get_by_role("button", name=re.compile("^自宅")).click()
+    tap_to_send(phone.get_by_role("button", name=re.compile("^自宅")))
     expect_practice_screen(phone)
     assert_accessible_without_js(phone, new_context)
     messages = phone.frame_locator("iframe[title^='メッセージ']")

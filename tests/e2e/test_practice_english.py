@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from ..test_english_pages import JAPANESE
-from .conftest import IN_CHITOSE, assert_accessible, assert_accessible_without_js
+from .conftest import IN_CHITOSE, assert_accessible, assert_accessible_without_js, tap_to_send
 from .test_english import assert_english_page, english_device
 from .test_practice import expect_practice_screen as expect_practice_screen_in
 
@@ -33,7 +33,7 @@ def test_a_whole_practice_report_in_english_with_javascript(live_server, new_con
     assert_accessible(phone)
 
     phone.get_by_role("button", name=re.compile("^Ambulance")).click()
-    phone.get_by_role("button", name=re.compile("^Current location")).click()
+    tap_to_send(phone.get_by_role("button", name=re.compile("^Current location")))
     log = phone.locator("#chat-log")
     expect(log.get_by_text("I am the automatic practice dispatcher", exact=False)).to_be_visible()
     expect(log.get_by_text("Is it an illness or an injury?")).to_be_visible()
@@ -81,7 +81,7 @@ def test_a_practice_in_english_without_javascript(live_server, new_context):
     phone.goto(live_server.base_url + "/practice")
     expect_practice_screen(phone)
     phone.get_by_role("button", name=re.compile("^Fire")).click()
-    phone.get_by_role("button", name=re.compile("^Home")).click()
+    tap_to_send(phone.get_by_role("button", name=re.compile("^Home")))
     expect_practice_screen(phone)
     assert_accessible_without_js(phone, new_context)
     messages = phone.frame_locator("iframe[title^='Messages']")

@@ -5,7 +5,7 @@ import sqlite3
 import pytest
 from playwright.sync_api import Error, expect
 
-from .conftest import assert_accessible, assert_accessible_without_js, log_in_resident
+from .conftest import assert_accessible, assert_accessible_without_js, log_in_resident, tap_to_send
 
 pytestmark = pytest.mark.e2e
 
@@ -77,7 +77,7 @@ def test_the_card_of_an_open_report_shows_kind_and_case_number(live_server, new_
     phone = new_context().new_page()
     log_in_resident(phone, live_server.base_url, live_server.account("residents"))
     phone.get_by_role("button", name=re.compile("^救急")).click()
-    phone.get_by_role("button", name=re.compile("^自宅")).click()
+    tap_to_send(phone.get_by_role("button", name=re.compile("^自宅")))
     case_number = phone.locator(".case-number strong").inner_text()
 
     phone.get_by_role("link", name=re.compile("周りの人に見せる")).click()

@@ -11,7 +11,7 @@ from app.auth import hash_password
 from app.extensions import db
 from app.models import Headquarters, Resident
 
-from .conftest import CHROMIUM, CHROMIUM_ARGS, assert_accessible, log_in_resident
+from .conftest import CHROMIUM, CHROMIUM_ARGS, assert_accessible, log_in_resident, tap_to_send
 from .test_accessibility import assert_big_enough, assert_reflows
 
 pytestmark = pytest.mark.e2e
@@ -126,7 +126,7 @@ def test_a_report_made_offline_is_kept_and_sent_once_when_online(served, new_con
     context.set_offline(True)
     phone.goto(live_server.base_url + "/")
     phone.get_by_role("button", name=re.compile("^火事")).click()
-    phone.get_by_role("button", name=re.compile("^自宅")).click()
+    tap_to_send(phone.get_by_role("button", name=re.compile("^自宅")))
     unsent = phone.get_by_role("alert").filter(has_text=UNSENT)
     expect(unsent).to_be_visible()
     expect(unsent.get_by_text(re.compile("^この端末に保存しました。通信が戻ると自動で送ります"))).to_be_visible()
@@ -135,7 +135,7 @@ def test_a_report_made_offline_is_kept_and_sent_once_when_online(served, new_con
     assert_big_enough(phone)
     assert_reflows(phone)
     # A panicked second tap waits with the first: the same report, not a second one.
-    phone.get_by_role("button", name=re.compile("^自宅")).click()
+    tap_to_send(phone.get_by_role("button", name=re.compile("^自宅")))
     kept = phone.evaluate(KEPT)
     assert ["kind", "fire"] in kept["fields"] and ["place", "home"] in kept["fields"]
 
@@ -177,7 +177,7 @@ def test_a_report_the_server_could_not_take_is_resent_with_the_same_id(served, n
 
     context.route(re.compile(r"/reports$"), server_in_trouble)
     phone.get_by_role("button", name=re.compile("^救急")).click()
-    phone.get_by_role("button", name=re.compile("^自宅")).click()
+    tap_to_send(phone.get_by_role("button", name=re.compile("^自宅")))
     expect(phone.get_by_role("alert").filter(has_text=UNSENT)).to_be_visible()
     failing["on"] = False
     expect(phone).to_have_url(re.compile(r"/reports/\d{6}-\d{4}$"), timeout=20_000)
@@ -199,7 +199,7 @@ def queue_a_report_offline(context, phone, base_url):
     context.set_offline(True)
     phone.goto(base_url + "/")
     phone.get_by_role("button", name=re.compile("^救急")).click()
-    phone.get_by_role("button", name=re.compile("^自宅")).click()
+    tap_to_send(phone.get_by_role("button", name=re.compile("^自宅")))
     expect(phone.get_by_role("alert").filter(has_text=UNSENT)).to_be_visible()
     return phone.evaluate(KEPT)
 
@@ -291,7 +291,7 @@ def test_place_first_reporting_works_offline_too(served, new_context):
     context.set_offline(True)
     phone.goto(server.base_url + "/")
     phone.get_by_role("button", name=re.compile("^自宅")).click()
-    phone.get_by_role("button", name=re.compile("^火事")).click()
+    tap_to_send(phone.get_by_role("button", name=re.compile("^火事")))
     expect(phone.get_by_role("alert").filter(has_text=UNSENT)).to_be_visible()
     kept = phone.evaluate(KEPT)
     assert ["kind", "fire"] in kept["fields"] and ["place", "home"] in kept["fields"]

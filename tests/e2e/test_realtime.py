@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import IN_CHITOSE, assert_accessible, log_in
+from .conftest import IN_CHITOSE, assert_accessible, log_in, tap_to_send
 from .network import PhoneNetwork
 from .test_journey import open_console
 
@@ -23,7 +23,7 @@ def open_chat(new_context, live_server, kind="^火事", frames_sent=None):
         phone.on("websocket", lambda ws: ws.on("framesent", lambda payload: frames_sent.append(payload)))
     log_in(phone, live_server.base_url, live_server.account("residents"))
     phone.get_by_role("button", name=re.compile(kind)).click()
-    phone.get_by_role("button", name=re.compile("^自宅")).click()
+    tap_to_send(phone.get_by_role("button", name=re.compile("^自宅")))
     expect(phone.get_by_text("千歳市消防本部")).to_be_visible()
     return context, phone, phone.locator(".case-number strong").inner_text()
 
@@ -200,7 +200,7 @@ def test_where_storage_is_refused_an_offline_message_still_waits_and_arrives(liv
     phone = context.new_page()
     log_in(phone, live_server.base_url, live_server.account("residents"))
     phone.get_by_role("button", name=re.compile("^火事")).click()
-    phone.get_by_role("button", name=re.compile("^自宅")).click()
+    tap_to_send(phone.get_by_role("button", name=re.compile("^自宅")))
     case_number = phone.locator(".case-number strong").inner_text()
     console.locator("#queue").get_by_role("link", name=re.compile(case_number)).click()
 
@@ -230,7 +230,7 @@ def test_a_reconnect_while_another_is_still_connecting_leaves_one_socket(live_se
     phone.on("websocket", lambda ws: sockets.append(ws))
     log_in(phone, live_server.base_url, live_server.account("residents"))
     phone.get_by_role("button", name=re.compile("^火事")).click()
-    phone.get_by_role("button", name=re.compile("^自宅")).click()
+    tap_to_send(phone.get_by_role("button", name=re.compile("^自宅")))
     expect(phone.locator(".chat[data-live='']")).to_have_count(1)
     send(phone, "メッセージ", "つながる前")
     expect(bubble(phone, "つながる前").get_by_text(re.compile("届きました|既読"))).to_be_visible()
@@ -259,7 +259,7 @@ def chat_through(network, new_context, live_server, clock=False):
         phone.clock.install()  # time flows as usual until the test moves it on
     log_in(phone, network.base_url, live_server.account("residents"))
     phone.get_by_role("button", name=re.compile("^救急")).click()
-    phone.get_by_role("button", name=re.compile("^自宅")).click()
+    tap_to_send(phone.get_by_role("button", name=re.compile("^自宅")))
     expect(phone.locator(".chat[data-live='']")).to_have_count(1)
     return phone, phone.locator(".case-number strong").inner_text()
 

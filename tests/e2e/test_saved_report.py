@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import assert_accessible, log_in_resident
+from .conftest import assert_accessible, log_in_resident, tap_to_send
 from .test_accessibility import assert_big_enough
 from .test_pwa import KEPT, UNSENT, queue_a_report_offline, reports_with, resident_phone, second_resident
 
@@ -59,7 +59,7 @@ def test_a_report_refused_for_a_changed_session_is_sent_with_a_fresh_token(serve
 
     # Logged in again in another tab: a new session, whose token this page does not carry.
     log_in_resident(context.new_page(), live_server.base_url, account)
-    phone.get_by_role("button", name=re.compile("^自宅")).click()
+    tap_to_send(phone.get_by_role("button", name=re.compile("^自宅")))
 
     expect(phone).to_have_url(CHAT, timeout=20_000)
     assert len(set(posted)) == 1 and len(posted) >= 2  # the refused post, then one with a fresh token
@@ -87,7 +87,7 @@ def test_a_page_that_is_not_the_chat_keeps_the_report(served, new_context):
     context.route(re.compile(r"/reports$|/$"), captive)
 
     phone.get_by_role("button", name=re.compile("^救急")).click()
-    phone.get_by_role("button", name=re.compile("^自宅")).click()
+    tap_to_send(phone.get_by_role("button", name=re.compile("^自宅")))
     expect(phone.get_by_role("alert").filter(has_text=UNSENT)).to_be_visible()
     expect(phone.get_by_text("Free Wi-Fi")).to_have_count(0)
     kept = phone.evaluate(KEPT)
@@ -171,7 +171,7 @@ def test_a_new_report_while_an_old_one_waits_is_a_report_of_its_own(served, new_
     posted = report_posts(context)
 
     phone.get_by_role("button", name=re.compile("^火事")).click()
-    phone.get_by_role("button", name=re.compile("^自宅")).click()
+    tap_to_send(phone.get_by_role("button", name=re.compile("^自宅")))
     expect(phone).to_have_url(CHAT, timeout=20_000)
     assert posted and kept["id"] not in posted
     assert reports_with(live_server, kept["id"]) == 0 and reports_with(live_server, posted[0]) == 1

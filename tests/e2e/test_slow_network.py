@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import assert_accessible, log_in_resident
+from .conftest import assert_accessible, log_in_resident, tap_to_send
 from .test_pwa import reports_with
 from .test_saved_report import CHAT, report_posts
 
@@ -37,7 +37,7 @@ def test_a_report_on_a_slow_network_says_it_is_being_sent(served, new_context):
     expect(phone.get_by_role("button", name=re.compile("^自宅"))).to_be_visible()
 
     slow_network(context, phone, 2_500)
-    phone.get_by_role("button", name=re.compile("^自宅")).click()
+    tap_to_send(phone.get_by_role("button", name=re.compile("^自宅")))
 
     # Long before the answer (2.5 s each way, and a redirect): said in the alert region, both languages.
     sending = phone.get_by_role("alert").filter(has_text=SENDING)
@@ -68,7 +68,7 @@ def test_a_report_with_no_answer_is_kept_after_sending(live_server, new_context)
     def hold(route):
         held.append(route)
     context.route(re.compile(r"/reports$"), hold)
-    phone.get_by_role("button", name=re.compile("^自宅")).click()
+    tap_to_send(phone.get_by_role("button", name=re.compile("^自宅")))
 
     expect(phone.get_by_role("alert").filter(has_text=SENDING)).to_be_visible(timeout=1_500)
     expect(phone.get_by_role("alert").filter(has_text="通報はまだ送られていません。")).to_be_visible(timeout=25_000)
