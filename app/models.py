@@ -43,7 +43,7 @@ REPORT_KINDS = ("fire", "ambulance", "other", "unknown")
 PLACE_KINDS = ("home", "current", "frequent")
 # The status banner of SPEC §3.3, in order.
 REPORT_STATUSES = ("received", "dispatched", "en_route", "arrived", "closed")
-EVENT_KINDS = ("opened", "message", "question", "answer", "location", "status", "transfer", "system")
+EVENT_KINDS = ("opened", "message", "question", "answer", "location", "status", "transfer", "language", "system")
 ACTORS = ("resident", "staff", "system")
 STAFF_ROLES = ("dispatcher", "admin")
 

@@ -136,8 +136,10 @@ def test_the_case_follows_the_residents_switch_of_language(app):
     assert len(language_events(report_id)) == 1
 
     # Back to Japanese, with the chat's frame for a phone without JavaScript this time: the note goes.
-    switch(resident, "ja", f"{chat_url}/log")
+    log = switch(resident, "ja", f"{chat_url}/log").get_data(as_text=True)
     assert [language for _, language, _ in language_events(report_id)] == ["en", "ja"]
+    # Told about themselves, not as "the reporter" the console reads about.
+    assert "画面を日本語にしました。消防本部にも伝えました。" in log and "通報者の画面" not in log
     assert NOTE not in console.get(f"/dispatch/cases/{report_id}").get_data(as_text=True)
     assert MARK not in queue_row(console.get("/dispatch/").get_data(as_text=True), report_id)
 

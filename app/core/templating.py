@@ -7,6 +7,7 @@ from flask import current_app
 from ..auth import current_resident, current_staff
 from ..models import JST
 from ..routing import Outcome
+from ..report.language import TOLD_TO_RESIDENT
 from ..reporting import KIND_LABELS, PLACE_LABELS, STATUS_LABELS, routing_notice, unseen_notice
 
 
@@ -34,6 +35,7 @@ def register(app):
     app.add_template_global(KIND_LABELS, "KIND_LABELS")
     app.add_template_global(PLACE_LABELS, "PLACE_LABELS")
     app.add_template_global(STATUS_LABELS, "STATUS_LABELS")
+    app.add_template_global(TOLD_TO_RESIDENT, "LANGUAGE_TOLD_TO_RESIDENT")
     app.add_template_global(
         lambda report: unseen_notice(report, current_app.config["UNSEEN_REPORT_SECONDS"]), "unseen_notice")
     app.add_template_global(routing_notice)

@@ -12,10 +12,12 @@ from ..realtime import hub
 
 LANGUAGE_KINDS = ("opened", "language")
 
-# What the console reads in the chat, and the resident in theirs: (ja, en) by language now.
-SWITCHED = {
-    "en": ("通報者の画面が英語に切り替わりました。", "Your pages are now in English. The fire HQ has been told."),
-    "ja": ("通報者の画面が日本語に切り替わりました。", "Your pages are now in Japanese. The fire HQ has been told."),
+# What the console reads in the chat (the event's body, by language now) ...
+SWITCHED = {"en": "通報者の画面が英語に切り替わりました。", "ja": "通報者の画面が日本語に切り替わりました。"}
+# ... and what the resident reads in theirs, (ja, en): about themselves, not "the reporter".
+TOLD_TO_RESIDENT = {
+    "en": ("画面を英語にしました。消防本部にも伝えました。", "Your pages are now in English. The fire HQ has been told."),
+    "ja": ("画面を日本語にしました。消防本部にも伝えました。", "Your pages are now in Japanese. The fire HQ has been told."),
 }
 
 
@@ -61,9 +63,8 @@ def follow_language(report, language):
               .order_by(ReportEvent.seq.desc()).first())
     if latest is None or _language(latest.data) == language:
         return None
-    ja, en = SWITCHED[language]
-    event, created = report.append_event(kind="language", actor="resident", body=ja,
-                                         data={"language": language, "body_en": en},
+    event, created = report.append_event(kind="language", actor="resident", body=SWITCHED[language],
+                                         data={"language": language},
                                          client_id=f"language-{latest.seq}-{language}")
     if not created:
         return None

@@ -35,7 +35,7 @@ def test_the_console_follows_the_language_the_resident_reads(live_server, new_co
     # The resident switches to Japanese on the chat: the note goes from the open case, without
     # a reload, the chat says why, and the queue's mark goes.
     phone.get_by_role("link", name="日本語").click()
-    expect(phone.locator("#chat-log")).to_contain_text("通報者の画面が日本語に切り替わりました。")
+    expect(phone.locator("#chat-log")).to_contain_text("画面を日本語にしました。消防本部にも伝えました。")
     expect(note).not_to_contain_text(NOTE)
     expect(console.locator("#chat-log")).to_contain_text("通報者の画面が日本語に切り替わりました。")
     expect(console.locator("#queue li", has_text=case_number).locator(".queue__language")).to_have_count(0)
